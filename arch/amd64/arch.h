@@ -1,0 +1,159 @@
+/*
+ * arch/amd64/arch.h: what the generic runtime needs from x86-64 Linux.
+ * Every arch defines the same names; a missing one fails the build.
+ *
+ * System calls follow musl: tiny inline wrappers with register constraints,
+ * returning the kernel's result (-errno on failure).
+ */
+#ifndef WEFT_ARCH_H
+#define WEFT_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARCH_NAME "amd64"
+#define ARCH_PTRSIZE 8
+#define ARCH_PAGESIZE 4096
+
+/* System call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
+enum {
+	SYS_read = 0,
+	SYS_write = 1,
+	SYS_close = 3,
+	SYS_mmap = 9,
+	SYS_mprotect = 10,
+	SYS_munmap = 11,
+	SYS_rt_sigaction = 13,
+	SYS_rt_sigprocmask = 14,
+	SYS_madvise = 28,
+	SYS_nanosleep = 35,
+	SYS_getpid = 39,
+	SYS_clone = 56,
+	SYS_exit = 60,
+	SYS_kill = 62,
+	SYS_sigaltstack = 131,
+	SYS_arch_prctl = 158,
+	SYS_gettid = 186,
+	SYS_futex = 202,
+	SYS_sched_getaffinity = 204,
+	SYS_clock_gettime = 228,
+	SYS_exit_group = 231,
+	SYS_tgkill = 234,
+	SYS_openat = 257,
+	SYS_pipe2 = 293,
+};
+
+static inline long arch_syscall0(long n)
+{
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(n) : "rcx", "r11", "memory");
+	return r;
+}
+
+static inline long arch_syscall1(long n, long a)
+{
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a) : "rcx", "r11", "memory");
+	return r;
+}
+
+static inline long arch_syscall2(long n, long a, long b)
+{
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b) : "rcx", "r11", "memory");
+	return r;
+}
+
+static inline long arch_syscall3(long n, long a, long b, long c)
+{
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return r;
+}
+
+static inline long arch_syscall4(long n, long a, long b, long c, long d)
+{
+	long r;
+	register long r10 __asm__("r10") = d;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+	return r;
+}
+
+static inline long arch_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	long r;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+/* The vDSO's clock_gettime. */
+#define ARCH_VDSO_CLOCK_GETTIME "__vdso_clock_gettime"
+#define ARCH_VDSO_VERSION "LINUX_2.6"
+
+/*
+ * Context switching (asm.S). A goroutine's context is only its stack
+ * pointer: arch_mcall pushes the return address, the frame pointer and the
+ * callee-saved registers on the goroutine's own stack before it leaves, and
+ * arch_gogo pops them back. The frame that arch_mcall pushes is an ordinary
+ * frame-pointer record, so a walk of a parked goroutine starts at
+ * ARCH_GOBUF_FP(sp).
+ *
+ * Saved frame, from the saved sp upward: r15 r14 r13 r12 rbx rbp retpc.
+ */
+#define ARCH_GOBUF_WORDS 7
+#define ARCH_GOBUF_FPSLOT 5 /* index of the saved frame pointer */
+#define ARCH_GOBUF_PCSLOT 6 /* index of the return address */
+#define ARCH_GOBUF_FNSLOT 3 /* r12: a new goroutine's function */
+#define ARCH_GOBUF_ARGSLOT 2 /* r13: its argument */
+/* A new goroutine resumes in goexit with its stack pointer at
+ * ARCH_STACK_ALIGN_ADJ below a 16-byte boundary, as after a call. */
+#define ARCH_STACK_ALIGN_ADJ 8
+
+/* The sigcontext registers inside a ucontext_t. */
+#define ARCH_UC_PC(uc) (((uint64_t *)((char *)(uc) + 40))[16])
+#define ARCH_UC_SP(uc) (((uint64_t *)((char *)(uc) + 40))[15])
+#define ARCH_UC_FP(uc) (((uint64_t *)((char *)(uc) + 40))[10])
+#define ARCH_SA_RESTORER 0x04000000
+
+/* TLS: variant II. The thread pointer points at the TCB, whose first word
+ * points to itself; the static TLS block lies just below it. */
+#define ARCH_TLS_VARIANT 2
+#define ARCH_TCB_SIZE 256 /* room for libgcc's and -fstack-protector's slots */
+
+/* arch_settls makes tp the calling thread's thread pointer. */
+static inline long arch_settls(void *tp)
+{
+	return arch_syscall2(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, (long)tp);
+}
+
+/* arch_procyield: a spin-wait hint to the CPU. */
+static inline void arch_procyield(void)
+{
+	__asm__ volatile("pause");
+}
+
+/* asm.S. Each routine's C prototype:
+ *
+ * arch_mcall saves the caller's context on its stack, stores the stack
+ * pointer in *save, switches to the stack g0sp and calls fn(arg), which
+ * must not return. arch_gogo(*save) later resumes the caller as if
+ * arch_mcall had returned. */
+void arch_mcall(uintptr_t *save, void (*fn)(void *), void *arg, uintptr_t g0sp);
+_Noreturn void arch_gogo(uintptr_t sp);
+/* goexit: the bottom frame of every goroutine. It calls the goroutine's
+ * function, then goexit1. Its frame record holds a zero frame pointer, so
+ * every frame-pointer walk ends there. */
+void goexit(void);
+/* arch_clone starts a thread running fn(arg) on stack with thread pointer
+ * tls; the thread exits when fn returns. Returns the tid or -errno. */
+long arch_clone(unsigned long flags, void *stack, void *tls, void (*fn)(void *), void *arg);
+/* arch_sigreturn: the signal-return trampoline (sa_restorer). */
+void arch_sigreturn(void);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * arch/amd64/asm.S: context switch, goroutine entry, thread start.
+ * Each routine's C prototype is in arch.h. Every routine sets up a
+ * frame-pointer record or ends the chain with a zero frame pointer.
+ */
+	.text
+
+/* void arch_mcall(uintptr_t *save, void (*fn)(void *), void *arg, uintptr_t g0sp) */
+	.globl arch_mcall
+	.type arch_mcall, @function
+arch_mcall:
+	push %rbp
+	mov %rsp, %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rcx, %rsp
+	xor %ebp, %ebp		/* g0's frame chain starts here */
+	mov %rdx, %rdi
+	call *%rsi
+	ud2
+	.size arch_mcall, .-arch_mcall
+
+/* void arch_gogo(uintptr_t sp) */
+	.globl arch_gogo
+	.type arch_gogo, @function
+arch_gogo:
+	mov %rdi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
+	.size arch_gogo, .-arch_gogo
+
+/* void goexit(void): entered from arch_gogo with rbp = 0, r12 = fn, r13 = arg. */
+	.globl goexit
+	.type goexit, @function
+goexit:
+	push %rbp		/* zero: the chain ends here */
+	mov %rsp, %rbp
+	mov %r13, %rdi
+	call *%r12
+	call goexit1
+	ud2
+	.size goexit, .-goexit
+
+/* long arch_clone(unsigned long flags, void *stack, void *tls, void (*fn)(void *), void *arg) */
+	.globl arch_clone
+	.type arch_clone, @function
+arch_clone:
+	and $-16, %rsi
+	sub $16, %rsi
+	mov %rcx, 8(%rsi)	/* fn and arg ride on the child's stack */
+	mov %r8, (%rsi)
+	mov %rdx, %r8		/* tls */
+	xor %edx, %edx		/* parent_tid */
+	xor %r10d, %r10d	/* child_tid */
+	mov $56, %eax		/* SYS_clone */
+	syscall
+	test %rax, %rax
+	jz 1f
+	ret
+1:	xor %ebp, %ebp		/* a new thread's chain starts empty */
+	pop %rdi
+	pop %rax
+	call *%rax
+	mov $60, %eax		/* SYS_exit */
+	xor %edi, %edi
+	syscall
+	ud2
+	.size arch_clone, .-arch_clone
+
+/* void arch_sigreturn(void) */
+	.globl arch_sigreturn
+	.type arch_sigreturn, @function
+arch_sigreturn:
+	mov $15, %eax		/* SYS_rt_sigreturn */
+	syscall
+	ud2
+	.size arch_sigreturn, .-arch_sigreturn
+
+	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,163 @@
+/*
+ * arch/arm64/arch.h: what the generic runtime needs from arm64 Linux.
+ * Every arch defines the same names; a missing one fails the build.
+ */
+#ifndef WEFT_ARCH_H
+#define WEFT_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARCH_NAME "arm64"
+#define ARCH_PTRSIZE 8
+#define ARCH_PAGESIZE 4096
+
+/* System call numbers (include/uapi/asm-generic/unistd.h). */
+enum {
+	SYS_pipe2 = 59,
+	SYS_close = 57,
+	SYS_openat = 56,
+	SYS_read = 63,
+	SYS_write = 64,
+	SYS_exit = 93,
+	SYS_exit_group = 94,
+	SYS_futex = 98,
+	SYS_nanosleep = 101,
+	SYS_clock_gettime = 113,
+	SYS_sched_getaffinity = 123,
+	SYS_kill = 129,
+	SYS_tgkill = 131,
+	SYS_sigaltstack = 132,
+	SYS_rt_sigaction = 134,
+	SYS_rt_sigprocmask = 135,
+	SYS_getpid = 172,
+	SYS_gettid = 178,
+	SYS_munmap = 215,
+	SYS_clone = 220,
+	SYS_mmap = 222,
+	SYS_mprotect = 226,
+	SYS_madvise = 233,
+};
+
+#define ARCH_SVC(...)                                                        \
+	__asm__ volatile("svc 0" : "=r"(x0) : __VA_ARGS__ : "memory", "cc")
+
+static inline long arch_syscall0(long n)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0");
+	ARCH_SVC("r"(x8));
+	return x0;
+}
+
+static inline long arch_syscall1(long n, long a)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	ARCH_SVC("r"(x8), "0"(x0));
+	return x0;
+}
+
+static inline long arch_syscall2(long n, long a, long b)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	ARCH_SVC("r"(x8), "0"(x0), "r"(x1));
+	return x0;
+}
+
+static inline long arch_syscall3(long n, long a, long b, long c)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	ARCH_SVC("r"(x8), "0"(x0), "r"(x1), "r"(x2));
+	return x0;
+}
+
+static inline long arch_syscall4(long n, long a, long b, long c, long d)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	ARCH_SVC("r"(x8), "0"(x0), "r"(x1), "r"(x2), "r"(x3));
+	return x0;
+}
+
+static inline long arch_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	ARCH_SVC("r"(x8), "0"(x0), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5));
+	return x0;
+}
+
+#define ARCH_VDSO_CLOCK_GETTIME "__kernel_clock_gettime"
+#define ARCH_VDSO_VERSION "LINUX_2.6.39"
+
+/*
+ * Context switching (asm.S): as on amd64, a context is a stack pointer;
+ * arch_mcall saves a frame record and the callee-saved registers on the
+ * goroutine's stack. Saved area, from the saved sp upward (words):
+ *	x29 x30 | x19 x20 | x21 x22 | x23 x24 | x25 x26 | x27 x28 | d8..d15
+ */
+#define ARCH_GOBUF_WORDS 20
+#define ARCH_GOBUF_FPSLOT 0
+#define ARCH_GOBUF_PCSLOT 1
+#define ARCH_GOBUF_FNSLOT 2  /* x19 */
+#define ARCH_GOBUF_ARGSLOT 3 /* x20 */
+#define ARCH_STACK_ALIGN_ADJ 0
+
+/* ucontext_t: uc_mcontext (struct sigcontext) starts at byte 176:
+ * fault_address, regs[31], sp, pc, pstate. */
+#define ARCH_UC_PC(uc) (((uint64_t *)((char *)(uc) + 176))[33])
+#define ARCH_UC_SP(uc) (((uint64_t *)((char *)(uc) + 176))[32])
+#define ARCH_UC_FP(uc) (((uint64_t *)((char *)(uc) + 176))[30])
+#define ARCH_SA_RESTORER 0x04000000
+
+/* TLS: variant I. The thread pointer points at a 16-byte TCB; the static
+ * TLS block follows it, aligned. */
+#define ARCH_TLS_VARIANT 1
+#define ARCH_TCB_SIZE 16
+
+/* arch_settls makes tp the calling thread's thread pointer. */
+static inline long arch_settls(void *tp)
+{
+	__asm__ volatile("msr tpidr_el0, %0" : : "r"(tp) : "memory");
+	return 0;
+}
+
+/* arch_procyield: a spin-wait hint to the CPU. */
+static inline void arch_procyield(void)
+{
+	__asm__ volatile("yield");
+}
+
+/* asm.S. Each routine's C prototype:
+ *
+ * arch_mcall saves the caller's context on its stack, stores the stack
+ * pointer in *save, switches to the stack g0sp and calls fn(arg), which
+ * must not return. arch_gogo(*save) later resumes the caller as if
+ * arch_mcall had returned. */
+void arch_mcall(uintptr_t *save, void (*fn)(void *), void *arg, uintptr_t g0sp);
+_Noreturn void arch_gogo(uintptr_t sp);
+/* goexit: the bottom frame of every goroutine. It calls the goroutine's
+ * function, then goexit1. Its frame record holds a zero frame pointer, so
+ * every frame-pointer walk ends there. */
+void goexit(void);
+/* arch_clone starts a thread running fn(arg) on stack with thread pointer
+ * tls; the thread exits when fn returns. Returns the tid or -errno. */
+long arch_clone(unsigned long flags, void *stack, void *tls, void (*fn)(void *), void *arg);
+/* arch_sigreturn: the signal-return trampoline (sa_restorer). */
+void arch_sigreturn(void);
+
+#endif

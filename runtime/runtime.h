@@ -1,0 +1,367 @@
+/*
+ * runtime.h: the runtime's internal types and the functions its files
+ * share. Names follow Go's runtime where the concept exists there (G, M, P,
+ * gopark, goready, sudog, ...); module prefixes (sys_, sched_, ...) mark the
+ * rest. Only compiler-provided headers are included: the runtime has no libc.
+ */
+#ifndef WEFT_RUNTIME_H
+#define WEFT_RUNTIME_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "config.h"
+#include "weft.h"
+
+typedef struct G G;
+typedef struct M M;
+typedef struct P P;
+typedef struct Sudog Sudog;
+typedef struct Timer Timer;
+
+#define nelem(a) (sizeof(a) / sizeof((a)[0]))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ROUNDUP(x, n) (((x) + (n) - 1) & ~((uintptr_t)(n) - 1))
+
+/* Atomics: the compiler's __atomic builtins, sequentially consistent unless
+ * a name says otherwise. */
+#define atomic_load(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define atomic_load_acq(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define atomic_store(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_store_rel(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define atomic_xadd(p, v) __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST) /* returns the new value */
+#define atomic_xchg(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_cas(p, old, new)                                                \
+	({                                                                     \
+		__typeof__(*(p)) _o = (old);                                   \
+		__atomic_compare_exchange_n((p), &_o, (new), false,             \
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+	})
+
+/* ---- sys_linux.c: system calls (return -errno on failure) ---- */
+enum {
+	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, ETIMEDOUT = 110,
+	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
+	MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000,
+	MADV_DONTNEED = 4, MADV_GUARD_INSTALL = 102,
+	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
+	CLOCK_MONOTONIC = 1,
+	O_RDONLY = 0, O_CLOEXEC = 02000000, AT_FDCWD = -100,
+	SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
+	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_NODEFER = 0x40000000,
+	SS_DISABLE = 2,
+};
+struct sys_timespec {
+	long tv_sec;
+	long tv_nsec;
+};
+long sys_read(int fd, void *p, size_t n);
+long sys_write(int fd, const void *p, size_t n);
+long sys_close(int fd);
+long sys_pipe2(int fds[2], int flags);
+long sys_openat(int dirfd, const char *path, int flags);
+void *sys_mmap(void *addr, size_t n, int prot, int flags); /* anonymous; NULL on failure, errno in *err if err */
+long sys_mmap_err(void *addr, size_t n, int prot, int flags, void **out);
+long sys_munmap(void *p, size_t n);
+long sys_mprotect(void *p, size_t n, int prot);
+long sys_madvise(void *p, size_t n, int advice);
+long sys_futex(uint32_t *addr, int op, uint32_t val, const struct sys_timespec *ts);
+_Noreturn void sys_exit_group(int status);
+long sys_gettid(void);
+long sys_getpid(void);
+long sys_tgkill(long pid, long tid, int sig);
+long sys_sched_getaffinity(size_t n, void *mask);
+long sys_nanosleep(int64_t ns);
+long sys_clock_gettime(int clk, struct sys_timespec *ts);
+
+/* ---- vdso.c ---- */
+void vdso_init(const uintptr_t *auxv);
+int64_t nanotime(void); /* monotonic, through the vDSO when there is one */
+
+/* ---- string.c: what the compiler may call, plus a few helpers ---- */
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t rt_strlen(const char *s);
+int rt_strcmp(const char *a, const char *b);
+bool rt_hasprefix(const char *s, const char *prefix);
+int64_t rt_atoi(const char *s, bool *ok); /* decimal; *ok false on junk */
+
+/* ---- print.c: formatting with no libc ---- */
+int rt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+/* rt_printf writes to standard error directly, never entering the
+ * scheduler: safe in fatal paths, signal handlers and on g0. */
+void rt_printf(const char *fmt, ...) WEFT_PRINTF(1, 2);
+void rt_vfdprintf(int fd, bool syscall, const char *fmt, va_list ap);
+
+/* ---- malloc.c: the runtime's memory ---- */
+void *rtalloc(size_t n); /* zeroed; throws when out of memory */
+void rtfree(void *p);
+/* persistentalloc: memory that is never freed (Ms, Ps). */
+void *persistentalloc(size_t n);
+
+/* ---- lock_futex.c: runtime locks and notes, on futexes ---- */
+typedef struct Mutex {
+	uint32_t key; /* 0 unlocked, 1 locked, 2 locked with sleepers */
+} Mutex;
+void lock(Mutex *l);
+void unlock(Mutex *l);
+/* A Note is a one-shot event: notewakeup once, notesleep by one M. */
+typedef struct Note {
+	uint32_t key;
+} Note;
+void noteclear(Note *n);
+void notewakeup(Note *n);
+void notesleep(Note *n);
+bool notetsleep(Note *n, int64_t ns); /* false on timeout; ns < 0 sleeps forever */
+
+/* ---- panic.c ---- */
+_Noreturn void throw(const char *msg);     /* fatal error: an invariant is broken */
+_Noreturn void fatal(const char *msg);     /* fatal error: the user's program can't go on */
+_Noreturn void gopanic(const char *fmt, ...) WEFT_PRINTF(1, 2);
+void printstack(uintptr_t pc, uintptr_t fp, G *gp); /* return addresses of a frame chain */
+void dumpgoroutines(G *skip);
+
+/* ---- stack.c ---- */
+typedef struct Stack {
+	uintptr_t lo, hi; /* usable [lo, hi); a guard lies below lo */
+} Stack;
+bool stackalloc(Stack *s); /* false when out of memory or mappings */
+void stackfree(Stack s);
+bool stack_guardfault(uintptr_t addr, G **gp); /* addr in some goroutine's guard? */
+
+/* ---- proc.c: the scheduler ---- */
+enum {
+	Gidle,     /* just allocated */
+	Grunnable, /* on a run queue */
+	Grunning,  /* running on an M with a P */
+	Gsyscall,  /* in a blocking system call, on an M */
+	Gwaiting,  /* parked: on a channel, semaphore or timer */
+	Gdead,     /* finished; on a free list */
+};
+
+/* Why a goroutine waits: Go's waitReason strings, which Go's trace tools
+ * classify by. */
+#define WAITREASONS(X)                                  \
+	X(WaitReasonZero, "")                           \
+	X(WaitReasonChanReceiveNilChan, "chan receive (nil chan)") \
+	X(WaitReasonChanSendNilChan, "chan send (nil chan)") \
+	X(WaitReasonSelectNoCases, "select (no cases)") \
+	X(WaitReasonSelect, "select")                   \
+	X(WaitReasonChanReceive, "chan receive")        \
+	X(WaitReasonChanSend, "chan send")              \
+	X(WaitReasonSyncMutexLock, "sync.Mutex.Lock")   \
+	X(WaitReasonSyncWaitGroupWait, "sync.WaitGroup.Wait") \
+	X(WaitReasonSleep, "sleep")                     \
+	X(WaitReasonSemacquire, "semacquire")
+enum {
+#define X(name, str) name,
+	WAITREASONS(X)
+#undef X
+};
+const char *waitreason_string(int r);
+
+struct G {
+	uintptr_t sched_sp; /* saved context (see arch_mcall); 0 while running */
+	Stack stack;
+	M *m; /* the M running it, or NULL */
+	uint32_t atomicstatus;
+	int64_t goid;
+	uint8_t waitreason;
+	G *schedlink;  /* run queue or free list link */
+	G *alllink;    /* allgs */
+	void (*startfn)(void *);
+	void *startarg;
+
+	/* Channels and select. */
+	Sudog *waiting;      /* sudogs this G waits on, in lock order (select) */
+	void *param;         /* set by the waker: the sudog that completed, or NULL */
+	uint32_t selectDone; /* CAS 0->1 by the first case to fire */
+
+	Timer *timer; /* for weft_sleep */
+	int64_t syscallwhen;
+};
+
+struct Sudog {
+	G *g;
+	Sudog *next, *prev; /* wait queue */
+	void *elem;         /* data element */
+	Sudog *waitlink;    /* G.waiting list */
+	void *c;            /* the channel (struct hchan *) */
+	uint32_t *addr;     /* semaphore address */
+	bool isSelect;
+	bool success; /* channel op completed by a sender/receiver, not by close */
+	uint32_t ticket;
+};
+Sudog *acquireSudog(void);
+void releaseSudog(Sudog *s);
+
+enum {
+	Pidle,
+	Prunning,
+	Psyscall, /* its M is in a system call; sysmon may take it */
+};
+
+struct P {
+	int32_t id;
+	uint32_t status;
+	P *link; /* idle list */
+	M *m;    /* back-link to the M holding it */
+	uint32_t schedtick;
+	uint32_t syscalltick;
+	int64_t sysmonwhen; /* sysmon: when it first saw this syscalltick */
+	uint32_t sysmontick;
+
+	/* Local run queue: a lock-free ring, single producer (the owner),
+	 * many consumers (the owner and thieves). */
+	uint32_t runqhead;
+	uint32_t runqtail;
+	G *runq[RUNQ_SIZE];
+	/* runnext, if set, runs before the rest of runq: a G readied by the
+	 * current G (channel handoff) inherits the rest of its time slice. */
+	G *runnext;
+
+	/* Dead Gs with their stacks, for reuse. */
+	G *gfree;
+	int32_t gfreecnt;
+	Sudog *sudogcache;
+};
+
+struct M {
+	G *g0;     /* scheduler stack */
+	G *curg;   /* the G running on it */
+	P *p;      /* attached P, or NULL */
+	P *nextp;  /* P to take when woken */
+	P *oldp;   /* the P it held before entering a system call */
+	int64_t id;
+	bool spinning; /* looking for work */
+	bool blocked;  /* parked in stopm */
+	Note park;
+	M *schedlink; /* idle list */
+	M *alllink;
+	void *tls;      /* freestanding: the TLS block */
+	void *gsignal;  /* signal stack */
+	long procid;    /* tid */
+	uint32_t fastrand[2];
+	int32_t locks;
+	bool dying;
+	bool isextra; /* sysmon */
+};
+
+struct Sched {
+	Mutex lock;
+	int64_t goidgen;
+	M *midle; /* idle Ms, waiting on their park note */
+	int32_t nmidle;
+	int32_t mnext;   /* Ms created so far; the next M's id */
+	int32_t nmsys;   /* Ms that never run Gs (sysmon) */
+	P *pidle;
+	int32_t npidle;    /* atomic reads */
+	int32_t nmspinning; /* atomic */
+
+	/* Global run queue. */
+	G *runqhead, *runqtail;
+	int32_t runqsize;
+
+	/* Dead Gs with stacks, beyond the Ps' caches. */
+	Mutex gflock;
+	G *gfree;
+	int32_t ngfree;
+
+	Mutex sudoglock;
+	Sudog *sudogcache;
+
+	uint32_t sysmonwait;
+	Note sysmonnote;
+};
+extern struct Sched sched;
+extern P **allp;
+extern int32_t gomaxprocs;
+extern M *allm;
+extern G *allgs; /* under allglock */
+extern Mutex allglock;
+extern int64_t ncpu;
+
+/* getg and getm: the current G and M, from thread-local storage. */
+extern __thread M *tls_m;
+extern __thread G *tls_g;
+static inline G *getg(void) { return tls_g; }
+static inline M *getm(void) { return tls_m; }
+
+uint32_t cheaprand(void);
+uint32_t cheaprandn(uint32_t n); /* uniform in [0, n) */
+
+/* gopark puts the current G to sleep. On g0, it calls unlockf(gp, lock);
+ * if that returns false the G is resumed at once. Someone must later call
+ * goready(gp). */
+void gopark(bool (*unlockf)(G *, void *), void *lock, int reason);
+void goparkunlock(Mutex *l, int reason);
+/* goready makes gp runnable, in the caller's P's runnext (or the global
+ * queue when the caller has no P) and wakes an idle P if there is one. */
+void goready(G *gp);
+void gosched(void);
+void newproc(void (*fn)(void *), void *arg);
+_Noreturn void goexit1(void);
+
+void entersyscall(void);
+void exitsyscall(void);
+
+uint32_t readgstatus(G *gp);
+void casgstatus(G *gp, uint32_t old, uint32_t new);
+
+/* Runtime entry: rt0_start (freestanding) or the hosted main call this. */
+typedef struct RtHooks {
+	/* newosproc starts an OS thread running mstart0(m) on the stack
+	 * [stk, stk+size); NULL uses the raw clone. Returns 0 or -errno. */
+	int (*newosproc)(M *m, void *stk, size_t size);
+} RtHooks;
+extern RtHooks rthooks;
+_Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv);
+void mstart0(void *m);
+void mcommoninit(M *m);
+bool tls_setup_thread(M *m, void **blockp); /* freestanding TLS for a new M */
+void tls_init(const uintptr_t *auxv);
+extern bool tls_freestanding;
+
+/* ---- time.c: timers ---- */
+struct Timer {
+	int64_t when;
+	void (*f)(void *arg, int64_t now); /* runs on some M, no G, no locks held */
+	void *arg;
+	int32_t idx; /* heap index, -1 when not in the heap */
+};
+void addtimer(Timer *t);
+bool deltimer(Timer *t); /* true if t was pending */
+/* checktimers runs every timer due at now; returns the next when, or -1. */
+int64_t checktimers(int64_t now);
+int64_t timer_next(void); /* the earliest when, or -1; lock-free read */
+int32_t timer_count(void);
+
+/* ---- chan.c ---- */
+typedef struct weft_chan hchan;
+bool chansend(hchan *c, const void *ep, bool block);
+/* chanrecv returns selected (false only when !block and nothing ready);
+ * *received says whether a value (rather than close) was delivered. */
+bool chanrecv(hchan *c, void *ep, bool block, bool *received);
+void chan_settimer(hchan *c, Timer *t);
+
+/* ---- sema.c ---- */
+void semacquire(uint32_t *addr, int reason);
+void semrelease(uint32_t *addr, bool handoff);
+
+/* ---- signal.c ---- */
+void initsig(void);
+void minitsignals(M *m); /* per M: the alternate signal stack */
+
+/* ---- env.c ---- */
+extern int rt_argc;
+extern char **rt_argv;
+extern char **rt_envp;
+const char *rt_getenv(const char *name);
+
+#endif

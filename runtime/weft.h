@@ -1,0 +1,114 @@
+/*
+ * weft.h: the public interface of the weft runtime.
+ *
+ * A weft program defines
+ *
+ *	int weft_main(int argc, char **argv);
+ *
+ * which runs as goroutine 1. Its return value is the process's exit status;
+ * goroutines still running when it returns are not waited for (as in Go).
+ *
+ * Everything here may be called from any goroutine. Misuse (sending on a
+ * closed channel, unlocking an unlocked mutex, ...) panics the way Go does:
+ * a message on standard error and exit status 2.
+ */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WEFT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define WEFT_PRINTF(a, b)
+#endif
+
+/* The program's entry point, defined by the user. */
+int weft_main(int argc, char **argv);
+
+/* Goroutines. */
+void weft_go(void (*fn)(void *), void *arg); /* start fn(arg) as a new goroutine */
+void weft_yield(void);                       /* let other goroutines run (Go's runtime.Gosched) */
+int64_t weft_goid(void);                     /* the calling goroutine's id; goroutine 1 runs weft_main */
+int weft_gomaxprocs(void);                   /* the number of Ps (WEFTMAXPROCS, default: CPUs) */
+
+/* Channels. A channel carries elements of elem_size bytes; cap 0 is unbuffered. */
+typedef struct weft_chan weft_chan;
+weft_chan *weft_chan_make(size_t elem_size, size_t cap);
+void weft_chan_send(weft_chan *c, const void *elem);
+bool weft_chan_recv(weft_chan *c, void *elem); /* false once closed and drained; *elem is then zeroed */
+void weft_chan_close(weft_chan *c);
+void weft_chan_free(weft_chan *c); /* no goroutine may still use c */
+size_t weft_chan_len(weft_chan *c);
+
+/* select: runs one ready case, chosen uniformly at random among the ready ones. */
+enum { WEFT_SEND = 1, WEFT_RECV = 2 };
+typedef struct weft_case {
+	weft_chan *chan; /* NULL never becomes ready */
+	int dir;         /* WEFT_SEND or WEFT_RECV */
+	void *elem;      /* value to send, or where to store the received one (may be NULL) */
+	bool ok;         /* receives: false when the channel was closed */
+} weft_case;
+/* weft_select returns the index of the case that ran, or -1 when block is
+ * false and no case was ready. With n == 0 and block true it blocks forever. */
+int weft_select(weft_case *cases, int n, bool block);
+
+/* Timers. weft_after returns a channel of int64_t that receives the
+ * monotonic time once, ns nanoseconds from now (Go's time.After). Free it
+ * with weft_chan_free when done; that also stops a timer still pending. */
+weft_chan *weft_after(int64_t ns);
+int64_t weft_nanotime(void); /* monotonic clock, nanoseconds */
+void weft_sleep(int64_t ns);
+
+/* Mutex and WaitGroup. A zero-initialized value is ready to use. */
+typedef struct weft_mutex {
+	uint32_t state;
+	uint32_t sema;
+} weft_mutex;
+void weft_mutex_lock(weft_mutex *m);
+void weft_mutex_unlock(weft_mutex *m);
+
+typedef struct weft_waitgroup {
+	uint64_t state; /* high 32 bits: counter; low 32 bits: waiters */
+	uint32_t sema;
+} weft_waitgroup;
+void weft_waitgroup_add(weft_waitgroup *wg, int n);
+void weft_waitgroup_done(weft_waitgroup *wg);
+void weft_waitgroup_wait(weft_waitgroup *wg);
+
+/* Blocking system calls the scheduler knows about: while one blocks, its P
+ * is handed to another thread. Errors come back as -errno. */
+long weft_read(int fd, void *buf, size_t n);
+long weft_write(int fd, const void *buf, size_t n);
+int weft_pipe(int fds[2]);
+int weft_close(int fd);
+
+/* Formatted output: %d %i %u %x %p %s %c %%, l/ll/z sizes, widths, '0' and '-' flags. */
+void weft_printf(const char *fmt, ...) WEFT_PRINTF(1, 2);
+void weft_eprintf(const char *fmt, ...) WEFT_PRINTF(1, 2);
+int weft_snprintf(char *buf, size_t n, const char *fmt, ...) WEFT_PRINTF(3, 4);
+
+/* Memory for programs with no libc. Zeroed. */
+void *weft_alloc(size_t n);
+void weft_free(void *p);
+
+/* weft_panic prints "panic: <message>" and the goroutine's stack, then exits with status 2. */
+_Noreturn void weft_panic(const char *fmt, ...) WEFT_PRINTF(1, 2);
+
+/* weft_exit ends the whole program at once with the given status. */
+_Noreturn void weft_exit(int status);
+
+/* weft_getenv returns the value of an environment variable, or NULL. */
+const char *weft_getenv(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_H */

@@ -14,6 +14,7 @@
 
 #include "arch.h"
 #include "config.h"
+#include "rt0.h"
 #include "weft.h"
 
 typedef struct G G;
@@ -249,8 +250,9 @@ struct M {
 	long procid;    /* tid */
 	uint32_t fastrand[2];
 	int32_t locks;
-	bool dying;
-	bool isextra; /* sysmon */
+	bool (*waitunlockf)(G *, void *); /* gopark's arguments, for park_m */
+	void *waitlock;
+	void (*mstartfn)(void); /* run by mstart0 before scheduling (sysmon) */
 };
 
 struct Sched {
@@ -276,8 +278,15 @@ struct Sched {
 	Mutex sudoglock;
 	Sudog *sudogcache;
 
-	uint32_t sysmonwait;
+	/* sysmon parks on sysmonnote while every P is idle. */
+	bool sysmonwait;
 	Note sysmonnote;
+
+	/* At most one idle M sleeps until the next timer is due. */
+	bool timerwaiting;  /* an M sleeps on timernote */
+	bool timernotified; /* timernote was woken */
+	int64_t timerwhen;  /* when that M will wake by itself */
+	Note timernote;
 };
 extern struct Sched sched;
 extern P **allp;
@@ -287,11 +296,13 @@ extern G *allgs; /* under allglock */
 extern Mutex allglock;
 extern int64_t ncpu;
 
-/* getg and getm: the current G and M, from thread-local storage. */
-extern __thread M *tls_m;
-extern __thread G *tls_g;
-static inline G *getg(void) { return tls_g; }
-static inline M *getm(void) { return tls_m; }
+/* getg and getm: the current G and M, from thread-local storage. They are
+ * real calls, never inlined: a goroutine may resume on another thread, and
+ * a compiler that cached the thread pointer across a call that switched
+ * threads would read the old thread's variables. getg is NULL before the
+ * runtime starts and g0 on the scheduler stack. */
+G *getg(void);
+M *getm(void);
 
 uint32_t cheaprand(void);
 uint32_t cheaprandn(uint32_t n); /* uniform in [0, n) */
@@ -314,19 +325,12 @@ void exitsyscall(void);
 uint32_t readgstatus(G *gp);
 void casgstatus(G *gp, uint32_t old, uint32_t new);
 
-/* Runtime entry: rt0_start (freestanding) or the hosted main call this. */
-typedef struct RtHooks {
-	/* newosproc starts an OS thread running mstart0(m) on the stack
-	 * [stk, stk+size); NULL uses the raw clone. Returns 0 or -errno. */
-	int (*newosproc)(M *m, void *stk, size_t size);
-} RtHooks;
-extern RtHooks rthooks;
-_Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv);
-void mstart0(void *m);
 void mcommoninit(M *m);
-bool tls_setup_thread(M *m, void **blockp); /* freestanding TLS for a new M */
-void tls_init(const uintptr_t *auxv);
+/* tls.c: the static TLS block of a freestanding program, built by hand
+ * (a hosted program's libc does this itself). */
 extern bool tls_freestanding;
+void tls_init(const uintptr_t *auxv); /* reads PT_TLS, sets up the calling thread */
+void *tls_newblock(void);             /* a new thread's thread pointer, or NULL */
 
 /* ---- time.c: timers ---- */
 struct Timer {
@@ -339,6 +343,9 @@ void addtimer(Timer *t);
 bool deltimer(Timer *t); /* true if t was pending */
 /* checktimers runs every timer due at now; returns the next when, or -1. */
 int64_t checktimers(int64_t now);
+/* sched_timerchanged tells the scheduler that a timer due at when was added,
+ * so an M sleeping until a later time must wake (proc.c). */
+void sched_timerchanged(int64_t when);
 int64_t timer_next(void); /* the earliest when, or -1; lock-free read */
 int32_t timer_count(void);
 

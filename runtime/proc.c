@@ -1,0 +1,1267 @@
+/*
+ * proc.c: the scheduler.
+ *
+ * The model is Go's (runtime/proc.go), in C:
+ *
+ *	G  a goroutine: a stack, a saved context, a status.
+ *	M  an OS thread. It runs Gs, and scheduler code on its own g0 stack.
+ *	P  a processor: the right to run Gs. There are gomaxprocs of them
+ *	   (WEFTMAXPROCS, default the number of CPUs). An M must hold a P to
+ *	   run a G; an M in a blocking system call may lose its P.
+ *
+ * Each P has a local run queue (a lock-free ring its owner pushes to and
+ * anyone may take from) plus a runnext slot: a G readied by the running G,
+ * say the receiver of a channel send, runs next and inherits the time
+ * slice, which keeps producer/consumer pairs on one P. Overflow goes to the
+ * global run queue (sched.lock). An M whose P has nothing to run looks in
+ * the global queue, then steals half of another P's queue; while it looks
+ * it is "spinning". When no work is found it gives its P back to the idle
+ * list and parks on a futex (stopm). Whoever makes a G runnable while Ps
+ * are idle and no M is spinning wakes one (wakep), so work never sits in a
+ * queue while a P idles; the spinning protocol (an M that stops spinning
+ * re-checks every queue) closes the race with a concurrent wakeup.
+ *
+ * Context switches happen only at calls into the runtime: a G leaves its
+ * stack through mcall, which saves its context on its own stack and runs a
+ * function on g0 (park_m, gosched_m, goexit0, exitsyscall0); g0 picks the
+ * next G in schedule() and jumps into it with gogo. schedule never returns;
+ * every trip through g0 starts again at the top of the g0 stack.
+ *
+ * Scheduling is cooperative: C code cannot be preempted safely at
+ * arbitrary points, so a G runs until it blocks, yields or exits. Blocking
+ * system calls (weft_read, weft_write, ...) bracket themselves with
+ * entersyscall/exitsyscall: the P stays with the M but is marked Psyscall,
+ * and sysmon, a thread without a P, hands such a P to another M once the
+ * call has lasted SYSCALL_RETAKE_NS. On return the G takes its P back if it
+ * is still there, else an idle P, else it queues itself and its M parks.
+ *
+ * Timers (time.c) live in one heap. Every trip through schedule runs the
+ * ones that are due; an M that finds no work sleeps until the next one
+ * (at most one M does; the others park until woken).
+ *
+ * When the last M parks with nothing running, no timer pending and no
+ * system call in flight, every goroutine is blocked forever: checkdead
+ * reports the deadlock, as Go does.
+ *
+ * Rejected: one global queue with a lock (the lock is the bottleneck at 2
+ * Ps already); thread-per-goroutine (no); signal-based preemption (C code
+ * holding libc or runtime locks can't be stopped safely).
+ */
+#include "runtime.h"
+
+struct Sched sched;
+P **allp;
+int32_t gomaxprocs;
+M *allm;
+G *allgs;
+Mutex allglock;
+int64_t ncpu;
+RtHooks rthooks;
+
+static __thread M *tls_m;
+static __thread G *tls_g;
+static M m0;
+static bool mainStarted;
+static int32_t nallgs;
+
+__attribute__((noinline)) G *getg(void) { return tls_g; }
+__attribute__((noinline)) M *getm(void) { return tls_m; }
+__attribute__((noinline)) static void setg(G *gp) { tls_g = gp; }
+
+static _Noreturn void schedule(void);
+static void wakep(void);
+static void startm(P *pp, bool spinning);
+static void newm(void (*fn)(void), P *pp, bool spinning);
+
+const char *waitreason_string(int r)
+{
+	static const char *const names[] = {
+#define X(name, str) str,
+		WAITREASONS(X)
+#undef X
+	};
+	if (r < 0 || (size_t)r >= nelem(names))
+		return "?";
+	return names[r];
+}
+
+/* cheaprand: a per-M wyrand-style generator; not for cryptography. */
+uint32_t cheaprand(void)
+{
+	M *mp = getm();
+	uint32_t *s = mp ? mp->fastrand : m0.fastrand;
+	/* xorshift64+ on the two words */
+	uint32_t s1 = s[0], s0 = s[1];
+	s[0] = s0;
+	s1 ^= s1 << 17;
+	s1 = s1 ^ s0 ^ (s1 >> 7) ^ (s0 >> 16);
+	s[1] = s1;
+	return s0 + s1;
+}
+
+/* cheaprandn returns a uniform number in [0, n) (Lemire's reduction). */
+uint32_t cheaprandn(uint32_t n)
+{
+	return (uint32_t)(((uint64_t)cheaprand() * n) >> 32);
+}
+
+/* ---- G status ---- */
+
+uint32_t readgstatus(G *gp)
+{
+	return atomic_load(&gp->atomicstatus);
+}
+
+/* casgstatus moves gp from old to new; anything else is a broken invariant. */
+void casgstatus(G *gp, uint32_t old, uint32_t new)
+{
+	if (!atomic_cas(&gp->atomicstatus, old, new)) {
+		rt_printf("runtime: casgstatus: goroutine %lld: %u -> %u, but status is %u\n",
+			  (long long)gp->goid, old, new, readgstatus(gp));
+		throw("casgstatus: bad incoming values");
+	}
+}
+
+/* ---- run queues ---- */
+
+static bool runqempty(P *pp)
+{
+	/* runnext is checked first: a G moving from runnext to runq passes
+	 * through both, and we must not miss it in between. */
+	for (;;) {
+		uint32_t head = atomic_load(&pp->runqhead);
+		uint32_t tail = atomic_load(&pp->runqtail);
+		G *next = atomic_load(&pp->runnext);
+		if (tail == atomic_load(&pp->runqtail))
+			return head == tail && next == NULL;
+	}
+}
+
+static void globrunqput(G *gp) /* sched.lock held */
+{
+	gp->schedlink = NULL;
+	if (sched.runqtail)
+		sched.runqtail->schedlink = gp;
+	else
+		sched.runqhead = gp;
+	sched.runqtail = gp;
+	sched.runqsize++;
+}
+
+static void globrunqputbatch(G *head, G *tail, int32_t n) /* sched.lock held */
+{
+	tail->schedlink = NULL;
+	if (sched.runqtail)
+		sched.runqtail->schedlink = head;
+	else
+		sched.runqhead = head;
+	sched.runqtail = tail;
+	sched.runqsize += n;
+}
+
+static G *globrunqpop(void) /* sched.lock held */
+{
+	G *gp = sched.runqhead;
+	if (gp) {
+		sched.runqhead = gp->schedlink;
+		if (!sched.runqhead)
+			sched.runqtail = NULL;
+		sched.runqsize--;
+	}
+	return gp;
+}
+
+static bool runqputslow(P *pp, G *gp, uint32_t head, uint32_t tail);
+
+/*
+ * runqput puts gp on pp's local queue; with next, into runnext, kicking
+ * the old runnext to the tail. A full queue moves half of itself to the
+ * global queue. Only pp's owner may call it.
+ */
+static void runqput(P *pp, G *gp, bool next)
+{
+	if (next) {
+		G *old = atomic_xchg(&pp->runnext, gp);
+		if (!old)
+			return;
+		gp = old;
+	}
+	for (;;) {
+		uint32_t head = atomic_load_acq(&pp->runqhead);
+		uint32_t tail = pp->runqtail;
+		if (tail - head < RUNQ_SIZE) {
+			pp->runq[tail % RUNQ_SIZE] = gp;
+			atomic_store_rel(&pp->runqtail, tail + 1);
+			return;
+		}
+		if (runqputslow(pp, gp, head, tail))
+			return;
+	}
+}
+
+static bool runqputslow(P *pp, G *gp, uint32_t head, uint32_t tail)
+{
+	G *batch[RUNQ_SIZE / 2 + 1];
+	uint32_t n = (tail - head) / 2;
+
+	for (uint32_t i = 0; i < n; i++)
+		batch[i] = pp->runq[(head + i) % RUNQ_SIZE];
+	if (!atomic_cas(&pp->runqhead, head, head + n))
+		return false; /* a thief took some; retry the fast path */
+	batch[n] = gp;
+	for (uint32_t i = 0; i < n; i++)
+		batch[i]->schedlink = batch[i + 1];
+	lock(&sched.lock);
+	globrunqputbatch(batch[0], batch[n], (int32_t)n + 1);
+	unlock(&sched.lock);
+	return true;
+}
+
+/* runqget takes the next G from pp's local queue; *inherit says it came
+ * from runnext and keeps the current time slice. Owner only. */
+static G *runqget(P *pp, bool *inherit)
+{
+	G *next = atomic_load(&pp->runnext);
+	if (next && atomic_cas(&pp->runnext, next, NULL)) {
+		*inherit = true;
+		return next;
+	}
+	*inherit = false;
+	for (;;) {
+		uint32_t head = atomic_load_acq(&pp->runqhead);
+		uint32_t tail = pp->runqtail;
+		if (tail == head)
+			return NULL;
+		G *gp = pp->runq[head % RUNQ_SIZE];
+		if (atomic_cas(&pp->runqhead, head, head + 1))
+			return gp;
+	}
+}
+
+/* runqgrab copies up to half of pp's queue into batch, for a thief. With
+ * stealnext it may also take runnext, but only from a P that is not
+ * running: a running P's runnext is about to run there. */
+static uint32_t runqgrab(P *pp, G **batch, bool stealnext)
+{
+	for (;;) {
+		uint32_t head = atomic_load_acq(&pp->runqhead);
+		uint32_t tail = atomic_load_acq(&pp->runqtail);
+		uint32_t n = tail - head;
+		n = n - n / 2;
+		if (n == 0) {
+			if (stealnext && atomic_load(&pp->status) != Prunning) {
+				G *next = atomic_load(&pp->runnext);
+				if (next && atomic_cas(&pp->runnext, next, NULL)) {
+					batch[0] = next;
+					return 1;
+				}
+			}
+			return 0;
+		}
+		if (n > RUNQ_SIZE / 2)
+			continue; /* read an inconsistent head and tail */
+		for (uint32_t i = 0; i < n; i++)
+			batch[i] = pp->runq[(head + i) % RUNQ_SIZE];
+		if (atomic_cas(&pp->runqhead, head, head + n))
+			return n;
+	}
+}
+
+/* runqsteal moves half of victim's queue to pp's and returns one G of it. */
+static G *runqsteal(P *pp, P *victim, bool stealnext)
+{
+	G *batch[RUNQ_SIZE / 2];
+	uint32_t n = runqgrab(victim, batch, stealnext);
+	if (n == 0)
+		return NULL;
+	G *gp = batch[--n];
+	if (n == 0)
+		return gp;
+	uint32_t tail = pp->runqtail;
+	for (uint32_t i = 0; i < n; i++)
+		pp->runq[(tail + i) % RUNQ_SIZE] = batch[i];
+	atomic_store_rel(&pp->runqtail, tail + n);
+	return gp;
+}
+
+/* globrunqget takes a batch from the global queue for pp: one to run, a
+ * fair share more into pp's local queue. max 0 means no limit. */
+static G *globrunqget(P *pp, int32_t max) /* sched.lock held */
+{
+	if (sched.runqsize == 0)
+		return NULL;
+	int32_t n = sched.runqsize / gomaxprocs + 1;
+	if (n > sched.runqsize)
+		n = sched.runqsize;
+	if (max > 0 && n > max)
+		n = max;
+	if (n > RUNQ_SIZE / 2)
+		n = RUNQ_SIZE / 2;
+	G *gp = globrunqpop();
+	while (--n > 0)
+		runqput(pp, globrunqpop(), false);
+	return gp;
+}
+
+/* ---- Ps and Ms ---- */
+
+static void pidleput(P *pp) /* sched.lock held */
+{
+	if (!runqempty(pp))
+		throw("pidleput: P has non-empty run queue");
+	pp->link = sched.pidle;
+	sched.pidle = pp;
+	atomic_xadd(&sched.npidle, 1);
+}
+
+static P *pidleget(void) /* sched.lock held */
+{
+	P *pp = sched.pidle;
+	if (pp) {
+		sched.pidle = pp->link;
+		atomic_xadd(&sched.npidle, -1);
+		if (sched.sysmonwait) {
+			sched.sysmonwait = false;
+			notewakeup(&sched.sysmonnote);
+		}
+	}
+	return pp;
+}
+
+static void acquirep(P *pp)
+{
+	M *mp = getm();
+	if (mp->p || pp->m)
+		throw("acquirep: invalid P state");
+	mp->p = pp;
+	pp->m = mp;
+	atomic_store(&pp->status, Prunning);
+}
+
+static P *releasep(void)
+{
+	M *mp = getm();
+	P *pp = mp->p;
+	if (!pp || pp->m != mp || atomic_load(&pp->status) != Prunning)
+		throw("releasep: invalid P state");
+	mp->p = NULL;
+	pp->m = NULL;
+	atomic_store(&pp->status, Pidle);
+	return pp;
+}
+
+static void mput(M *mp) /* sched.lock held */
+{
+	mp->schedlink = sched.midle;
+	sched.midle = mp;
+	sched.nmidle++;
+}
+
+static M *mget(void) /* sched.lock held */
+{
+	M *mp = sched.midle;
+	if (mp) {
+		sched.midle = mp->schedlink;
+		sched.nmidle--;
+	}
+	return mp;
+}
+
+/*
+ * checkdead reports a deadlock when no M is left to run anything: every M
+ * is idle (or is sysmon), no timer is pending and nothing is runnable.
+ * Ms in system calls count as running, so a G blocked in read(2) is not a
+ * deadlock. Called with sched.lock held by an M about to park.
+ */
+static void checkdead(void)
+{
+	if (!mainStarted)
+		return;
+	int32_t run = sched.mnext - sched.nmidle - sched.nmsys - (sched.timerwaiting ? 1 : 0);
+	if (run > 0)
+		return;
+	if (run < 0) {
+		rt_printf("runtime: checkdead: nmidle=%d mcount=%d nmsys=%d\n", sched.nmidle, sched.mnext,
+			  sched.nmsys);
+		throw("checkdead: inconsistent counts");
+	}
+	if (timer_count() > 0)
+		return;
+	if (sched.runqsize > 0)
+		throw("checkdead: runnable goroutines on the global queue");
+	for (int32_t i = 0; i < gomaxprocs; i++)
+		if (!runqempty(allp[i]))
+			throw("checkdead: runnable goroutines on a P");
+	unlock(&sched.lock);
+	fatal("all goroutines are asleep - deadlock!");
+}
+
+/* stopm parks the current M, which holds no P, until startm hands it one. */
+static void stopm(void)
+{
+	M *mp = getm();
+	if (mp->p)
+		throw("stopm holding p");
+	if (mp->spinning)
+		throw("stopm spinning");
+	lock(&sched.lock);
+	mput(mp);
+	checkdead();
+	unlock(&sched.lock);
+	notesleep(&mp->park);
+	noteclear(&mp->park);
+	acquirep(mp->nextp);
+	mp->nextp = NULL;
+}
+
+/*
+ * startm runs pp (or an idle P, if pp is NULL) on an idle M, or on a new
+ * one. With spinning, the caller has already counted the M in
+ * sched.nmspinning, and the M starts out looking for work.
+ */
+static void startm(P *pp, bool spinning)
+{
+	lock(&sched.lock);
+	if (!pp) {
+		pp = pidleget();
+		if (!pp) {
+			unlock(&sched.lock);
+			if (spinning && atomic_xadd(&sched.nmspinning, -1) < 0)
+				throw("startm: negative nmspinning");
+			return;
+		}
+	}
+	M *nmp = mget();
+	if (!nmp) {
+		/* Count the new M before dropping the lock, so checkdead on
+		 * another M doesn't see zero running Ms in between. */
+		unlock(&sched.lock);
+		newm(NULL, pp, spinning);
+		return;
+	}
+	unlock(&sched.lock);
+	if (nmp->spinning || nmp->nextp)
+		throw("startm: M is spinning or has a P");
+	nmp->spinning = spinning;
+	nmp->nextp = pp;
+	notewakeup(&nmp->park);
+}
+
+/* wakep starts a spinning M if there is an idle P and no M is spinning
+ * already (that one would find the work). */
+static void wakep(void)
+{
+	if (atomic_load(&sched.npidle) == 0)
+		return;
+	if (atomic_load(&sched.nmspinning) != 0 || !atomic_cas(&sched.nmspinning, 0, 1))
+		return;
+	startm(NULL, true);
+}
+
+/* handoffp gives away the P of an M that is blocked in a system call (or
+ * exiting it without a P): to a new M if there is work, else to the idle
+ * list. */
+static void handoffp(P *pp)
+{
+	if (!runqempty(pp) || atomic_load(&sched.runqsize) != 0) {
+		startm(pp, false);
+		return;
+	}
+	if (atomic_load(&sched.nmspinning) + atomic_load(&sched.npidle) == 0 &&
+	    atomic_cas(&sched.nmspinning, 0, 1)) {
+		startm(pp, true);
+		return;
+	}
+	lock(&sched.lock);
+	if (sched.runqsize != 0) {
+		unlock(&sched.lock);
+		startm(pp, false);
+		return;
+	}
+	pidleput(pp);
+	unlock(&sched.lock);
+	/* Timers need some M to sleep until they are due. */
+	if (timer_count() > 0 && !atomic_load(&sched.timerwaiting))
+		wakep();
+}
+
+/* resetspinning: the M found work and stops spinning; if it was the last
+ * spinning M, another may be needed for the rest of the work. */
+static void resetspinning(void)
+{
+	M *mp = getm();
+	mp->spinning = false;
+	if (atomic_xadd(&sched.nmspinning, -1) < 0)
+		throw("findrunnable: negative nmspinning");
+	wakep();
+}
+
+/* ---- timers and the scheduler ---- */
+
+/* sched_timerchanged wakes the M sleeping until the next timer if a new
+ * timer is due earlier, or finds an M to do that sleeping. */
+void sched_timerchanged(int64_t when)
+{
+	if (!mainStarted)
+		return;
+	lock(&sched.lock);
+	if (sched.timerwaiting) {
+		if (!sched.timernotified && when < sched.timerwhen) {
+			sched.timernotified = true;
+			notewakeup(&sched.timernote);
+		}
+		unlock(&sched.lock);
+		return;
+	}
+	unlock(&sched.lock);
+	wakep();
+}
+
+/*
+ * timersleep: the M has no P and found no work. If no other M is sleeping
+ * until the next timer, this one does: it wakes when the timer is due (or
+ * an earlier one is added), runs what is due, and returns true if it got a
+ * P to run the result. Returns false if the caller should park instead.
+ */
+static bool timersleep(void)
+{
+	for (;;) {
+		lock(&sched.lock);
+		int64_t next = timer_next();
+		if (sched.timerwaiting || next < 0) {
+			unlock(&sched.lock);
+			return false;
+		}
+		sched.timerwaiting = true;
+		sched.timernotified = false;
+		sched.timerwhen = next;
+		noteclear(&sched.timernote);
+		unlock(&sched.lock);
+
+		int64_t now = nanotime();
+		if (next > now)
+			notetsleep(&sched.timernote, next - now);
+
+		lock(&sched.lock);
+		sched.timerwaiting = false;
+		unlock(&sched.lock);
+
+		checktimers(nanotime()); /* readied Gs go to the global queue */
+		lock(&sched.lock);
+		P *pp = NULL;
+		if (sched.runqsize > 0)
+			pp = pidleget();
+		unlock(&sched.lock);
+		if (pp) {
+			acquirep(pp);
+			return true;
+		}
+		/* Nothing to do now (or every P is busy and will see the work
+		 * in its own schedule): wait for the next timer. */
+	}
+}
+
+/*
+ * findrunnable finds a G to run, blocking the M until there is one. The M
+ * holds its P on return.
+ */
+static G *findrunnable(bool *inherit)
+{
+	M *mp = getm();
+top:;
+	P *pp = mp->p;
+	G *gp;
+
+	if (timer_next() >= 0)
+		checktimers(nanotime());
+
+	if ((gp = runqget(pp, inherit)))
+		return gp;
+	if (atomic_load(&sched.runqsize) > 0) {
+		lock(&sched.lock);
+		gp = globrunqget(pp, 0);
+		unlock(&sched.lock);
+		if (gp) {
+			*inherit = false;
+			return gp;
+		}
+	}
+
+	/* Steal, unless too many Ms are spinning already (they would only
+	 * burn CPU finding nothing). */
+	if (mp->spinning || 2 * atomic_load(&sched.nmspinning) < gomaxprocs - atomic_load(&sched.npidle)) {
+		if (!mp->spinning) {
+			mp->spinning = true;
+			atomic_xadd(&sched.nmspinning, 1);
+		}
+		for (int i = 0; i < 4; i++) {
+			uint32_t off = cheaprandn((uint32_t)gomaxprocs);
+			for (int32_t j = 0; j < gomaxprocs; j++) {
+				P *victim = allp[(off + (uint32_t)j) % (uint32_t)gomaxprocs];
+				if (victim == pp)
+					continue;
+				if ((gp = runqsteal(pp, victim, i == 3))) {
+					*inherit = false;
+					return gp;
+				}
+			}
+		}
+	}
+
+	/* Nothing: give up the P. */
+	lock(&sched.lock);
+	if (sched.runqsize > 0) {
+		gp = globrunqget(pp, 0);
+		unlock(&sched.lock);
+		*inherit = false;
+		return gp;
+	}
+	releasep();
+	pidleput(pp);
+	unlock(&sched.lock);
+
+	/*
+	 * A spinning M that stops spinning must look at every queue once
+	 * more: a G may have been readied after our last look by someone who
+	 * saw us spinning and so did not wake another M.
+	 */
+	if (mp->spinning) {
+		mp->spinning = false;
+		if (atomic_xadd(&sched.nmspinning, -1) < 0)
+			throw("findrunnable: negative nmspinning");
+		for (int32_t i = 0; i < gomaxprocs; i++) {
+			if (!runqempty(allp[i])) {
+				lock(&sched.lock);
+				pp = pidleget();
+				unlock(&sched.lock);
+				if (pp) {
+					acquirep(pp);
+					mp->spinning = true;
+					atomic_xadd(&sched.nmspinning, 1);
+					goto top;
+				}
+				break;
+			}
+		}
+	}
+
+	if (!timersleep())
+		stopm();
+	goto top;
+}
+
+/* execute runs gp on the current M; it does not return. */
+static _Noreturn void execute(G *gp, bool inherit)
+{
+	M *mp = getm();
+	mp->curg = gp;
+	gp->m = mp;
+	casgstatus(gp, Grunnable, Grunning);
+	if (!inherit)
+		mp->p->schedtick++;
+	setg(gp);
+	uintptr_t sp = gp->sched_sp;
+	gp->sched_sp = 0;
+	arch_gogo(sp);
+}
+
+/* schedule: one round of the scheduler on g0: find a G and run it. */
+static _Noreturn void schedule(void)
+{
+	M *mp = getm();
+	if (mp->locks)
+		throw("schedule: holding locks");
+	P *pp = mp->p;
+	G *gp = NULL;
+	bool inherit = false;
+
+	int64_t next = timer_next();
+	if (next >= 0 && next <= nanotime())
+		checktimers(nanotime());
+
+	/* Now and then take from the global queue first, so that two Gs
+	 * handing off to each other cannot starve it. */
+	if (pp->schedtick % 61 == 0 && atomic_load(&sched.runqsize) > 0) {
+		lock(&sched.lock);
+		gp = globrunqget(pp, 1);
+		unlock(&sched.lock);
+	}
+	if (!gp)
+		gp = runqget(pp, &inherit);
+	if (!gp)
+		gp = findrunnable(&inherit);
+	if (mp->spinning)
+		resetspinning();
+	execute(gp, inherit);
+}
+
+/* mcall switches to g0 and calls fn(gp) there, gp being the current G. fn
+ * must not return; gp resumes when someone gogo's it. */
+static void mcall(void (*fn)(G *))
+{
+	G *gp = getg();
+	M *mp = getm();
+	setg(mp->g0);
+	arch_mcall(&gp->sched_sp, (void (*)(void *))fn, gp, mp->g0->stack.hi);
+}
+
+static void dropg(G *gp)
+{
+	M *mp = getm();
+	mp->curg = NULL;
+	gp->m = NULL;
+}
+
+static _Noreturn void park_m(G *gp)
+{
+	M *mp = getm();
+	casgstatus(gp, Grunning, Gwaiting);
+	dropg(gp);
+	bool (*fn)(G *, void *) = mp->waitunlockf;
+	void *lk = mp->waitlock;
+	mp->waitunlockf = NULL;
+	mp->waitlock = NULL;
+	if (fn && !fn(gp, lk)) {
+		casgstatus(gp, Gwaiting, Grunnable);
+		execute(gp, true);
+	}
+	schedule();
+}
+
+/*
+ * gopark puts the current G to sleep with the given wait reason. On g0,
+ * after the G's state is saved, unlockf(gp, lock) runs; if it returns
+ * false the G continues at once. Otherwise someone must goready(gp).
+ */
+void gopark(bool (*unlockf)(G *, void *), void *lock, int reason)
+{
+	G *gp = getg();
+	M *mp = getm();
+	if (!gp || gp == mp->g0)
+		throw("gopark on g0");
+	gp->waitreason = (uint8_t)reason;
+	mp->waitunlockf = unlockf;
+	mp->waitlock = lock;
+	mcall((void (*)(G *))park_m);
+}
+
+static bool parkunlock(G *gp, void *l)
+{
+	(void)gp;
+	unlock((Mutex *)l);
+	return true;
+}
+
+/* goparkunlock parks the current G and then unlocks l. */
+void goparkunlock(Mutex *l, int reason)
+{
+	gopark(parkunlock, l, reason);
+}
+
+/* goready makes a waiting gp runnable. Callable from a G, from g0 and from
+ * a timer callback on an M with no P (the G then goes to the global queue). */
+void goready(G *gp)
+{
+	casgstatus(gp, Gwaiting, Grunnable);
+	M *mp = getm();
+	if (mp && mp->p) {
+		runqput(mp->p, gp, true);
+	} else {
+		lock(&sched.lock);
+		globrunqput(gp);
+		unlock(&sched.lock);
+	}
+	wakep();
+}
+
+static _Noreturn void gosched_m(G *gp)
+{
+	casgstatus(gp, Grunning, Grunnable);
+	dropg(gp);
+	runqput(getm()->p, gp, false);
+	schedule();
+}
+
+/* gosched yields the processor: the current G goes to the back of its P's
+ * queue. (Go uses the global queue; the local one is cheaper and other Ps
+ * can still steal from it.) */
+void gosched(void)
+{
+	mcall((void (*)(G *))gosched_m);
+}
+
+void weft_yield(void)
+{
+	gosched();
+}
+
+/* ---- goroutine creation and exit ---- */
+
+static void gfput(P *pp, G *gp)
+{
+	gp->schedlink = pp->gfree;
+	pp->gfree = gp;
+	if (++pp->gfreecnt < GFREE_PER_P)
+		return;
+	/* Move half to the global list. */
+	lock(&sched.gflock);
+	while (pp->gfreecnt > GFREE_PER_P / 2) {
+		G *g = pp->gfree;
+		pp->gfree = g->schedlink;
+		pp->gfreecnt--;
+		g->schedlink = sched.gfree;
+		sched.gfree = g;
+		sched.ngfree++;
+	}
+	unlock(&sched.gflock);
+}
+
+static G *gfget(P *pp)
+{
+	if (!pp->gfree && atomic_load(&sched.ngfree) > 0) {
+		lock(&sched.gflock);
+		while (pp->gfreecnt < GFREE_PER_P / 2 && sched.gfree) {
+			G *g = sched.gfree;
+			sched.gfree = g->schedlink;
+			sched.ngfree--;
+			g->schedlink = pp->gfree;
+			pp->gfree = g;
+			pp->gfreecnt++;
+		}
+		unlock(&sched.gflock);
+	}
+	G *gp = pp->gfree;
+	if (gp) {
+		pp->gfree = gp->schedlink;
+		pp->gfreecnt--;
+	}
+	return gp;
+}
+
+/* malg allocates a G with a stack (NULL if out of memory or mappings). */
+static G *malg(void)
+{
+	G *gp = rtalloc(sizeof *gp);
+	if (!stackalloc(&gp->stack)) {
+		rtfree(gp);
+		return NULL;
+	}
+	return gp;
+}
+
+static void allgadd(G *gp)
+{
+	lock(&allglock);
+	gp->alllink = allgs;
+	atomic_store(&allgs, gp);
+	nallgs++;
+	unlock(&allglock);
+}
+
+/*
+ * gostartframe lays out a new goroutine's stack so that gogo "returns"
+ * into goexit, which calls fn(arg). The saved frame pointer is zero: walks
+ * of this stack end in goexit.
+ */
+static void gostartframe(G *gp, void (*fn)(void *), void *arg)
+{
+	uintptr_t top = gp->stack.hi & ~(uintptr_t)15;
+	uintptr_t sp = top - ARCH_STACK_ALIGN_ADJ - ARCH_GOBUF_WORDS * sizeof(uintptr_t);
+	uintptr_t *w = (uintptr_t *)sp;
+	for (uintptr_t *p = w; p < (uintptr_t *)top; p++)
+		*p = 0;
+	w[ARCH_GOBUF_PCSLOT] = (uintptr_t)goexit;
+	w[ARCH_GOBUF_FNSLOT] = (uintptr_t)fn;
+	w[ARCH_GOBUF_ARGSLOT] = (uintptr_t)arg;
+	gp->sched_sp = sp;
+}
+
+/* newproc creates a goroutine running fn(arg) and queues it in the
+ * caller's P's runnext, as Go does. */
+void newproc(void (*fn)(void *), void *arg)
+{
+	M *mp = getm();
+	P *pp = mp->p;
+	G *gp = gfget(pp);
+	if (!gp) {
+		gp = malg();
+		if (!gp)
+			fatal("out of memory: cannot allocate a goroutine stack "
+			      "(memory or the kernel's mapping limit is exhausted)");
+		gp->atomicstatus = Gdead;
+		gp->goid = -1;
+		allgadd(gp);
+	}
+	gostartframe(gp, fn, arg);
+	gp->startfn = fn;
+	gp->startarg = arg;
+	gp->goid = atomic_xadd(&sched.goidgen, 1);
+	gp->waitreason = WaitReasonZero;
+	gp->param = NULL;
+	gp->waiting = NULL;
+	casgstatus(gp, Gdead, Grunnable);
+	runqput(pp, gp, true);
+	if (mainStarted)
+		wakep();
+}
+
+void weft_go(void (*fn)(void *), void *arg)
+{
+	if (!fn)
+		gopanic("weft_go: nil function");
+	newproc(fn, arg);
+}
+
+int64_t weft_goid(void)
+{
+	G *gp = getg();
+	return gp ? gp->goid : 0;
+}
+
+int weft_gomaxprocs(void)
+{
+	return gomaxprocs;
+}
+
+static _Noreturn void goexit0(G *gp)
+{
+	casgstatus(gp, Grunning, Gdead);
+	dropg(gp);
+	gp->waitreason = WaitReasonZero;
+	gfput(getm()->p, gp);
+	schedule();
+}
+
+/* goexit1 finishes the current goroutine; goexit calls it when the
+ * goroutine's function returns. */
+_Noreturn void goexit1(void)
+{
+	mcall((void (*)(G *))goexit0);
+	throw("goexit1 returned");
+}
+
+/* ---- system calls ---- */
+
+static bool ongoroutine(void)
+{
+	G *gp = getg();
+	return mainStarted && gp && gp != getm()->g0;
+}
+
+/*
+ * entersyscall marks the current G as in a blocking system call. Its M
+ * keeps the P but marks it Psyscall, so sysmon can hand it to another M if
+ * the call blocks. A no-op on g0 and before the scheduler runs.
+ */
+void entersyscall(void)
+{
+	if (!ongoroutine())
+		return;
+	G *gp = getg();
+	M *mp = getm();
+	P *pp = mp->p;
+	pp->syscalltick++;
+	casgstatus(gp, Grunning, Gsyscall);
+	pp->m = NULL;
+	mp->oldp = pp;
+	mp->p = NULL;
+	atomic_store(&pp->status, Psyscall);
+}
+
+static _Noreturn void exitsyscall0(G *gp)
+{
+	casgstatus(gp, Gsyscall, Grunnable);
+	dropg(gp);
+	lock(&sched.lock);
+	P *pp = pidleget();
+	if (!pp)
+		globrunqput(gp);
+	unlock(&sched.lock);
+	if (pp) {
+		acquirep(pp);
+		execute(gp, false);
+	}
+	stopm();
+	schedule();
+}
+
+/* exitsyscall: the system call returned. Take the old P back if sysmon
+ * has not taken it, else an idle P, else queue the G and park the M. */
+void exitsyscall(void)
+{
+	if (!ongoroutine())
+		return;
+	G *gp = getg();
+	M *mp = getm();
+	P *oldp = mp->oldp;
+	mp->oldp = NULL;
+	if (oldp && atomic_cas(&oldp->status, Psyscall, Prunning)) {
+		mp->p = oldp;
+		oldp->m = mp;
+		casgstatus(gp, Gsyscall, Grunning);
+		return;
+	}
+	if (atomic_load(&sched.npidle) > 0) {
+		lock(&sched.lock);
+		P *pp = pidleget();
+		unlock(&sched.lock);
+		if (pp) {
+			acquirep(pp);
+			casgstatus(gp, Gsyscall, Grunning);
+			return;
+		}
+	}
+	mcall((void (*)(G *))exitsyscall0);
+}
+
+/* ---- sysmon ---- */
+
+/* retake hands off Ps whose M has been in one system call for longer
+ * than SYSCALL_RETAKE_NS. Returns how many it took. */
+static int retake(int64_t now)
+{
+	int n = 0;
+	for (int32_t i = 0; i < gomaxprocs; i++) {
+		P *pp = allp[i];
+		if (atomic_load(&pp->status) != Psyscall)
+			continue;
+		uint32_t t = atomic_load(&pp->syscalltick);
+		if (pp->sysmontick != t) {
+			pp->sysmontick = t;
+			pp->sysmonwhen = now;
+			continue;
+		}
+		if (now - pp->sysmonwhen < SYSCALL_RETAKE_NS)
+			continue;
+		/* Nothing else to run and someone idle to run it later: no
+		 * need to wake a thread, unless the call is very long. */
+		if (runqempty(pp) && atomic_load(&sched.runqsize) == 0 &&
+		    atomic_load(&sched.nmspinning) + atomic_load(&sched.npidle) > 0 &&
+		    now - pp->sysmonwhen < 10 * 1000 * 1000)
+			continue;
+		if (atomic_cas(&pp->status, Psyscall, Pidle)) {
+			n++;
+			handoffp(pp);
+		}
+	}
+	return n;
+}
+
+/* sysmon runs on its own M, without a P. It sleeps 20 µs at first,
+ * backing off to 10 ms while there is nothing to take, and parks while
+ * every P is idle. */
+static void sysmon(void)
+{
+	int64_t delay = SYSMON_MIN_SLEEP_US;
+	int idle = 0;
+	for (;;) {
+		if (idle == 0)
+			delay = SYSMON_MIN_SLEEP_US;
+		else if (idle > 50)
+			delay *= 2;
+		if (delay > SYSMON_MAX_SLEEP_US)
+			delay = SYSMON_MAX_SLEEP_US;
+		sys_nanosleep(delay * 1000);
+
+		if (atomic_load(&sched.npidle) == gomaxprocs) {
+			lock(&sched.lock);
+			if (atomic_load(&sched.npidle) == gomaxprocs) {
+				sched.sysmonwait = true;
+				noteclear(&sched.sysmonnote);
+				unlock(&sched.lock);
+				notesleep(&sched.sysmonnote);
+				idle = 0;
+				continue;
+			}
+			unlock(&sched.lock);
+		}
+		if (retake(nanotime()) > 0)
+			idle = 0;
+		else
+			idle++;
+	}
+}
+
+/* ---- Ms ---- */
+
+/* mcommoninit gives mp its id and random seed and links it into allm. */
+void mcommoninit(M *mp)
+{
+	lock(&sched.lock);
+	mp->id = sched.mnext++;
+	mp->alllink = allm;
+	atomic_store(&allm, mp);
+	unlock(&sched.lock);
+	uint64_t seed = (uint64_t)nanotime() ^ ((uint64_t)mp->id * 0x9E3779B97F4A7C15ull);
+	mp->fastrand[0] = (uint32_t)seed | 1;
+	mp->fastrand[1] = (uint32_t)(seed >> 32) | 1;
+}
+
+/* mstart0 is where every M begins, on its g0 stack: it records that
+ * stack's bounds, sets up signal handling, runs the M's start function if
+ * it has one, and enters the scheduler. */
+void mstart0(void *arg)
+{
+	M *mp = arg;
+	tls_m = mp;
+	setg(mp->g0);
+	mp->procid = sys_gettid();
+	/* Everything below this frame is free for the scheduler: mcall
+	 * switches to g0's stack.hi, and this frame is dead once schedule
+	 * runs (it never returns). A hosted thread's g0 is the pthread stack. */
+	uintptr_t hi = ((uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)15) - 64;
+	if (mp->g0->stack.hi == 0)
+		mp->g0->stack.lo = hi - (G0_STACK_SIZE - 32 * 1024);
+	mp->g0->stack.hi = hi;
+	minitsignals(mp);
+	if (mp->mstartfn) {
+		mp->mstartfn();
+		throw("mstartfn returned");
+	}
+	if (mp->nextp) {
+		acquirep(mp->nextp);
+		mp->nextp = NULL;
+	}
+	schedule();
+}
+
+/* newm creates an M, running fn (no P) or with pp, on a new thread. */
+static void newm(void (*fn)(void), P *pp, bool spinning)
+{
+	M *mp = persistentalloc(sizeof *mp);
+	mp->g0 = rtalloc(sizeof(G));
+	mp->g0->goid = 0;
+	mp->g0->atomicstatus = Grunning;
+	mp->mstartfn = fn;
+	mp->nextp = pp;
+	mp->spinning = spinning;
+	if (fn) {
+		lock(&sched.lock);
+		sched.nmsys++;
+		unlock(&sched.lock);
+	}
+	mcommoninit(mp);
+
+	long r;
+	if (rthooks.newosproc) {
+		mp->g0->stack.hi = 0; /* mstart0 measures the pthread stack */
+		r = rthooks.newosproc(mp, NULL, G0_STACK_SIZE);
+	} else {
+		if (!stackalloc(&mp->g0->stack))
+			fatal("out of memory: cannot allocate a thread stack");
+		void *tp = tls_newblock();
+		if (!tp)
+			fatal("out of memory: cannot allocate thread-local storage");
+		mp->tls = tp;
+		unsigned long flags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x80000;
+		/* CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS */
+		r = arch_clone(flags, (void *)mp->g0->stack.hi, tp, mstart0, mp);
+	}
+	if (r < 0) {
+		rt_printf("runtime: failed to create new OS thread (errno %ld)\n", -r);
+		fatal("newosproc");
+	}
+}
+
+/* ---- start-up ---- */
+
+static void procresize(int32_t n)
+{
+	allp = persistentalloc(sizeof(P *) * (size_t)n);
+	for (int32_t i = 0; i < n; i++) {
+		P *pp = persistentalloc(sizeof *pp);
+		pp->id = i;
+		pp->status = Pidle;
+		allp[i] = pp;
+	}
+	gomaxprocs = n;
+	/* P 0 goes to the current M; the rest are idle. */
+	lock(&sched.lock);
+	for (int32_t i = n - 1; i > 0; i--)
+		pidleput(allp[i]);
+	unlock(&sched.lock);
+	acquirep(allp[0]);
+}
+
+static int64_t getproccount(void)
+{
+	uint8_t mask[1024];
+	long r = sys_sched_getaffinity(sizeof mask, mask);
+	if (r <= 0)
+		return 1;
+	int64_t n = 0;
+	for (long i = 0; i < r; i++)
+		n += __builtin_popcount(mask[i]);
+	return n > 0 ? n : 1;
+}
+
+static void schedinit(void)
+{
+	ncpu = getproccount();
+	int64_t procs = ncpu;
+	const char *s = rt_getenv("WEFTMAXPROCS");
+	if (s && *s) {
+		bool ok;
+		int64_t n = rt_atoi(s, &ok);
+		if (!ok || n < 1) {
+			rt_printf("runtime: WEFTMAXPROCS=%s: want a positive number\n", s);
+			fatal("bad WEFTMAXPROCS");
+		}
+		procs = n;
+	}
+	if (procs > MAX_PROCS)
+		procs = MAX_PROCS;
+	procresize((int32_t)procs);
+}
+
+/* runtime_main is goroutine 1: it starts sysmon, runs the program's
+ * weft_main and exits with its result. */
+static void runtime_main(void *arg)
+{
+	(void)arg;
+	mainStarted = true;
+	newm(sysmon, NULL, false);
+	int status = weft_main(rt_argc, rt_argv);
+	sys_exit_group(status);
+}
+
+static void m0start(void *arg)
+{
+	(void)arg;
+	M *mp = &m0;
+	mp->g0->stack.hi = 1; /* bounds known; mstart0 fixes hi */
+	mstart0(mp);
+}
+
+/*
+ * rt0_go starts the runtime: it is called once, on the process's initial
+ * thread, by _start (freestanding) or by the hosted shim's main. It never
+ * returns; the program ends when weft_main returns or something fails.
+ */
+_Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
+{
+	rt_argc = argc;
+	rt_argv = argv;
+	rt_envp = envp;
+	vdso_init(auxv);
+	if (tls_freestanding)
+		tls_init(auxv);
+
+	M *mp = &m0;
+	tls_m = mp;
+	mp->g0 = rtalloc(sizeof(G));
+	mp->g0->atomicstatus = Grunning;
+	if (!stackalloc(&mp->g0->stack))
+		fatal("out of memory: cannot allocate the scheduler stack");
+	setg(mp->g0);
+	mcommoninit(mp);
+	initsig();
+	schedinit();
+	newproc(runtime_main, NULL);
+
+	/* Leave the process's initial stack for m0's g0 stack, and never
+	 * come back. */
+	uintptr_t dummy;
+	arch_mcall(&dummy, m0start, NULL, mp->g0->stack.hi);
+	throw("rt0_go: m0 returned");
+}

@@ -1,0 +1,110 @@
+/*
+ * signal.c: turning faults into Go-style reports.
+ *
+ * SIGSEGV, SIGBUS and SIGFPE run a handler on the M's alternate signal
+ * stack (the faulting stack may be the one that overflowed). A fault in the
+ * guard below the current goroutine's stack is a stack overflow; anything
+ * else becomes Go's runtime error panic. Both print the goroutine's stack
+ * and exit with status 2.
+ */
+#include "runtime.h"
+
+enum { SIGSETSIZE = 8 };
+
+struct ksigaction {
+	void (*handler)(int, void *, void *);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+struct kstack {
+	void *ss_sp;
+	int ss_flags;
+	size_t ss_size;
+};
+
+static const char *signame(int sig)
+{
+	switch (sig) {
+	case SIGSEGV:
+		return "SIGSEGV: segmentation violation";
+	case SIGBUS:
+		return "SIGBUS: bus error";
+	case SIGFPE:
+		return "SIGFPE: floating-point exception";
+	}
+	return "signal";
+}
+
+static void sighandler(int sig, void *info, void *uc)
+{
+	uintptr_t addr = *(uintptr_t *)((char *)info + 16); /* si_addr */
+	int code = *(int *)((char *)info + 8);               /* si_code */
+	uintptr_t pc = ARCH_UC_PC(uc), sp = ARCH_UC_SP(uc), fp = ARCH_UC_FP(uc);
+	M *mp = getm();
+	G *gp = getg();
+
+	/* The signal stack is ours alone, but two threads can fault at once. */
+	bool overflow = gp && (sig == SIGSEGV || sig == SIGBUS) &&
+			(stack_guardfault(addr, &gp) || (sp < gp->stack.lo && sp + STACK_GUARD >= gp->stack.lo));
+	if (overflow) {
+		rt_printf("runtime: goroutine stack exceeds %d-byte limit\n", STACK_SIZE);
+		rt_printf("runtime: sp=0x%lx stack=[0x%lx, 0x%lx]\n", (unsigned long)sp,
+			  (unsigned long)gp->stack.lo, (unsigned long)gp->stack.hi);
+		if (mp && gp == mp->g0) {
+			rt_printf("fatal error: stack overflow on the scheduler stack (g0 of M %lld)\n",
+				  (long long)mp->id);
+			sys_exit_group(2);
+		}
+		rt_printf("fatal error: stack overflow\n\nstack trace:\ngoroutine %lld [running]:\n",
+			  (long long)gp->goid);
+		printstack(pc, fp, gp);
+		sys_exit_group(2);
+	}
+
+	if (sig == SIGFPE)
+		rt_printf("panic: runtime error: integer divide by zero\n");
+	else if (addr < 4096)
+		rt_printf("panic: runtime error: invalid memory address or nil pointer dereference\n");
+	else
+		rt_printf("unexpected fault address 0x%lx\nfatal error: fault\n", (unsigned long)addr);
+	rt_printf("[signal %s code=0x%x addr=0x%lx pc=0x%lx]\n", signame(sig), code, (unsigned long)addr,
+		  (unsigned long)pc);
+	if (gp && mp && gp != mp->g0) {
+		rt_printf("\ngoroutine %lld [running]:\n", (long long)gp->goid);
+		printstack(pc, fp, gp);
+	} else {
+		rt_printf("\n(on the scheduler stack)\n");
+		printstack(pc, fp, NULL);
+	}
+	sys_exit_group(2);
+}
+
+/* initsig installs the fault handlers for the whole process. */
+void initsig(void)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE};
+	struct ksigaction sa = {
+		.handler = sighandler,
+		.flags = SA_SIGINFO | SA_ONSTACK | ARCH_SA_RESTORER,
+		.restorer = arch_sigreturn,
+		.mask = ~0ull,
+	};
+	for (size_t i = 0; i < nelem(sigs); i++)
+		if (arch_syscall4(SYS_rt_sigaction, sigs[i], (long)&sa, 0, SIGSETSIZE) < 0)
+			throw("rt_sigaction failed");
+}
+
+/* minitsignals gives the calling thread (mp's) its alternate signal stack. */
+void minitsignals(M *mp)
+{
+	if (!mp->gsignal) {
+		mp->gsignal = sys_mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE, 0);
+		if (!mp->gsignal)
+			fatal("out of memory: cannot allocate a signal stack");
+	}
+	struct kstack ss = {.ss_sp = mp->gsignal, .ss_flags = 0, .ss_size = SIGNAL_STACK_SIZE};
+	if (arch_syscall2(SYS_sigaltstack, (long)&ss, 0) < 0)
+		throw("sigaltstack failed");
+}

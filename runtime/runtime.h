@@ -48,7 +48,7 @@ enum {
 	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, ETIMEDOUT = 110,
 	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
 	MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000,
-	MADV_DONTNEED = 4, MADV_GUARD_INSTALL = 102,
+	MADV_DONTNEED = 4, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
 	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
 	CLOCK_MONOTONIC = 1,
 	O_RDONLY = 0, O_CLOEXEC = 02000000, AT_FDCWD = -100,
@@ -65,7 +65,7 @@ long sys_write(int fd, const void *p, size_t n);
 long sys_close(int fd);
 long sys_pipe2(int fds[2], int flags);
 long sys_openat(int dirfd, const char *path, int flags);
-void *sys_mmap(void *addr, size_t n, int prot, int flags); /* anonymous; NULL on failure, errno in *err if err */
+void *sys_mmap(void *addr, size_t n, int prot, int flags); /* anonymous private; NULL on failure (see sys_mmap_err) */
 long sys_mmap_err(void *addr, size_t n, int prot, int flags, void **out);
 long sys_munmap(void *p, size_t n);
 long sys_mprotect(void *p, size_t n, int prot);

@@ -78,6 +78,9 @@ bool stackalloc(Stack *s)
 			unlock(&stk.lock);
 			return false;
 		}
+		/* Huge pages would turn each stack's first touched page into
+		 * 2 MiB of memory to clear and keep. */
+		sys_madvise(a, ARENA_SIZE, MADV_NOHUGEPAGE);
 		stk.arena = (uintptr_t)a;
 		stk.used = 0;
 	}

@@ -1,0 +1,204 @@
+/*
+ * malloc.c: the runtime's memory allocator.
+ *
+ * Small requests (up to 32 KiB) are rounded up to a power of two, a size
+ * class, and served from that class's free list. A list that is empty
+ * gets a new block carved from the current chunk, a 1 MiB mapping shared
+ * by all classes; a chunk too full for the block is abandoned (at most
+ * 32 KiB of it is lost) for a fresh one. Freed blocks go back on their
+ * class's list and are never returned to the kernel. Larger requests get
+ * a mapping of their own, unmapped when freed.
+ *
+ * Every block starts with a 16-byte Header saying how to free it; the
+ * caller's memory follows, 16-byte aligned. One Mutex protects the lists
+ * and the chunk. Go's allocator (malloc.go, mcache.go, mcentral.go) is
+ * far more elaborate: per-P caches, spans of one class, a GC; weft's needs
+ * are a few objects per goroutine, channel or timer.
+ *
+ * persistentalloc, at the end, is Go's allocator of the same name: memory
+ * that is never freed, bump-allocated.
+ */
+#include "runtime.h"
+
+enum {
+	MINSHIFT = 4,                  /* smallest class: 16 bytes */
+	MAXSHIFT = 15,                 /* largest class: 32 KiB */
+	NCLASS = MAXSHIFT - MINSHIFT + 1,
+	CHUNK = 1 << 20,
+	LARGE = 0xff,                  /* Header.cls of a block with its own mapping */
+	MAGIC = 0x77656674,            /* "weft": a block in use */
+	FREEMAGIC = 0x66726565,        /* "free": a block on a free list */
+};
+
+typedef struct Header {
+	uint32_t magic; /* MAGIC or FREEMAGIC: catches bad and double frees */
+	uint32_t cls;   /* class index, or LARGE */
+	size_t size;    /* LARGE: the length of the mapping */
+} Header;
+_Static_assert(sizeof(Header) == 16, "Header keeps blocks 16-byte aligned");
+
+/* A free block's first word, after its Header, links the free list. */
+typedef struct Free {
+	struct Free *next;
+} Free;
+
+static struct {
+	Mutex lock;
+	Free *free[NCLASS]; /* free blocks of each class (their memory, after the Header) */
+	char *chunk;        /* carve new blocks from [chunk, chunkend) */
+	char *chunkend;
+} heap;
+
+static size_t classsize(uint32_t cls)
+{
+	return (size_t)1 << (cls + MINSHIFT);
+}
+
+/* sizeclass returns the smallest class that holds n bytes (n <= 32 KiB). */
+static uint32_t sizeclass(size_t n)
+{
+	uint32_t cls = 0;
+
+	while (classsize(cls) < n)
+		cls++;
+	return cls;
+}
+
+/* largealloc maps a block of its own for n bytes. */
+static void *largealloc(size_t n)
+{
+	size_t len;
+	Header *h;
+
+	if (n > SIZE_MAX - sizeof(Header) - ARCH_PAGESIZE)
+		fatal("out of memory");
+	len = ROUNDUP(sizeof(Header) + n, ARCH_PAGESIZE);
+	h = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, 0);
+	if (h == NULL)
+		fatal("out of memory");
+	h->magic = MAGIC;
+	h->cls = LARGE;
+	h->size = len;
+	return h + 1; /* fresh mappings are zeroed */
+}
+
+/* rtalloc returns n bytes of zeroed memory, 16-byte aligned (n == 0 gives
+ * a unique pointer). It never fails: running out of memory is fatal. It
+ * takes heap.lock, so it must not be called with that lock held (from a
+ * signal handler that interrupted rtalloc, say). */
+void *rtalloc(size_t n)
+{
+	uint32_t cls;
+	size_t size;
+	Free *f;
+	Header *h;
+
+	if (n > classsize(NCLASS - 1))
+		return largealloc(n);
+	cls = sizeclass(n);
+	size = classsize(cls);
+
+	lock(&heap.lock);
+	f = heap.free[cls];
+	if (f != NULL) {
+		heap.free[cls] = f->next;
+		h = (Header *)f - 1;
+		h->magic = MAGIC;
+		unlock(&heap.lock);
+		memset(f, 0, size); /* a used block: zero it outside the lock */
+		return f;
+	}
+	if (heap.chunk == NULL || (size_t)(heap.chunkend - heap.chunk) < sizeof(Header) + size) {
+		heap.chunk = sys_mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, 0);
+		if (heap.chunk == NULL) {
+			unlock(&heap.lock);
+			fatal("out of memory");
+		}
+		heap.chunkend = heap.chunk + CHUNK;
+	}
+	h = (Header *)heap.chunk;
+	heap.chunk += sizeof(Header) + size; /* sizes are multiples of 16 */
+	unlock(&heap.lock);
+
+	h->magic = MAGIC;
+	h->cls = cls;
+	return h + 1; /* never used: still zero from the kernel */
+}
+
+/* rtfree releases p, which rtalloc returned; rtfree(NULL) does nothing.
+ * Freeing anything else, or freeing twice, throws (when it can tell). */
+void rtfree(void *p)
+{
+	Header *h;
+	Free *f = p;
+
+	if (p == NULL)
+		return;
+	h = (Header *)p - 1;
+	if (h->magic != MAGIC || (h->cls >= NCLASS && h->cls != LARGE))
+		throw(h->magic == FREEMAGIC ? "rtfree: double free" : "rtfree: bad pointer");
+	if (h->cls == LARGE) {
+		sys_munmap(h, h->size);
+		return;
+	}
+	lock(&heap.lock);
+	h->magic = FREEMAGIC;
+	f->next = heap.free[h->cls];
+	heap.free[h->cls] = f;
+	unlock(&heap.lock);
+}
+
+/* weft_alloc returns n bytes of zeroed memory (see rtalloc). */
+void *weft_alloc(size_t n)
+{
+	return rtalloc(n);
+}
+
+/* weft_free releases memory from weft_alloc; weft_free(NULL) does nothing. */
+void weft_free(void *p)
+{
+	rtfree(p);
+}
+
+enum {
+	PERSISTENT_CHUNK = 256 << 10,
+	PERSISTENT_ALIGN = 64, /* a cache line: Ms and Ps do not share one */
+	PERSISTENT_MAXBLOCK = 64 << 10, /* larger requests: a mapping of their own */
+};
+
+static struct {
+	Mutex lock;
+	char *next; /* bump pointer into the current chunk */
+	char *end;
+} persistent;
+
+/* persistentalloc returns n bytes of zeroed memory, 64-byte aligned, that
+ * can never be freed. Out of memory is fatal. */
+void *persistentalloc(size_t n)
+{
+	void *p;
+
+	if (n > SIZE_MAX - ARCH_PAGESIZE)
+		fatal("out of memory");
+	if (n >= PERSISTENT_MAXBLOCK) {
+		p = sys_mmap(NULL, ROUNDUP(n, ARCH_PAGESIZE), PROT_READ | PROT_WRITE, 0);
+		if (p == NULL)
+			fatal("out of memory");
+		return p;
+	}
+	n = ROUNDUP(n ? n : 1, PERSISTENT_ALIGN); /* n == 0 still gets its own address */
+
+	lock(&persistent.lock);
+	if (persistent.next == NULL || (size_t)(persistent.end - persistent.next) < n) {
+		persistent.next = sys_mmap(NULL, PERSISTENT_CHUNK, PROT_READ | PROT_WRITE, 0);
+		if (persistent.next == NULL) {
+			unlock(&persistent.lock);
+			fatal("out of memory");
+		}
+		persistent.end = persistent.next + PERSISTENT_CHUNK;
+	}
+	p = persistent.next;
+	persistent.next += n;
+	unlock(&persistent.lock);
+	return p; /* never used before: zero from the kernel */
+}

@@ -1,0 +1,144 @@
+/*
+ * sys_linux.c: the Linux system calls the runtime makes, as thin wrappers
+ * over arch_syscallN. Each returns the kernel's raw result: a value >= 0 on
+ * success, -errno on failure. Interpreting errors is the caller's job.
+ */
+#include "runtime.h"
+
+/* A raw result in [-4095, -1] is an error (the kernel's MAX_ERRNO). */
+#define SYS_ISERR(r) ((unsigned long)(r) > -4096UL)
+
+/* sys_read reads up to n bytes from fd into p. */
+long sys_read(int fd, void *p, size_t n)
+{
+	return arch_syscall3(SYS_read, fd, (long)p, (long)n);
+}
+
+/* sys_write writes up to n bytes of p to fd; the write may be partial. */
+long sys_write(int fd, const void *p, size_t n)
+{
+	return arch_syscall3(SYS_write, fd, (long)p, (long)n);
+}
+
+/* sys_close closes fd. */
+long sys_close(int fd)
+{
+	return arch_syscall1(SYS_close, fd);
+}
+
+/* sys_pipe2 creates a pipe: fds[0] reads, fds[1] writes. */
+long sys_pipe2(int fds[2], int flags)
+{
+	return arch_syscall2(SYS_pipe2, (long)fds, flags);
+}
+
+/* sys_openat opens path relative to dirfd (AT_FDCWD: the working
+ * directory). It never creates files, so it passes no mode. */
+long sys_openat(int dirfd, const char *path, int flags)
+{
+	return arch_syscall4(SYS_openat, dirfd, (long)path, flags, 0);
+}
+
+/* sys_mmap_err maps n bytes of anonymous private memory (flags are added to
+ * MAP_ANONYMOUS|MAP_PRIVATE). It returns 0 and stores the mapping in *out,
+ * or returns -errno and stores NULL. */
+long sys_mmap_err(void *addr, size_t n, int prot, int flags, void **out)
+{
+	long r = arch_syscall6(SYS_mmap, (long)addr, (long)n, prot,
+			       flags | MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	if (SYS_ISERR(r)) {
+		*out = NULL;
+		return r;
+	}
+	*out = (void *)r;
+	return 0;
+}
+
+/* sys_mmap is sys_mmap_err for callers that only need to know whether it
+ * worked: it returns the mapping, or NULL on failure. */
+void *sys_mmap(void *addr, size_t n, int prot, int flags)
+{
+	void *p;
+
+	sys_mmap_err(addr, n, prot, flags, &p);
+	return p;
+}
+
+/* sys_munmap unmaps [p, p+n). */
+long sys_munmap(void *p, size_t n)
+{
+	return arch_syscall2(SYS_munmap, (long)p, (long)n);
+}
+
+/* sys_mprotect sets the protection of [p, p+n). */
+long sys_mprotect(void *p, size_t n, int prot)
+{
+	return arch_syscall3(SYS_mprotect, (long)p, (long)n, prot);
+}
+
+/* sys_madvise gives the kernel advice about [p, p+n). */
+long sys_madvise(void *p, size_t n, int advice)
+{
+	return arch_syscall3(SYS_madvise, (long)p, (long)n, advice);
+}
+
+/* sys_futex performs futex operation op on addr. For FUTEX_WAIT, ts is a
+ * relative timeout (NULL: none); the kernel returns -EAGAIN if *addr != val
+ * and -ETIMEDOUT when ts expires. The operations the runtime uses take no
+ * second address, so uaddr2 and val3 are 0. */
+long sys_futex(uint32_t *addr, int op, uint32_t val, const struct sys_timespec *ts)
+{
+	return arch_syscall6(SYS_futex, (long)addr, op, val, (long)ts, 0, 0);
+}
+
+/* sys_exit_group ends the whole process with status. Should exit_group
+ * ever fail, exit ends at least this thread; the loop keeps the promise
+ * never to return. */
+_Noreturn void sys_exit_group(int status)
+{
+	for (;;) {
+		arch_syscall1(SYS_exit_group, status);
+		arch_syscall1(SYS_exit, status);
+	}
+}
+
+/* sys_gettid returns the calling thread's id. */
+long sys_gettid(void)
+{
+	return arch_syscall0(SYS_gettid);
+}
+
+/* sys_getpid returns the process id. */
+long sys_getpid(void)
+{
+	return arch_syscall0(SYS_getpid);
+}
+
+/* sys_tgkill sends sig to thread tid of process pid. */
+long sys_tgkill(long pid, long tid, int sig)
+{
+	return arch_syscall3(SYS_tgkill, pid, tid, sig);
+}
+
+/* sys_sched_getaffinity stores the calling thread's CPU mask (n bytes at
+ * most) in mask; it returns the number of bytes the kernel wrote. */
+long sys_sched_getaffinity(size_t n, void *mask)
+{
+	return arch_syscall3(SYS_sched_getaffinity, 0 /* this thread */, (long)n, (long)mask);
+}
+
+/* sys_nanosleep sleeps for ns nanoseconds; -EINTR when a signal cuts it
+ * short, -EINVAL for ns < 0. */
+long sys_nanosleep(int64_t ns)
+{
+	struct sys_timespec ts = {ns / 1000000000, ns % 1000000000};
+
+	return arch_syscall2(SYS_nanosleep, (long)&ts, 0);
+}
+
+/* sys_clock_gettime stores the time of clock clk in *ts. nanotime (vdso.c)
+ * is the fast path; this is the system call behind it. */
+long sys_clock_gettime(int clk, struct sys_timespec *ts)
+{
+	return arch_syscall2(SYS_clock_gettime, clk, (long)ts);
+}

@@ -12,7 +12,7 @@
  */
 #include "runtime.h"
 
-enum { MAXFRAMES = 100 };
+enum { MAXFRAMES = 100, MAXGOROUTINES = 20 };
 
 static uint32_t panicking;
 
@@ -78,14 +78,21 @@ static const char *gstatus_string(G *gp)
 	}
 }
 
-/* dumpgoroutines prints every live goroutine but skip, with its stack when
- * it is parked (a running one's stack belongs to another thread). */
+/* dumpgoroutines prints the live goroutines but skip (the first
+ * MAXGOROUTINES of them, and how many more there are), each with its stack
+ * when it is parked (a running one's stack belongs to another thread). */
 void dumpgoroutines(G *skip)
 {
+	long shown = 0, more = 0;
 	for (G *gp = atomic_load(&allgs); gp; gp = gp->alllink) {
 		uint32_t st = readgstatus(gp);
 		if (gp == skip || st == Gdead || st == Gidle)
 			continue;
+		if (shown == MAXGOROUTINES) {
+			more++;
+			continue;
+		}
+		shown++;
 		rt_printf("\ngoroutine %lld [%s]:\n", (long long)gp->goid, gstatus_string(gp));
 		uintptr_t sp = gp->sched_sp;
 		if ((st == Gwaiting || st == Grunnable) && sp)
@@ -93,6 +100,8 @@ void dumpgoroutines(G *skip)
 		else
 			rt_printf("\tgoroutine running on other thread; stack unavailable\n");
 	}
+	if (more)
+		rt_printf("\n...%ld additional goroutines not shown...\n", more);
 }
 
 /* curg returns the user goroutine the current thread is running, if any. */

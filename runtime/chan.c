@@ -1,0 +1,742 @@
+/*
+ * chan.c: channels (Go's chan.go), weft_after's timer channels, and the
+ * sudog cache.
+ *
+ * The model. A channel is an hchan (struct weft_chan, laid out in chan.h):
+ * a ring buffer of dataqsiz elements, plus two FIFO wait queues, recvq and
+ * sendq, of sudogs for goroutines blocked on it. A sudog ("pseudo-G")
+ * stands for one goroutine waiting in one queue; its elem points at the
+ * waiter's own memory: the value a sender offers, or the place a receiver
+ * wants its value. One runtime Mutex, c->lock, guards the whole channel.
+ *
+ * Invariants (as in Go), while c->lock is not held:
+ *   - at most one of recvq and sendq is non-empty, except when a single
+ *     goroutine's select has queued both a send and a receive on the same
+ *     unbuffered channel;
+ *   - qcount > 0 implies recvq is empty (a receiver would have taken it);
+ *   - qcount < dataqsiz implies sendq is empty (a sender would have
+ *     buffered instead of waiting).
+ *
+ * Direct handoff. A sender that finds a receiver waiting copies its value
+ * straight into the receiver's elem, dequeues it and makes it runnable; the
+ * buffer is bypassed even when the channel has one (the buffer must be
+ * empty then, by the invariants). Symmetrically a receiver that finds a
+ * sender waiting takes the value from it: on an unbuffered channel
+ * straight from the sender's elem; on a buffered one (which must be full)
+ * it takes the oldest element from the ring and moves the sender's value
+ * into the slot just freed, so FIFO order is kept. Either way the waker
+ * records the completed sudog in gp->param and sets sg->success before
+ * goready; close wakes waiters with success false instead.
+ *
+ * Blocking. The blocked goroutine enqueues its sudog under c->lock and
+ * parks with gopark(chanparkcommit, &c->lock): the lock is released only
+ * once the goroutine is off its stack, so a waker that finds the sudog can
+ * goready it at once. A goroutine is woken only by the one that dequeued
+ * its sudog, so there are no spurious wakeups.
+ *
+ * select. A goroutine in select queues a sudog on every channel at once
+ * (isSelect set). Several wakers may dequeue its sudogs concurrently, each
+ * holding only its own channel's lock; the first to win the CAS of
+ * gp->selectDone from 0 to 1 completes the select, and the others drop the
+ * sudog and look for another waiter (chan_dequeue).
+ *
+ * Lock order: channel locks are taken in increasing address order (select
+ * holds several at once; a plain send or receive holds one). A channel lock
+ * may be held while taking sched.sudoglock and the allocator's lock, never
+ * the reverse. Goroutines are readied after the channel lock is dropped,
+ * as in Go.
+ *
+ * Timer channels (weft_after): a buffered channel of one int64_t, filled by
+ * a timer callback with a non-blocking send. That callback runs on an M
+ * that may have no goroutine (getg() is NULL or g0), so the non-blocking
+ * send path never parks and never touches the current G.
+ */
+#include "chan.h"
+
+/* The largest buffer weft_chan_make accepts: beyond the 48-bit address
+ * space of both arches, an allocation could never succeed. */
+#define CHAN_MAXALLOC ((size_t)1 << 47)
+#define CHAN_HDRSIZE ROUNDUP(sizeof(hchan), 16)
+
+/* ---- the sudog cache ---- */
+
+/*
+ * Sudogs are never freed. Each P keeps a cache (P.sudogcache, linked
+ * through next) so that blocking costs no lock; overflow and underflow go
+ * through the central list sched.sudogcache under sched.sudoglock.
+ *
+ * The P's cache is a stack, and each sudog in it holds in its ticket the
+ * length of the stack from itself down: the top's ticket is the cache's
+ * length, and popping leaves the new top's count right. (ticket is free
+ * while a sudog is cached; acquireSudog zeroes it.)
+ */
+enum { SUDOG_CACHE_MAX = 128 };
+
+static void sudogpush(P *pp, Sudog *s)
+{
+	s->next = pp->sudogcache;
+	s->ticket = s->next != NULL ? s->next->ticket + 1 : 1;
+	pp->sudogcache = s;
+}
+
+static Sudog *sudogpop(P *pp)
+{
+	Sudog *s = pp->sudogcache;
+	if (s != NULL) {
+		pp->sudogcache = s->next;
+		s->next = NULL;
+	}
+	return s;
+}
+
+/*
+ * acquireSudog returns a clean sudog (every field zero or NULL). The
+ * caller must be a goroutine: it uses the cache of its M's P, which
+ * nothing else touches while the goroutine runs (weft does not preempt).
+ */
+Sudog *acquireSudog(void)
+{
+	M *mp = getm();
+	P *pp = mp != NULL ? mp->p : NULL;
+	Sudog *s;
+
+	if (pp == NULL) {
+		lock(&sched.sudoglock);
+		s = sched.sudogcache;
+		if (s != NULL)
+			sched.sudogcache = s->next;
+		unlock(&sched.sudoglock);
+		if (s == NULL)
+			return rtalloc(sizeof(Sudog));
+		s->next = NULL;
+		s->ticket = 0;
+		return s;
+	}
+
+	if (pp->sudogcache == NULL) {
+		/* Refill half the local cache from the central one. */
+		lock(&sched.sudoglock);
+		for (int i = 0; i < SUDOG_CACHE_MAX / 2 && sched.sudogcache != NULL; i++) {
+			s = sched.sudogcache;
+			sched.sudogcache = s->next;
+			sudogpush(pp, s);
+		}
+		unlock(&sched.sudoglock);
+		if (pp->sudogcache == NULL)
+			return rtalloc(sizeof(Sudog));
+	}
+	s = sudogpop(pp);
+	if (s->elem != NULL)
+		throw("acquireSudog: found s->elem != NULL in cache");
+	s->ticket = 0;
+	return s;
+}
+
+/*
+ * releaseSudog returns s to the cache. s must be off every queue and
+ * list, and the calling goroutine's param must be clear: anything else
+ * means a waker and a waiter disagree about who owns s, so it throws.
+ */
+void releaseSudog(Sudog *s)
+{
+	if (s->elem != NULL)
+		throw("releaseSudog: sudog with non-NULL elem");
+	if (s->isSelect)
+		throw("releaseSudog: sudog with isSelect set");
+	if (s->next != NULL)
+		throw("releaseSudog: sudog with non-NULL next");
+	if (s->prev != NULL)
+		throw("releaseSudog: sudog with non-NULL prev");
+	if (s->waitlink != NULL)
+		throw("releaseSudog: sudog with non-NULL waitlink");
+	if (s->c != NULL)
+		throw("releaseSudog: sudog with non-NULL c");
+	G *gp = getg();
+	if (gp != NULL && gp->param != NULL)
+		throw("releaseSudog: releaseSudog with non-NULL gp->param");
+	s->g = NULL;
+	s->addr = NULL;
+	s->success = false;
+
+	M *mp = getm();
+	P *pp = mp != NULL ? mp->p : NULL;
+	if (pp == NULL) {
+		lock(&sched.sudoglock);
+		s->next = sched.sudogcache;
+		sched.sudogcache = s;
+		unlock(&sched.sudoglock);
+		return;
+	}
+	if (pp->sudogcache != NULL && pp->sudogcache->ticket >= SUDOG_CACHE_MAX) {
+		/* Full: move the top half to the central cache in one splice. */
+		Sudog *first = pp->sudogcache, *last = first;
+		for (int i = 1; i < SUDOG_CACHE_MAX / 2; i++)
+			last = last->next;
+		pp->sudogcache = last->next;
+		lock(&sched.sudoglock);
+		last->next = sched.sudogcache;
+		sched.sudogcache = first;
+		unlock(&sched.sudoglock);
+	}
+	sudogpush(pp, s);
+}
+
+/* ---- wait queues ---- */
+
+/* chan_enqueue appends s to q. The channel's lock must be held. */
+void chan_enqueue(Waitq *q, Sudog *s)
+{
+	s->next = NULL;
+	s->prev = q->last;
+	if (q->last == NULL)
+		q->first = s;
+	else
+		q->last->next = s;
+	q->last = s;
+}
+
+/*
+ * chan_dequeue removes and returns the first sudog of q that may be
+ * completed, or NULL. The channel's lock must be held.
+ *
+ * A select's sudogs sit on several channels, each guarded by a different
+ * lock, so two wakers can find the same goroutine at once. Whoever moves
+ * g->selectDone from 0 to 1 wins the goroutine; a loser drops the sudog
+ * from its queue (the selecting goroutine's cleanup then finds it already
+ * gone, see chan_dequeuesudog) and tries the next one. A removed sudog
+ * always has next and prev NULL.
+ */
+Sudog *chan_dequeue(Waitq *q)
+{
+	for (;;) {
+		Sudog *s = q->first;
+		if (s == NULL)
+			return NULL;
+		Sudog *y = s->next;
+		if (y == NULL) {
+			q->first = NULL;
+			q->last = NULL;
+		} else {
+			y->prev = NULL;
+			q->first = y;
+			s->next = NULL;
+		}
+		if (s->isSelect && !atomic_cas(&s->g->selectDone, 0, 1))
+			continue;
+		return s;
+	}
+}
+
+/*
+ * chan_dequeuesudog removes s from q if it is still there. The channel's
+ * lock must be held. s may already have been taken off by chan_dequeue
+ * (a select that lost the race on this channel); then it is the first of
+ * q only if it is still queued, since removal clears next and prev.
+ */
+void chan_dequeuesudog(Waitq *q, Sudog *s)
+{
+	Sudog *x = s->prev, *y = s->next;
+
+	if (x != NULL) {
+		x->next = y;
+		if (y != NULL)
+			y->prev = x;
+		else
+			q->last = x;
+		s->next = NULL;
+		s->prev = NULL;
+		return;
+	}
+	if (y != NULL) {
+		y->prev = NULL;
+		q->first = y;
+		s->next = NULL;
+		return;
+	}
+	/* Neither neighbour: s is alone in q, or no longer in it. */
+	if (q->first == s) {
+		q->first = NULL;
+		q->last = NULL;
+	}
+}
+
+/* ---- the operations shared with select ---- */
+
+/*
+ * chan_send completes a send of *ep to the receiver sg, which the caller
+ * has dequeued from c->recvq (so c's buffer is empty). c must be locked.
+ * It copies the value into the receiver's memory and marks sg done; the
+ * caller must unlock c and then goready the G it returns.
+ */
+G *chan_send(hchan *c, Sudog *sg, const void *ep)
+{
+	G *gp = sg->g;
+
+	if (sg->elem != NULL) {
+		memmove(sg->elem, ep, c->elemsize);
+		sg->elem = NULL;
+	}
+	sg->success = true;
+	gp->param = sg;
+	return gp;
+}
+
+/*
+ * chan_recv completes a receive into ep (NULL discards) from the sender
+ * sg, which the caller has dequeued from c->sendq. c must be locked.
+ * Unbuffered: the value comes straight from the sender. Buffered (the
+ * buffer is full, or the sender would not have waited): the receiver
+ * takes the oldest element and the sender's value goes into the slot
+ * freed, which is the new tail. The caller must unlock c and then goready
+ * the G returned.
+ */
+G *chan_recv(hchan *c, Sudog *sg, void *ep)
+{
+	G *gp = sg->g;
+
+	if (c->dataqsiz == 0) {
+		if (ep != NULL)
+			memmove(ep, sg->elem, c->elemsize);
+	} else {
+		void *qp = chanbuf(c, c->recvx);
+		if (ep != NULL)
+			memmove(ep, qp, c->elemsize);
+		memmove(qp, sg->elem, c->elemsize);
+		if (++c->recvx == c->dataqsiz)
+			c->recvx = 0;
+		c->sendx = c->recvx; /* the ring is still full */
+	}
+	sg->elem = NULL;
+	sg->success = true;
+	gp->param = sg;
+	return gp;
+}
+
+/* chan_bufsend appends *ep to c's ring. c must be locked and not full. */
+void chan_bufsend(hchan *c, const void *ep)
+{
+	memmove(chanbuf(c, c->sendx), ep, c->elemsize);
+	if (++c->sendx == c->dataqsiz)
+		c->sendx = 0;
+	c->qcount++;
+}
+
+/*
+ * chan_bufrecv takes the oldest element of c's ring into ep (NULL
+ * discards). c must be locked and not empty. (Go clears the slot for its
+ * garbage collector; weft has none, so it does not.)
+ */
+void chan_bufrecv(hchan *c, void *ep)
+{
+	if (ep != NULL)
+		memmove(ep, chanbuf(c, c->recvx), c->elemsize);
+	if (++c->recvx == c->dataqsiz)
+		c->recvx = 0;
+	c->qcount--;
+}
+
+/* ---- make, send, receive, close ---- */
+
+/*
+ * weft_chan_make returns a new channel of cap elements of elem_size bytes
+ * (cap 0: unbuffered). The ring lives in the same allocation. It panics
+ * with "makechan: size out of range" when the ring cannot be allocated.
+ */
+weft_chan *weft_chan_make(size_t elem_size, size_t cap)
+{
+	size_t mem;
+
+	if (__builtin_mul_overflow(elem_size, cap, &mem) || mem > CHAN_MAXALLOC - CHAN_HDRSIZE)
+		gopanic("makechan: size out of range");
+	hchan *c = rtalloc(CHAN_HDRSIZE + mem);
+	c->buf = (char *)c + CHAN_HDRSIZE;
+	c->elemsize = elem_size;
+	c->dataqsiz = cap;
+	return c;
+}
+
+/* chan_full reports whether a send on c would block, from a lock-free
+ * read; the answer may be stale by the time it is used. */
+static bool chan_full(hchan *c)
+{
+	if (c->dataqsiz == 0)
+		return atomic_load(&c->recvq.first) == NULL;
+	return atomic_load(&c->qcount) == c->dataqsiz;
+}
+
+/* chan_empty reports whether a receive on c would block, lock-free. */
+static bool chan_empty(hchan *c)
+{
+	if (c->dataqsiz == 0)
+		return atomic_load(&c->sendq.first) == NULL;
+	return atomic_load(&c->qcount) == 0;
+}
+
+/* chanparkcommit is gopark's unlockf for a channel operation: it drops
+ * the channel lock once the goroutine is off its stack. */
+static bool chanparkcommit(G *gp, void *chanlock)
+{
+	(void)gp;
+	unlock(chanlock);
+	return true;
+}
+
+/* parkforever_commit lets a goroutine park with nothing to unlock. */
+static bool parkforever_commit(G *gp, void *arg)
+{
+	(void)gp;
+	(void)arg;
+	return true;
+}
+
+/* mustbeg throws unless a goroutine (not g0, not a bare M) is running. */
+static G *mustbeg(const char *who)
+{
+	G *gp = getg();
+	M *mp = getm();
+	if (gp == NULL || mp == NULL || gp == mp->g0)
+		throw(who);
+	return gp;
+}
+
+/*
+ * chansend_common is chansend with a choice for a closed channel: panic
+ * (every user send) or silently drop the value (the timer callback: a user
+ * may close a weft_after channel, and the callback has no goroutine to
+ * panic on). Non-blocking calls never park and never use the current G.
+ */
+static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifclosed)
+{
+	if (c == NULL) {
+		if (!block)
+			return false;
+		mustbeg("chansend: blocking without a goroutine");
+		gopark(parkforever_commit, NULL, WaitReasonChanSendNilChan);
+		throw("chansend: unreachable");
+	}
+
+	/*
+	 * Fast path: a failed non-blocking send, without the lock. We see c
+	 * open and then full; since a closed channel never becomes ready for
+	 * sending again, there was a moment when it was both open and full,
+	 * and we report as of that moment.
+	 */
+	if (!block && atomic_load(&c->closed) == 0 && chan_full(c))
+		return false;
+
+	lock(&c->lock);
+	if (c->closed != 0) {
+		unlock(&c->lock);
+		if (!panicifclosed)
+			return false;
+		gopanic("send on closed channel");
+	}
+
+	Sudog *sg = chan_dequeue(&c->recvq);
+	if (sg != NULL) {
+		/* A receiver is waiting: hand it the value directly. */
+		G *gp = chan_send(c, sg, ep);
+		unlock(&c->lock);
+		goready(gp);
+		return true;
+	}
+
+	if (c->qcount < c->dataqsiz) {
+		chan_bufsend(c, ep);
+		unlock(&c->lock);
+		return true;
+	}
+
+	if (!block) {
+		unlock(&c->lock);
+		return false;
+	}
+
+	/* Block: some receiver, or close, will complete the send for us. */
+	G *gp = mustbeg("chansend: blocking without a goroutine");
+	Sudog *mysg = acquireSudog();
+	mysg->elem = (void *)ep;
+	mysg->waitlink = NULL;
+	mysg->g = gp;
+	mysg->isSelect = false;
+	mysg->c = c;
+	gp->waiting = mysg;
+	gp->param = NULL;
+	chan_enqueue(&c->sendq, mysg);
+	gopark(chanparkcommit, &c->lock, WaitReasonChanSend);
+
+	/* Woken by the receiver or the close that dequeued mysg. */
+	if (mysg != gp->waiting)
+		throw("chansend: G waiting list is corrupted");
+	if (gp->param != mysg)
+		throw("chansend: woken with the wrong sudog");
+	gp->waiting = NULL;
+	bool closed = !mysg->success;
+	gp->param = NULL;
+	mysg->c = NULL;
+	mysg->elem = NULL;
+	releaseSudog(mysg);
+	if (closed) {
+		if (atomic_load(&c->closed) == 0)
+			throw("chansend: spurious wakeup");
+		gopanic("send on closed channel");
+	}
+	return true;
+}
+
+/*
+ * chansend sends the elemsize bytes at ep on c. Blocking: waits until a
+ * receiver or the buffer takes the value and returns true. Non-blocking:
+ * returns false at once if that cannot happen now; it never parks, so it
+ * may run on an M with no goroutine (a timer callback). A NULL c blocks
+ * forever (or fails, non-blocking). Panics on a closed channel, including
+ * one closed while the sender waits.
+ */
+bool chansend(hchan *c, const void *ep, bool block)
+{
+	return chansend_common(c, ep, block, true);
+}
+
+/*
+ * chanrecv receives from c into ep (NULL discards the value). It returns
+ * false only when !block and nothing could be received now (never
+ * parking then). Otherwise it returns true and sets *received (if
+ * received is not NULL): true for a value, false when c is closed and
+ * drained, in which case ep's elemsize bytes are zeroed. A NULL c blocks
+ * forever (or fails, non-blocking).
+ */
+bool chanrecv(hchan *c, void *ep, bool block, bool *received)
+{
+	bool dummy;
+
+	if (received == NULL)
+		received = &dummy;
+	*received = false;
+	if (c == NULL) {
+		if (!block)
+			return false;
+		mustbeg("chanrecv: blocking without a goroutine");
+		gopark(parkforever_commit, NULL, WaitReasonChanReceiveNilChan);
+		throw("chanrecv: unreachable");
+	}
+
+	/*
+	 * Fast path: a failed non-blocking receive, without the lock. Seeing
+	 * c empty and then open means it was empty and open at once (it can't
+	 * reopen). Seeing it closed, we must look again for a value sent
+	 * before the close; emptying and closing happen in separate critical
+	 * sections and these loads are sequentially consistent, so the order
+	 * of the observations holds.
+	 */
+	if (!block && chan_empty(c)) {
+		if (atomic_load(&c->closed) == 0)
+			return false;
+		if (chan_empty(c)) {
+			if (ep != NULL)
+				memset(ep, 0, c->elemsize);
+			return true;
+		}
+	}
+
+	lock(&c->lock);
+	if (c->closed != 0) {
+		if (c->qcount == 0) {
+			unlock(&c->lock);
+			if (ep != NULL)
+				memset(ep, 0, c->elemsize);
+			return true;
+		}
+		/* Closed, but values are still buffered: drain them first. */
+	} else {
+		Sudog *sg = chan_dequeue(&c->sendq);
+		if (sg != NULL) {
+			/* A sender is waiting, so the buffer (if any) is full. */
+			G *gp = chan_recv(c, sg, ep);
+			unlock(&c->lock);
+			goready(gp);
+			*received = true;
+			return true;
+		}
+	}
+
+	if (c->qcount > 0) {
+		chan_bufrecv(c, ep);
+		unlock(&c->lock);
+		*received = true;
+		return true;
+	}
+
+	if (!block) {
+		unlock(&c->lock);
+		return false;
+	}
+
+	/* Block: some sender, or close, will complete the receive for us. */
+	G *gp = mustbeg("chanrecv: blocking without a goroutine");
+	Sudog *mysg = acquireSudog();
+	mysg->elem = ep;
+	mysg->waitlink = NULL;
+	mysg->g = gp;
+	mysg->isSelect = false;
+	mysg->c = c;
+	gp->waiting = mysg;
+	gp->param = NULL;
+	chan_enqueue(&c->recvq, mysg);
+	gopark(chanparkcommit, &c->lock, WaitReasonChanReceive);
+
+	if (mysg != gp->waiting)
+		throw("chanrecv: G waiting list is corrupted");
+	if (gp->param != mysg)
+		throw("chanrecv: woken with the wrong sudog");
+	gp->waiting = NULL;
+	*received = mysg->success;
+	gp->param = NULL;
+	mysg->c = NULL;
+	mysg->elem = NULL;
+	releaseSudog(mysg);
+	return true;
+}
+
+/*
+ * closechan closes c: every waiting receiver wakes with a zero value and
+ * success false, every waiting sender wakes to panic. Values already
+ * buffered stay receivable. Panics when c is NULL or already closed.
+ */
+static void closechan(hchan *c)
+{
+	if (c == NULL)
+		gopanic("close of nil channel");
+
+	lock(&c->lock);
+	if (c->closed != 0) {
+		unlock(&c->lock);
+		gopanic("close of closed channel");
+	}
+	atomic_store(&c->closed, 1);
+
+	/* Collect the Gs under the lock (chan_dequeue settles select races);
+	 * ready them after dropping it. A parked G's schedlink is free. */
+	G *glist = NULL;
+	Sudog *sg;
+	while ((sg = chan_dequeue(&c->recvq)) != NULL) {
+		if (sg->elem != NULL) {
+			memset(sg->elem, 0, c->elemsize);
+			sg->elem = NULL;
+		}
+		sg->success = false;
+		sg->g->param = sg;
+		sg->g->schedlink = glist;
+		glist = sg->g;
+	}
+	while ((sg = chan_dequeue(&c->sendq)) != NULL) {
+		sg->elem = NULL;
+		sg->success = false;
+		sg->g->param = sg;
+		sg->g->schedlink = glist;
+		glist = sg->g;
+	}
+	unlock(&c->lock);
+
+	while (glist != NULL) {
+		G *gp = glist;
+		glist = gp->schedlink;
+		gp->schedlink = NULL;
+		goready(gp);
+	}
+}
+
+/* ---- the public API ---- */
+
+/* weft_chan_send sends *elem on c, blocking until it is taken. A NULL c
+ * blocks forever. Panics if c is or becomes closed. */
+void weft_chan_send(weft_chan *c, const void *elem)
+{
+	if (elem == NULL && c != NULL && c->elemsize != 0)
+		gopanic("weft_chan_send: NULL element");
+	chansend(c, elem, true);
+}
+
+/* weft_chan_recv receives from c into *elem (NULL discards), blocking
+ * until a value or close arrives. Returns false, with *elem zeroed, once
+ * c is closed and drained. A NULL c blocks forever. */
+bool weft_chan_recv(weft_chan *c, void *elem)
+{
+	bool received;
+
+	chanrecv(c, elem, true, &received);
+	return received;
+}
+
+/* weft_chan_close closes c (see closechan). */
+void weft_chan_close(weft_chan *c)
+{
+	closechan(c);
+}
+
+/* weft_chan_len returns the number of buffered elements (0 for NULL),
+ * a snapshot that may be stale at once. */
+size_t weft_chan_len(weft_chan *c)
+{
+	if (c == NULL)
+		return 0;
+	return atomic_load(&c->qcount);
+}
+
+/*
+ * weft_chan_free frees c (NULL: nothing). No goroutine may be using c or
+ * blocked on it. A weft_after timer still pending is stopped first.
+ *
+ * This relies on deltimer's contract (time.c): when deltimer returns, the
+ * timer's callback is not running and will not run, whether deltimer
+ * removed it (true) or it had already fired (false). Without that, the
+ * callback could still be sending on c as it is freed.
+ */
+void weft_chan_free(weft_chan *c)
+{
+	if (c == NULL)
+		return;
+	if (c->timer != NULL) {
+		deltimer(c->timer);
+		rtfree(c->timer);
+		c->timer = NULL;
+	}
+	rtfree(c);
+}
+
+/* chan_settimer records t as the timer feeding c, for weft_chan_free to
+ * stop. Call it before c is shared. */
+void chan_settimer(hchan *c, Timer *t)
+{
+	c->timer = t;
+}
+
+/*
+ * after_fire is weft_after's timer callback: on some M, maybe with no
+ * goroutine, it offers the time to the channel without blocking. The
+ * buffer has room for the one value it ever sends, so the send always
+ * succeeds unless the user closed the channel, when it is dropped.
+ */
+static void after_fire(void *arg, int64_t now)
+{
+	chansend_common(arg, &now, false, false);
+}
+
+/*
+ * weft_after returns a channel of int64_t, capacity 1, that receives
+ * nanotime() once, ns nanoseconds from now (at once if ns <= 0). Free it
+ * with weft_chan_free, which also stops the timer if still pending.
+ */
+weft_chan *weft_after(int64_t ns)
+{
+	hchan *c = weft_chan_make(sizeof(int64_t), 1);
+	Timer *t = rtalloc(sizeof(Timer));
+	int64_t now = nanotime();
+
+	t->when = ns > INT64_MAX - now ? INT64_MAX : now + ns;
+	t->f = after_fire;
+	t->arg = c;
+	t->idx = -1;
+	chan_settimer(c, t);
+	addtimer(t);
+	return c;
+}

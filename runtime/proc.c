@@ -849,11 +849,19 @@ static G *malg(void)
 	return gp;
 }
 
+/* allgadd appends gp to allgs, so that dumps list goroutines oldest
+ * first. Readers walk the list without the lock: a G is linked in only
+ * once it is fully set up. */
 static void allgadd(G *gp)
 {
+	static G *allgstail;
 	lock(&allglock);
-	gp->alllink = allgs;
-	atomic_store(&allgs, gp);
+	gp->alllink = NULL;
+	if (allgstail)
+		atomic_store(&allgstail->alllink, gp);
+	else
+		atomic_store(&allgs, gp);
+	allgstail = gp;
 	nallgs++;
 	unlock(&allglock);
 }

@@ -115,6 +115,14 @@ NOLIBCALL size_t rt_strlen(const char *s)
 	return (size_t)(p - s);
 }
 
+/* strlen is rt_strlen under the C library's name: compilers turn
+ * string-length loops in a freestanding program's own code into calls to
+ * it, as they do for memcpy and memset. */
+size_t strlen(const char *s)
+{
+	return rt_strlen(s);
+}
+
 /* rt_strcmp compares two NUL-terminated strings as unsigned chars, like
  * strcmp. */
 NOLIBCALL int rt_strcmp(const char *a, const char *b)

@@ -31,6 +31,13 @@
 #ifndef RUNQ_SIZE
 #define RUNQ_SIZE 256
 #endif
+/* Gs that hand off through runnext share one time slice; after this many
+ * hand-offs in a row the P runs its queue's head instead, so a chattering
+ * pair can't starve the rest (Go bounds the shared slice at 10 ms by
+ * preemption, which C code can't have). */
+#ifndef RUNNEXT_STREAK_MAX
+#define RUNNEXT_STREAK_MAX 1024
+#endif
 /* Dead Gs cached per P before they move to the global list. */
 #ifndef GFREE_PER_P
 #define GFREE_PER_P 64

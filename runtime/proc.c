@@ -58,14 +58,16 @@ Mutex allglock;
 int64_t ncpu;
 RtHooks rthooks;
 
-static __thread M *tls_m;
-static __thread G *tls_g;
+__thread M *tls_m;
+__thread G *tls_g;
 static M m0;
 static bool mainStarted;
 static int32_t nallgs;
 
+#if !ARCH_TLS_INLINE
 __attribute__((noinline)) G *getg(void) { return tls_g; }
 __attribute__((noinline)) M *getm(void) { return tls_m; }
+#endif
 __attribute__((noinline)) static void setg(G *gp) { tls_g = gp; }
 
 static _Noreturn void schedule(void);
@@ -688,8 +690,15 @@ static _Noreturn void schedule(void)
 	}
 	if (!gp)
 		gp = runqget(pp, &inherit);
+	if (gp && inherit && ++pp->runnextstreak >= RUNNEXT_STREAK_MAX) {
+		/* The time slice is used up: to the back of the line. */
+		runqput(pp, gp, false);
+		gp = runqget(pp, &inherit);
+	}
 	if (!gp)
 		gp = findrunnable(&inherit);
+	if (!inherit)
+		pp->runnextstreak = 0;
 	if (mp->spinning)
 		resetspinning();
 	execute(gp, inherit);
@@ -873,7 +882,11 @@ static void allgadd(G *gp)
  */
 static void gostartframe(G *gp, void (*fn)(void *), void *arg)
 {
-	uintptr_t top = gp->stack.hi & ~(uintptr_t)15;
+	/* Stacks lie at equal strides, so their hot tops would all fall in
+	 * the same cache sets; start each at one of 16 offsets ("colors") in
+	 * its top page. */
+	uintptr_t color = ((gp->stack.hi / (STACK_SIZE + STACK_GUARD)) % 16) * 176;
+	uintptr_t top = (gp->stack.hi - color) & ~(uintptr_t)15;
 	uintptr_t sp = top - ARCH_STACK_ALIGN_ADJ - ARCH_GOBUF_WORDS * sizeof(uintptr_t);
 	uintptr_t *w = (uintptr_t *)sp;
 	for (uintptr_t *p = w; p < (uintptr_t *)top; p++)

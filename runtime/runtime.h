@@ -215,6 +215,7 @@ struct P {
 	P *link; /* idle list */
 	M *m;    /* back-link to the M holding it */
 	uint32_t schedtick;
+	uint32_t runnextstreak; /* Gs run from runnext in a row */
 	uint32_t syscalltick;
 	int64_t sysmonwhen; /* sysmon: when it first saw this syscalltick */
 	uint32_t sysmontick;
@@ -297,13 +298,20 @@ extern G *allgs; /* under allglock */
 extern Mutex allglock;
 extern int64_t ncpu;
 
-/* getg and getm: the current G and M, from thread-local storage. They are
- * real calls, never inlined: a goroutine may resume on another thread, and
- * a compiler that cached the thread pointer across a call that switched
- * threads would read the old thread's variables. getg is NULL before the
- * runtime starts and g0 on the scheduler stack. */
+/* getg and getm: the current G and M, from thread-local storage. getg is
+ * NULL before the runtime starts and g0 on the scheduler stack. A goroutine
+ * may resume on another thread, so a compiler that cached the thread
+ * pointer across a call that switched threads would read the old thread's
+ * variables: where the arch can't rule that out they are real calls. */
+extern __thread M *tls_m;
+extern __thread G *tls_g;
+#if ARCH_TLS_INLINE
+static inline G *getg(void) { return tls_g; }
+static inline M *getm(void) { return tls_m; }
+#else
 G *getg(void);
 M *getm(void);
+#endif
 
 uint32_t cheaprand(void);
 uint32_t cheaprandn(uint32_t n); /* uniform in [0, n) */
@@ -336,7 +344,10 @@ void *tls_newblock(void);             /* a new thread's thread pointer, or NULL 
 /* ---- time.c: timers ---- */
 struct Timer {
 	int64_t when;
-	void (*f)(void *arg, int64_t now); /* runs on some M, no G, no locks held */
+	/* f runs on some M, maybe with no G, with timers.runlock held: it may
+	 * take channel locks and goready, but must not call addtimer or
+	 * deltimer. Lock order: timers.runlock, channel, scheduler locks. */
+	void (*f)(void *arg, int64_t now);
 	void *arg;
 	int32_t idx; /* heap index, -1 when not in the heap */
 };
@@ -354,7 +365,8 @@ int32_t timer_count(void);
 typedef struct weft_chan hchan;
 bool chansend(hchan *c, const void *ep, bool block);
 /* chanrecv returns selected (false only when !block and nothing ready);
- * *received says whether a value (rather than close) was delivered. */
+ * *received (received may be NULL) says whether a value, rather than a
+ * close, was delivered. */
 bool chanrecv(hchan *c, void *ep, bool block, bool *received);
 void chan_settimer(hchan *c, Timer *t);
 

@@ -124,6 +124,9 @@ static inline long arch_syscall6(long n, long a, long b, long c, long d, long e,
 /* TLS: variant II. The thread pointer points at the TCB, whose first word
  * points to itself; the static TLS block lies just below it. */
 #define ARCH_TLS_VARIANT 2
+/* ARCH_TLS_INLINE: may getg/getm be inlined? Here yes: segment-relative loads (%fs:) always read the running
+ * thread's block, so a compiler can't cache a stale thread pointer. */
+#define ARCH_TLS_INLINE 1
 #define ARCH_TCB_SIZE 256 /* room for libgcc's and -fstack-protector's slots */
 
 /* arch_settls makes tp the calling thread's thread pointer. */

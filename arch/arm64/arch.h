@@ -127,6 +127,9 @@ static inline long arch_syscall6(long n, long a, long b, long c, long d, long e,
 /* TLS: variant I. The thread pointer points at a 16-byte TCB; the static
  * TLS block follows it, aligned. */
 #define ARCH_TLS_VARIANT 1
+/* ARCH_TLS_INLINE: may getg/getm be inlined? Here no: the thread pointer is read into a register (mrs tpidr_el0)
+ * that a compiler may keep across a call that switched threads. */
+#define ARCH_TLS_INLINE 0
 #define ARCH_TCB_SIZE 16
 
 /* arch_settls makes tp the calling thread's thread pointer. */

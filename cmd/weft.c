@@ -853,7 +853,11 @@ static int link_program(const struct options *o, const struct target *t,
 	if (!o->libc) {
 		sv_push(&cmd, "-static");
 		sv_push(&cmd, "-nostdlib");
-		sv_push(&cmd, "-no-pie");
+		/* Not a static PIE: nothing would apply its relocations. gcc
+		 * needs saying so; clang links -static as non-PIE already and
+		 * warns about the flag. */
+		if (!strstr(t->cc.v[t->cc.len - 1], "clang"))
+			sv_push(&cmd, "-no-pie");
 	} else if (t->static_hosted) {
 		sv_push(&cmd, "-static");
 	}

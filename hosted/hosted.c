@@ -7,6 +7,7 @@
  * libweft.a, which stays free of libc.
  */
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "rt0.h"
 
@@ -40,5 +41,6 @@ int main(int argc, char **argv, char **envp)
 	while (*p)
 		p++;
 	rthooks.newosproc = hosted_newosproc;
+	rthooks.exit = exit;
 	rt0_go(argc, argv, envp, (const uintptr_t *)(p + 1));
 }

@@ -168,7 +168,11 @@ _Noreturn void weft_panic(const char *fmt, ...)
 	vpanic((uintptr_t)__builtin_frame_address(0), fmt, ap);
 }
 
+/* weft_exit ends the program with status; other goroutines are not
+ * waited for. A hosted program exits through libc (stdio is flushed). */
 _Noreturn void weft_exit(int status)
 {
+	if (rthooks.exit)
+		rthooks.exit(status);
 	sys_exit_group(status);
 }

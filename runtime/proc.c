@@ -1212,7 +1212,8 @@ static int64_t getproccount(void)
 		return 1;
 	int64_t n = 0;
 	for (long i = 0; i < r; i++)
-		n += __builtin_popcount(mask[i]);
+		for (uint8_t b = mask[i]; b; b &= b - 1) /* no libgcc popcount */
+			n++;
 	return n > 0 ? n : 1;
 }
 
@@ -1242,8 +1243,7 @@ static void runtime_main(void *arg)
 	(void)arg;
 	mainStarted = true;
 	newm(sysmon, NULL, false);
-	int status = weft_main(rt_argc, rt_argv);
-	sys_exit_group(status);
+	weft_exit(weft_main(rt_argc, rt_argv));
 }
 
 static void m0start(void *arg)

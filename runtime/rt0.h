@@ -16,6 +16,10 @@ typedef struct RtHooks {
 	/* newosproc starts an OS thread running mstart0(m), with a stack of
 	 * size bytes; NULL means the raw clone. Returns 0 or -errno. */
 	int (*newosproc)(struct M *m, void *stk, size_t size);
+	/* exit ends the process when weft_main returns or calls weft_exit;
+	 * NULL means exit_group. A hosted program uses libc's exit, which
+	 * flushes stdio buffers and runs atexit handlers. */
+	void (*exit)(int status);
 } RtHooks;
 extern RtHooks rthooks;
 

@@ -1,0 +1,199 @@
+/*
+ * failure_test.c: programs that must fail do so as Go's would: the message
+ * on standard error, exit status 2, and for panics the panicking
+ * goroutine's header, "goroutine N [running]:", with its stack below. Each
+ * program is in test/prog/.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "testutil.h"
+
+/* fail_run runs a failure program, natively or (arm64) under qemu, at the
+ * given WEFTMAXPROCS (NULL: the default), with one optional argument. It
+ * asserts exit status 2 and that the program did not go past the failure. */
+static void fail_run(struct run *r, const char *name, bool arm64, const char *procs, const char *arg)
+{
+	char prog[256], env[64];
+	const char *argv[4];
+	const char *envs[2] = {NULL, NULL};
+	int n = 0;
+
+	snprintf(prog, sizeof prog, arm64 ? "build/test/prog-arm64/%s" : "build/test/prog/%s", name);
+	need_file(prog);
+	if (procs) {
+		snprintf(env, sizeof env, "WEFTMAXPROCS=%s", procs);
+		envs[0] = env;
+	}
+	if (arm64)
+		argv[n++] = qemu();
+	argv[n++] = prog;
+	if (arg)
+		argv[n++] = arg;
+	argv[n] = NULL;
+	struct run_opts o = {.env = envs};
+	run(r, argv, &o);
+	assert_exit(r, 2);
+	cr_assert(strstr(r->out, "unreachable") == NULL, "the program went on past the failure\n%s", r->report);
+}
+
+/* assert_running_stack: a "goroutine N [running]:" header (N = id, or any
+ * when id < 0) followed by at least one stack line. */
+static void assert_running_stack(const struct run *r, long id)
+{
+	char header[64];
+	if (id >= 0)
+		snprintf(header, sizeof header, "goroutine %ld [running]:", id);
+	else
+		snprintf(header, sizeof header, "goroutine ");
+	const char *p = r->err;
+	const char *line = NULL;
+	for (; (p = strstr(p, header)) != NULL; p++) {
+		if (id < 0) {
+			const char *q = p + strlen(header);
+			while (isdigit((unsigned char)*q))
+				q++;
+			if (q == p + strlen(header) || strncmp(q, " [running]:", 11) != 0)
+				continue;
+		}
+		line = p;
+		break;
+	}
+	cr_assert(line != NULL, "no \"goroutine %s [running]:\" header\n%s", id >= 0 ? header + 10 : "N",
+		  r->report);
+	const char *next = strchr(line, '\n');
+	cr_assert(next != NULL && next[1] != '\0' && next[1] != '\n',
+		  "no stack line below the goroutine header\n%s", r->report);
+	/* A stack line names a frame: at least a hex address or a name. */
+	size_t len = strcspn(next + 1, "\n");
+	bool hasword = false;
+	for (size_t i = 0; i < len; i++)
+		if (isalnum((unsigned char)next[1 + i]))
+			hasword = true;
+	cr_assert(hasword, "the line below the goroutine header is not a stack line\n%s", r->report);
+}
+
+/* ---- deadlock ---- */
+
+static void check_deadlock(bool arm64, const char *procs)
+{
+	struct run r;
+
+	fail_run(&r, "deadlock", arm64, procs, NULL);
+	assert_stdout(&r, "blocking\n");
+	assert_stderr_has(&r, "fatal error: all goroutines are asleep - deadlock!");
+	/* Go lists the blocked goroutines, main first. */
+	assert_stderr_has(&r, "goroutine 1 [chan receive]");
+	run_free(&r);
+}
+
+Test(failure, deadlock_procs1) { check_deadlock(false, "1"); }
+Test(failure, deadlock_procs2) { check_deadlock(false, "2"); }
+Test(failure, deadlock_procs8) { check_deadlock(false, "8"); }
+Test(failure_arm64, deadlock)
+{
+	skip_without_qemu();
+	check_deadlock(true, "2");
+}
+
+/* ---- stack overflow ---- */
+
+static void check_overflow(bool arm64, const char *procs)
+{
+	struct run r;
+
+	fail_run(&r, "overflow", arm64, procs, NULL);
+	long id = goroutine_id(r.out, "recursing");
+	cr_assert(id > 1, "the program did not say which goroutine recurses\n%s", r.report);
+	assert_stderr_has(&r, "stack overflow");
+	char want[64];
+	snprintf(want, sizeof want, "goroutine %ld ", id);
+	assert_stderr_has(&r, want);
+	run_free(&r);
+}
+
+Test(failure, overflow_procs1) { check_overflow(false, "1"); }
+Test(failure, overflow_procs8) { check_overflow(false, "8"); }
+Test(failure_arm64, overflow)
+{
+	skip_without_qemu();
+	check_overflow(true, "2");
+}
+
+/* ---- panics ---- */
+
+static void check_panic(const char *name, bool arm64, const char *arg, const char *msg)
+{
+	struct run r;
+
+	fail_run(&r, name, arm64, "2", arg);
+	assert_stderr_has(&r, msg);
+	long id = goroutine_id(r.out, "panicking");
+	if (id < 0)
+		id = 1; /* the programs that do not say panic in main */
+	assert_running_stack(&r, id);
+	/* The message comes before the stack. */
+	cr_assert(strstr(r.err, msg) < strstr(r.err, "[running]:"), "the stack came before the message\n%s",
+		  r.report);
+	run_free(&r);
+}
+
+Test(failure, panic) { check_panic("panic", false, NULL, "panic: boom 42\n"); }
+Test(failure, panic_in_goroutine)
+{
+	struct run r;
+
+	check_panic("panic", false, "go", "panic: boom 42\n");
+	/* and it is not goroutine 1 that is reported running */
+	fail_run(&r, "panic", false, "2", "go");
+	long id = goroutine_id(r.out, "panicking");
+	cr_assert(id > 1, "%s", r.report);
+	cr_assert(strstr(r.err, "goroutine 1 [running]") == NULL, "main reported as running\n%s", r.report);
+	run_free(&r);
+}
+Test(failure, sendclosed) { check_panic("sendclosed", false, NULL, "panic: send on closed channel"); }
+Test(failure, closeclosed) { check_panic("closeclosed", false, NULL, "panic: close of closed channel"); }
+Test(failure, unlockunlocked)
+{
+	check_panic("unlockunlocked", false, NULL, "panic: sync: unlock of unlocked mutex");
+}
+Test(failure, negwaitgroup)
+{
+	check_panic("negwaitgroup", false, NULL, "panic: sync: negative WaitGroup counter");
+}
+Test(failure_arm64, panic)
+{
+	skip_without_qemu();
+	check_panic("panic", true, NULL, "panic: boom 42\n");
+}
+Test(failure_arm64, panic_in_goroutine)
+{
+	skip_without_qemu();
+	check_panic("panic", true, "go", "panic: boom 42\n");
+}
+Test(failure_arm64, sendclosed)
+{
+	skip_without_qemu();
+	check_panic("sendclosed", true, NULL, "panic: send on closed channel");
+}
+
+/* ---- out of memory ---- */
+
+/* spawnoom creates blocked goroutines until the address space (limited to
+ * 512 MB) runs out: a clear fatal error, status 2, no crash, no hang. */
+Test(failure, spawn_out_of_memory)
+{
+	struct run r;
+	const char *envs[] = {"WEFTMAXPROCS=2", NULL};
+	struct run_opts o = {.env = envs, .rlimit_as = 512UL << 20};
+
+	need_file("build/test/prog/spawnoom");
+	RUN(&r, &o, "build/test/prog/spawnoom");
+	assert_exit(&r, 2);
+	assert_stdout_has(&r, "spawned 100 goroutines"); /* it got going first */
+	assert_stderr_has(&r, "fatal error");
+	cr_assert(strcasestr(r.err, "memory") != NULL, "the fatal error does not mention memory\n%s", r.report);
+	run_free(&r);
+}

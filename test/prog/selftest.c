@@ -1,0 +1,1842 @@
+/*
+ * selftest.c: the runtime's own checks, run inside a weft program.
+ *
+ *   selftest          runs every check
+ *   selftest NAME     runs only the check called NAME
+ *
+ * Each check prints "ok   NAME" or, after lines saying what went wrong,
+ * "FAIL NAME". The last line is exactly
+ *
+ *	selftest: N passed, M failed
+ *
+ * and the exit status is 0 only when every check that ran passed. The tests
+ * (test/selftest_test.c) run it at several WEFTMAXPROCS, natively, hosted
+ * and on arm64 under qemu.
+ *
+ * It is freestanding like any weft program, but it also includes
+ * runtime.h (built with WEFTFLAGS="-Iruntime -Iarch/<arch>") to look at
+ * internals that the public API hides: P ids, timer counts, runtime locks
+ * and notes, the raw system calls used to read /proc.
+ *
+ * Checks that wait for other goroutines wait with a timeout where they can
+ * (recv_within), so a lost wake-up shows up as a failure with a message
+ * rather than a hang. Timing checks assert lower bounds (a sleep never ends
+ * early) and only very generous upper bounds: the tests run on loaded
+ * machines.
+ */
+#include "runtime.h"
+
+#define MS 1000000LL
+#define SEC 1000000000LL
+
+static const char *check_name;
+static int check_failures; /* failures in the current check (atomic) */
+static int main_argc;
+static char **main_argv;
+
+static void failf(int line, const char *expr, const char *fmt, ...) WEFT_PRINTF(3, 4);
+
+/* failf reports one failed expectation of the current check. It may be
+ * called from any goroutine. */
+static void failf(int line, const char *expr, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	/* fmt starts with the space EXPECT adds (an empty format would
+	 * draw a warning). */
+	const char *m = msg[0] == ' ' ? msg + 1 : msg;
+	weft_printf("    %s: line %d: %s%s%s\n", check_name, line, expr, m[0] ? ": " : "", m);
+	atomic_xadd(&check_failures, 1);
+}
+
+/* EXPECT(cond) or EXPECT(cond, "format", args...): record a failure and go
+ * on. REQUIRE: the same, then leave the check. The format must be a string
+ * literal. */
+#define EXPECT(cond, ...) ((cond) ? (void)0 : failf(__LINE__, #cond, " " __VA_ARGS__))
+#define REQUIRE(cond, ...)                                            \
+	do {                                                          \
+		if (!(cond)) {                                        \
+			failf(__LINE__, #cond, " " __VA_ARGS__);       \
+			return;                                       \
+		}                                                     \
+	} while (0)
+
+static bool streq(const char *a, const char *b)
+{
+	return rt_strcmp(a, b) == 0;
+}
+
+/* recv_within receives from c into elem, waiting at most ns. Returns 1 for
+ * a value, 0 when c is closed, -1 on timeout. */
+static int recv_within(weft_chan *c, void *elem, int64_t ns)
+{
+	weft_chan *t = weft_after(ns);
+	int64_t when;
+	weft_case cs[2] = {
+		{.chan = c, .dir = WEFT_RECV, .elem = elem},
+		{.chan = t, .dir = WEFT_RECV, .elem = &when},
+	};
+	int i = weft_select(cs, 2, true);
+
+	weft_chan_free(t);
+	if (i == 1)
+		return -1;
+	return cs[0].ok ? 1 : 0;
+}
+
+/* join receives n ints from done, each within ns; returns how many came. */
+static int join(weft_chan *done, int n, int64_t ns)
+{
+	int got, v;
+
+	for (got = 0; got < n; got++)
+		if (recv_within(done, &v, ns) != 1)
+			break;
+	return got;
+}
+
+static void signal_done(weft_chan *done)
+{
+	int one = 1;
+	weft_chan_send(done, &one);
+}
+
+/* readfile reads a whole (small) file with the runtime's raw system calls:
+ * a weft program has no open(). Returns the length, or -errno; *out is a
+ * NUL-terminated weft_alloc'd copy. */
+static long readfile(const char *path, char **out)
+{
+	long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 1 << 16, len = 0;
+	char *buf;
+
+	if (fd < 0)
+		return fd;
+	buf = weft_alloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			char *nb = weft_alloc(2 * cap + 1);
+			memcpy(nb, buf, len);
+			weft_free(buf);
+			buf = nb;
+			cap *= 2;
+		}
+		long n = sys_read((int)fd, buf + len, cap - len);
+		if (n < 0) {
+			sys_close((int)fd);
+			weft_free(buf);
+			return n;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	sys_close((int)fd);
+	buf[len] = '\0';
+	*out = buf;
+	return (long)len;
+}
+
+/* ---- goroutines and the scheduler ---- */
+
+static void goid_child(void *arg)
+{
+	int64_t id = weft_goid();
+
+	if (getg()->goid != id)
+		id = -id; /* reported as a failure below */
+	weft_chan_send(arg, &id);
+}
+
+/* goid: main is goroutine 1; every goroutine has its own id. */
+static void check_goid(void)
+{
+	enum { N = 200 };
+	int64_t ids[N];
+	int got = 0;
+
+	EXPECT(weft_goid() == 1, "weft_main runs as goroutine %lld", (long long)weft_goid());
+	EXPECT(getg()->goid == weft_goid());
+	weft_chan *c = weft_chan_make(sizeof(int64_t), N);
+	for (int i = 0; i < N; i++)
+		weft_go(goid_child, c);
+	for (; got < N; got++)
+		if (recv_within(c, &ids[got], 10 * SEC) != 1)
+			break;
+	REQUIRE(got == N, "only %d of %d goroutines reported", got, N);
+	int dups = 0, bad = 0;
+	for (int i = 0; i < N; i++) {
+		if (ids[i] <= 1)
+			bad++;
+		for (int j = 0; j < i; j++)
+			if (ids[i] == ids[j])
+				dups++;
+	}
+	EXPECT(bad == 0, "%d goroutines had an id <= 1 or disagreed with getg()->goid", bad);
+	EXPECT(dups == 0, "%d duplicate goroutine ids", dups);
+	weft_chan_free(c);
+}
+
+/* gomaxprocs: WEFTMAXPROCS when set, else the CPUs this process may use. */
+static void check_gomaxprocs(void)
+{
+	int n = weft_gomaxprocs();
+	const char *e = weft_getenv("WEFTMAXPROCS");
+
+	EXPECT(n >= 1 && n <= MAX_PROCS, "weft_gomaxprocs() = %d", n);
+	EXPECT(n == gomaxprocs, "weft_gomaxprocs() = %d, gomaxprocs = %d", n, (int)gomaxprocs);
+	if (e != NULL && *e != '\0') {
+		bool ok;
+		int64_t v = rt_atoi(e, &ok);
+		if (ok && v >= 1 && v <= MAX_PROCS)
+			EXPECT(n == v, "WEFTMAXPROCS=%s but weft_gomaxprocs() = %d", e, n);
+	} else {
+		unsigned char mask[128];
+		long r = sys_sched_getaffinity(sizeof mask, mask);
+		if (r > 0) {
+			int cpus = 0;
+			for (long i = 0; i < r; i++)
+				cpus += __builtin_popcount(mask[i]);
+			if (cpus > MAX_PROCS)
+				cpus = MAX_PROCS;
+			EXPECT(n == cpus, "%d CPUs in the affinity mask, weft_gomaxprocs() = %d", cpus, n);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		EXPECT(allp[i] != NULL && allp[i]->id == i, "allp[%d]", i);
+}
+
+static void set_flag(void *arg)
+{
+	atomic_store((int *)arg, 1);
+}
+
+/* yield: a goroutine that only yields lets the others run, even on one P. */
+static void check_yield(void)
+{
+	int flag = 0;
+	long i;
+
+	weft_go(set_flag, &flag);
+	for (i = 0; i < 10000000 && !atomic_load(&flag); i++)
+		weft_yield();
+	EXPECT(atomic_load(&flag) == 1, "the other goroutine never ran in %ld yields", i);
+	/* Let it finish before flag goes out of scope. */
+	for (int k = 0; k < 100; k++)
+		weft_yield();
+}
+
+enum { RQ_N = 3000, TREE_DEPTH = 10 };
+static uint8_t rq_seen[RQ_N];
+static weft_waitgroup rq_wg;
+static int tree_count;
+static weft_waitgroup tree_wg;
+
+static void rq_mark(void *arg)
+{
+	__atomic_add_fetch(&rq_seen[(uintptr_t)arg], 1, __ATOMIC_SEQ_CST);
+	weft_waitgroup_done(&rq_wg);
+}
+
+static void tree(void *arg)
+{
+	uintptr_t depth = (uintptr_t)arg;
+
+	atomic_xadd(&tree_count, 1);
+	if (depth > 0) {
+		weft_waitgroup_add(&tree_wg, 2);
+		weft_go(tree, (void *)(depth - 1));
+		weft_go(tree, (void *)(depth - 1));
+	}
+	weft_waitgroup_done(&tree_wg);
+}
+
+/* runq: more goroutines than a run queue holds (RUNQ_SIZE) each run exactly
+ * once, whether started by main or by goroutines started by goroutines. */
+static void check_runq(void)
+{
+	memset(rq_seen, 0, sizeof rq_seen);
+	weft_waitgroup_add(&rq_wg, RQ_N);
+	for (uintptr_t i = 0; i < RQ_N; i++)
+		weft_go(rq_mark, (void *)i);
+	weft_waitgroup_wait(&rq_wg);
+	int bad = 0, first = -1;
+	for (int i = 0; i < RQ_N; i++)
+		if (rq_seen[i] != 1 && bad++ == 0)
+			first = i;
+	EXPECT(bad == 0, "%d goroutines ran a number of times other than once (first: #%d ran %d times)",
+	       bad, first, first >= 0 ? rq_seen[first] : 0);
+
+	tree_count = 0;
+	weft_waitgroup_add(&tree_wg, 1);
+	weft_go(tree, (void *)(uintptr_t)TREE_DEPTH);
+	weft_waitgroup_wait(&tree_wg);
+	EXPECT(tree_count == (1 << (TREE_DEPTH + 1)) - 1, "tree of goroutines: %d ran, want %d",
+	       tree_count, (1 << (TREE_DEPTH + 1)) - 1);
+}
+
+static uint64_t steal_pmask[MAX_PROCS / 64 + 1];
+static int steal_badp;
+
+static void steal_mark(void)
+{
+	P *p = getm()->p;
+
+	if (p == NULL || p->id < 0 || p->id >= gomaxprocs) {
+		atomic_xadd(&steal_badp, 1);
+		return;
+	}
+	__atomic_fetch_or(&steal_pmask[p->id / 64], 1ULL << (p->id % 64), __ATOMIC_SEQ_CST);
+}
+
+static void spinner(void *arg)
+{
+	int64_t end = weft_nanotime() + 5 * MS;
+
+	steal_mark();
+	while (weft_nanotime() < end)
+		;
+	steal_mark();
+	signal_done(arg);
+}
+
+/* steal: with several Ps, goroutines that keep their P busy are spread over
+ * more than one P (idle Ps wake up and steal); with one P, only P 0 runs. */
+static void check_steal(void)
+{
+	enum { N = 32 };
+	weft_chan *done = weft_chan_make(sizeof(int), N);
+
+	memset(steal_pmask, 0, sizeof steal_pmask);
+	steal_badp = 0;
+	for (int i = 0; i < N; i++)
+		weft_go(spinner, done);
+	int got = join(done, N, 30 * SEC);
+	REQUIRE(got == N, "only %d of %d spinners finished", got, N);
+	int used = 0;
+	for (size_t i = 0; i < nelem(steal_pmask); i++)
+		used += __builtin_popcountll(steal_pmask[i]);
+	EXPECT(steal_badp == 0, "%d times a running goroutine had no P or a bad P id", steal_badp);
+	if (weft_gomaxprocs() == 1)
+		EXPECT(used == 1 && steal_pmask[0] == 1, "one P, yet %d Ps ran goroutines", used);
+	else
+		EXPECT(used >= 2, "%d Ps, %d busy goroutines, but only %d P ran them",
+		       weft_gomaxprocs(), N, used);
+	weft_chan_free(done);
+}
+
+/* ---- channels ---- */
+
+struct producer {
+	weft_chan *c, *done;
+	int id, n;
+};
+
+static void produce(void *arg)
+{
+	struct producer *p = arg;
+
+	for (int i = 0; i < p->n; i++) {
+		int v = p->id << 24 | i;
+		weft_chan_send(p->c, &v);
+	}
+	signal_done(p->done);
+}
+
+/* chan_fifo: a buffered channel delivers in order; len counts; a full
+ * channel refuses a non-blocking send, an empty one a non-blocking recv;
+ * each of several producers' values arrive in the order it sent them. */
+static void check_chan_fifo(void)
+{
+	weft_chan *c = weft_chan_make(sizeof(int), 8);
+	int v;
+
+	for (int i = 0; i < 8; i++)
+		weft_chan_send(c, &i);
+	EXPECT(weft_chan_len(c) == 8, "len %zu", weft_chan_len(c));
+	v = 99;
+	weft_case s = {.chan = c, .dir = WEFT_SEND, .elem = &v};
+	EXPECT(weft_select(&s, 1, false) == -1, "non-blocking send to a full channel succeeded");
+	for (int i = 0; i < 8; i++) {
+		bool ok = weft_chan_recv(c, &v);
+		EXPECT(ok && v == i, "recv #%d: ok %d, value %d", i, ok, v);
+	}
+	EXPECT(weft_chan_len(c) == 0, "len %zu", weft_chan_len(c));
+	weft_case r = {.chan = c, .dir = WEFT_RECV, .elem = &v};
+	EXPECT(weft_select(&r, 1, false) == -1, "non-blocking recv from an empty channel succeeded");
+
+	/* Wrap around the ring a few times. */
+	int next_in = 0, next_out = 0, bad = 0;
+	for (int round = 0; round < 100; round++) {
+		for (int k = 0; k < 5; k++, next_in++)
+			weft_chan_send(c, &next_in);
+		for (int k = 0; k < 5; k++, next_out++)
+			if (!weft_chan_recv(c, &v) || v != next_out)
+				bad++;
+	}
+	EXPECT(bad == 0, "%d values out of order while wrapping around", bad);
+	weft_chan_free(c);
+
+	/* Several producers, one consumer. */
+	enum { NP = 4, PER = 25000 };
+	struct producer ps[NP];
+	int next[NP] = {0};
+	c = weft_chan_make(sizeof(int), 16);
+	weft_chan *done = weft_chan_make(sizeof(int), NP);
+	for (int i = 0; i < NP; i++) {
+		ps[i] = (struct producer){c, done, i, PER};
+		weft_go(produce, &ps[i]);
+	}
+	bad = 0;
+	for (int k = 0; k < NP * PER; k++) {
+		if (recv_within(c, &v, 30 * SEC) != 1) {
+			failf(__LINE__, "recv", "value #%d never came", k);
+			return; /* the producers stay blocked: leak them */
+		}
+		int id = v >> 24, seq = v & 0xffffff;
+		if (id < 0 || id >= NP || seq != next[id])
+			bad++;
+		else
+			next[id]++;
+	}
+	EXPECT(bad == 0, "%d values out of their producer's order", bad);
+	EXPECT(join(done, NP, 10 * SEC) == NP);
+	weft_chan_free(c);
+	weft_chan_free(done);
+}
+
+struct blocked_sender {
+	weft_chan *c, *done;
+	int sent;
+};
+
+static void blocked_send(void *arg)
+{
+	struct blocked_sender *b = arg;
+	int v = 7;
+
+	weft_chan_send(b->c, &v);
+	atomic_store(&b->sent, 1);
+	signal_done(b->done);
+}
+
+static void waiting_receiver(void *arg)
+{
+	weft_chan **cs = arg; /* cs[0]: where to wait; cs[1]: the result */
+	int v = 0;
+	bool ok = weft_chan_recv(cs[0], &v);
+
+	if (!ok)
+		v = -1;
+	weft_chan_send(cs[1], &v);
+}
+
+struct big {
+	unsigned char b[100];
+};
+
+static void send_bigs(void *arg)
+{
+	weft_chan *c = arg;
+
+	for (int i = 0; i < 50; i++) {
+		struct big x;
+		for (int k = 0; k < 100; k++)
+			x.b[k] = (unsigned char)(i * 7 + k);
+		weft_chan_send(c, &x);
+	}
+}
+
+/* chan_unbuffered: an unbuffered send waits for a receiver; a waiting
+ * receiver takes a non-blocking send; large and odd-sized elements are
+ * copied whole. */
+static void check_chan_unbuffered(void)
+{
+	weft_chan *c = weft_chan_make(sizeof(int), 0);
+	weft_chan *done = weft_chan_make(sizeof(int), 1);
+	int v = 5;
+
+	EXPECT(weft_chan_len(c) == 0);
+	weft_case s = {.chan = c, .dir = WEFT_SEND, .elem = &v};
+	weft_case r = {.chan = c, .dir = WEFT_RECV, .elem = &v};
+	EXPECT(weft_select(&s, 1, false) == -1, "non-blocking send with no receiver succeeded");
+	EXPECT(weft_select(&r, 1, false) == -1, "non-blocking recv with no sender succeeded");
+
+	/* A sender blocks until someone receives. */
+	struct blocked_sender b = {c, done, 0};
+	weft_go(blocked_send, &b);
+	weft_sleep(20 * MS);
+	EXPECT(atomic_load(&b.sent) == 0, "an unbuffered send returned with no receiver");
+	EXPECT(weft_chan_len(c) == 0, "len %zu with a blocked sender", weft_chan_len(c));
+	v = 0;
+	EXPECT(recv_within(c, &v, 10 * SEC) == 1 && v == 7, "got %d", v);
+	EXPECT(join(done, 1, 10 * SEC) == 1, "the sender never finished");
+	EXPECT(atomic_load(&b.sent) == 1);
+
+	/* A blocked receiver makes a non-blocking send succeed. */
+	weft_chan *result = weft_chan_make(sizeof(int), 1);
+	weft_chan *args[2] = {c, result};
+	weft_go(waiting_receiver, args);
+	int sel = -1;
+	v = 1234;
+	for (int tries = 0; tries < 5000 && sel != 0; tries++) {
+		sel = weft_select(&s, 1, false);
+		if (sel != 0)
+			weft_sleep(MS);
+	}
+	EXPECT(sel == 0, "non-blocking send never found the waiting receiver");
+	if (sel == 0) {
+		int got = 0;
+		EXPECT(recv_within(result, &got, 10 * SEC) == 1 && got == 1234, "receiver got %d", got);
+	} else {
+		weft_chan_close(c); /* free the receiver */
+		recv_within(result, &v, 10 * SEC);
+	}
+	weft_chan_free(result);
+
+	/* Big elements across goroutines, odd-sized ones through a buffer. */
+	weft_chan *bc = weft_chan_make(sizeof(struct big), 0);
+	weft_go(send_bigs, bc);
+	int bad = 0;
+	for (int i = 0; i < 50; i++) {
+		struct big x;
+		if (recv_within(bc, &x, 10 * SEC) != 1) {
+			failf(__LINE__, "recv", "big element #%d never came", i);
+			return;
+		}
+		for (int k = 0; k < 100; k++)
+			if (x.b[k] != (unsigned char)(i * 7 + k))
+				bad++;
+	}
+	EXPECT(bad == 0, "%d bytes of 100-byte elements corrupted", bad);
+	weft_chan *odd = weft_chan_make(3, 5);
+	for (int i = 0; i < 5; i++) {
+		unsigned char t[3] = {(unsigned char)i, (unsigned char)(i + 100), (unsigned char)(i + 200)};
+		weft_chan_send(odd, t);
+	}
+	bad = 0;
+	for (int i = 0; i < 5; i++) {
+		unsigned char t[4] = {0, 0, 0, 0xee}; /* t[3] must survive */
+		weft_chan_recv(odd, t);
+		if (t[0] != i || t[1] != i + 100 || t[2] != i + 200 || t[3] != 0xee)
+			bad++;
+	}
+	EXPECT(bad == 0, "%d 3-byte elements wrong (or the copy overran)", bad);
+	weft_chan_free(odd);
+	weft_chan_free(bc);
+	weft_chan_free(c);
+	weft_chan_free(done);
+}
+
+struct trio {
+	long a, b, c;
+};
+
+struct closewait {
+	weft_chan *c, *res;
+	int started;
+};
+
+static void recv_until_closed(void *arg)
+{
+	struct closewait *w = arg;
+	int v = 5;
+
+	atomic_xadd(&w->started, 1);
+	bool ok = weft_chan_recv(w->c, &v);
+	int r = ok ? 1 : (v == 0 ? 0 : 2);
+	weft_chan_send(w->res, &r);
+}
+
+/* chan_close: after close, receives drain the buffer, then return false
+ * with a zeroed element; close wakes every blocked receiver; a select on a
+ * closed channel runs the case with ok false. */
+static void check_chan_close(void)
+{
+	weft_chan *c = weft_chan_make(sizeof(struct trio), 4);
+	struct trio t;
+
+	for (long i = 0; i < 3; i++) {
+		t = (struct trio){3 * i + 1, 3 * i + 2, 3 * i + 3};
+		weft_chan_send(c, &t);
+	}
+	weft_chan_close(c);
+	EXPECT(weft_chan_len(c) == 3, "len %zu after close", weft_chan_len(c));
+	for (long i = 0; i < 3; i++) {
+		bool ok = weft_chan_recv(c, &t);
+		EXPECT(ok && t.a == 3 * i + 1 && t.b == 3 * i + 2 && t.c == 3 * i + 3,
+		       "drain #%ld: ok %d {%ld %ld %ld}", i, ok, t.a, t.b, t.c);
+	}
+	memset(&t, 0x5a, sizeof t);
+	EXPECT(!weft_chan_recv(c, &t), "recv on a closed, drained channel returned true");
+	EXPECT(t.a == 0 && t.b == 0 && t.c == 0, "element not zeroed: {%lx %lx %lx}", t.a, t.b, t.c);
+	EXPECT(weft_chan_len(c) == 0);
+	EXPECT(!weft_chan_recv(c, &t), "second recv after drain returned true");
+
+	memset(&t, 0x5a, sizeof t);
+	weft_case cs = {.chan = c, .dir = WEFT_RECV, .elem = &t, .ok = true};
+	EXPECT(weft_select(&cs, 1, false) == 0, "non-blocking select on a closed channel");
+	EXPECT(!cs.ok, "select on a closed channel: ok true");
+	EXPECT(t.a == 0 && t.b == 0 && t.c == 0, "select: element not zeroed");
+	cs.ok = true;
+	EXPECT(weft_select(&cs, 1, true) == 0 && !cs.ok, "blocking select on a closed channel");
+	weft_chan_free(c);
+
+	/* Close wakes all blocked receivers. */
+	enum { N = 10 };
+	struct closewait w = {weft_chan_make(sizeof(int), 0), weft_chan_make(sizeof(int), N), 0};
+	for (int i = 0; i < N; i++)
+		weft_go(recv_until_closed, &w);
+	for (int i = 0; i < 10000 && atomic_load(&w.started) < N; i++)
+		weft_sleep(MS);
+	weft_sleep(10 * MS);
+	weft_chan_close(w.c);
+	int woke = 0, bad = 0, r;
+	for (int i = 0; i < N; i++) {
+		if (recv_within(w.res, &r, 10 * SEC) != 1)
+			break;
+		woke++;
+		if (r != 0)
+			bad++;
+	}
+	EXPECT(woke == N, "close woke only %d of %d blocked receivers", woke, N);
+	EXPECT(bad == 0, "%d receivers saw ok true or a non-zero element", bad);
+	if (woke == N) {
+		weft_chan_free(w.c);
+		weft_chan_free(w.res);
+	}
+
+	/* An unbuffered closed channel. */
+	weft_chan *u = weft_chan_make(sizeof(int), 0);
+	weft_chan_close(u);
+	r = 3;
+	EXPECT(!weft_chan_recv(u, &r) && r == 0, "unbuffered closed recv: value %d", r);
+	weft_chan_free(u);
+}
+
+/* ---- select ---- */
+
+/* select_fair: with two cases always ready, each is chosen about half the
+ * time (10000 selects; a fair coin lands within 4000..6000 always, in
+ * practice). */
+static void check_select_fair(void)
+{
+	enum { N = 10000 };
+	weft_chan *a = weft_chan_make(sizeof(int), 1);
+	weft_chan *b = weft_chan_make(sizeof(int), 1);
+	int va = 1, vb = 2, x;
+	int count[2] = {0, 0}, bad = 0;
+	weft_case cs[2] = {
+		{.chan = a, .dir = WEFT_RECV, .elem = &x},
+		{.chan = b, .dir = WEFT_RECV, .elem = &x},
+	};
+
+	weft_chan_send(a, &va);
+	weft_chan_send(b, &vb);
+	for (int i = 0; i < N; i++) {
+		int k = weft_select(cs, 2, true);
+		if (k != 0 && k != 1) {
+			failf(__LINE__, "select", "returned %d", k);
+			return;
+		}
+		count[k]++;
+		if (x != k + 1 || !cs[k].ok)
+			bad++;
+		weft_chan_send(k == 0 ? a : b, k == 0 ? &va : &vb); /* ready again */
+	}
+	EXPECT(bad == 0, "%d selects delivered the wrong value", bad);
+	EXPECT(count[0] >= 4000 && count[0] <= 6000, "case 0 chosen %d times, case 1 %d times",
+	       count[0], count[1]);
+
+	/* A non-blocking select is fair too. */
+	count[0] = count[1] = 0;
+	for (int i = 0; i < N; i++) {
+		int k = weft_select(cs, 2, false);
+		if (k != 0 && k != 1) {
+			failf(__LINE__, "select", "non-blocking returned %d with both ready", k);
+			return;
+		}
+		count[k]++;
+		weft_chan_send(k == 0 ? a : b, k == 0 ? &va : &vb);
+	}
+	EXPECT(count[0] >= 4000 && count[0] <= 6000, "non-blocking: case 0 chosen %d times, case 1 %d",
+	       count[0], count[1]);
+	weft_chan_free(a);
+	weft_chan_free(b);
+}
+
+/* select_nonblock: block false returns -1 when nothing is ready, and runs
+ * a ready send or receive. */
+static void check_select_nonblock(void)
+{
+	weft_chan *a = weft_chan_make(sizeof(int), 1);
+	weft_chan *b = weft_chan_make(sizeof(int), 0);
+	int x = 0, y = 42;
+	weft_case cs[2] = {
+		{.chan = a, .dir = WEFT_RECV, .elem = &x},
+		{.chan = b, .dir = WEFT_RECV, .elem = &x},
+	};
+
+	EXPECT(weft_select(cs, 2, false) == -1);
+	EXPECT(weft_select(cs, 0, false) == -1, "n == 0, non-blocking");
+	weft_chan_send(a, &y);
+	EXPECT(weft_select(cs, 2, false) == 0 && x == 42 && cs[0].ok, "x = %d", x);
+	EXPECT(weft_select(cs, 2, false) == -1, "the value was received twice");
+
+	weft_case snd[2] = {
+		{.chan = b, .dir = WEFT_SEND, .elem = &y},
+		{.chan = a, .dir = WEFT_SEND, .elem = &y},
+	};
+	y = 43;
+	EXPECT(weft_select(snd, 2, false) == 1, "send to the buffered channel with room");
+	EXPECT(weft_chan_len(a) == 1);
+	EXPECT(weft_select(snd, 2, false) == -1, "send to a full channel and to one without a receiver");
+	EXPECT(weft_chan_recv(a, &x) && x == 43, "x = %d", x);
+
+	/* A NULL elem discards the received value. */
+	weft_chan_send(a, &y);
+	weft_case discard = {.chan = a, .dir = WEFT_RECV, .elem = NULL};
+	EXPECT(weft_select(&discard, 1, false) == 0 && discard.ok, "recv into NULL");
+	EXPECT(weft_chan_len(a) == 0);
+	weft_chan_free(a);
+	weft_chan_free(b);
+}
+
+/* select_timeout: a select on a quiet channel and a weft_after channel
+ * wakes on the timer, no earlier than asked. */
+static void check_select_timeout(void)
+{
+	weft_chan *quiet = weft_chan_make(sizeof(int), 0);
+	int64_t t0 = weft_nanotime();
+	weft_chan *t = weft_after(30 * MS);
+	int64_t when = 0;
+	int x;
+	weft_case cs[2] = {
+		{.chan = quiet, .dir = WEFT_RECV, .elem = &x},
+		{.chan = t, .dir = WEFT_RECV, .elem = &when},
+	};
+
+	int k = weft_select(cs, 2, true);
+	int64_t t1 = weft_nanotime();
+	EXPECT(k == 1, "select returned %d", k);
+	EXPECT(t1 - t0 >= 30 * MS, "woke after %lld ns", (long long)(t1 - t0));
+	EXPECT(t1 - t0 < 10 * SEC, "woke after %lld ns", (long long)(t1 - t0));
+	EXPECT(when >= t0 + 30 * MS && when <= t1, "timer value %lld, started %lld, woke %lld",
+	       (long long)when, (long long)t0, (long long)t1);
+	weft_chan_free(t);
+
+	/* The quiet channel's case was withdrawn: nobody waits on it now. */
+	x = 1;
+	weft_case s = {.chan = quiet, .dir = WEFT_SEND, .elem = &x};
+	EXPECT(weft_select(&s, 1, false) == -1, "a send found a receiver: the select left a waiter behind");
+	weft_chan_free(quiet);
+}
+
+/* select_nil: a case on a NULL channel is never ready. */
+static void check_select_nil(void)
+{
+	weft_chan *a = weft_chan_make(sizeof(int), 1);
+	int x = 1, picked_nil = 0;
+	weft_case cs[3] = {
+		{.chan = NULL, .dir = WEFT_RECV, .elem = &x},
+		{.chan = a, .dir = WEFT_RECV, .elem = &x},
+		{.chan = NULL, .dir = WEFT_SEND, .elem = &x},
+	};
+
+	for (int i = 0; i < 1000; i++) {
+		weft_chan_send(a, &x);
+		int k = weft_select(cs, 3, true);
+		if (k != 1)
+			picked_nil++;
+		if (k == -1)
+			break;
+	}
+	EXPECT(picked_nil == 0, "a NULL channel's case ran %d times", picked_nil);
+	weft_case nils[2] = {cs[0], cs[2]};
+	EXPECT(weft_select(nils, 2, false) == -1);
+
+	int64_t when;
+	weft_chan *t = weft_after(5 * MS);
+	weft_case withtimer[2] = {cs[0], {.chan = t, .dir = WEFT_RECV, .elem = &when}};
+	EXPECT(weft_select(withtimer, 2, true) == 1);
+	weft_chan_free(t);
+	weft_chan_free(a);
+}
+
+struct selector {
+	weft_chan *a, *b, *res;
+	int dir;
+};
+
+static void select_once(void *arg)
+{
+	struct selector *s = arg;
+	int v = 7;
+	weft_case cs[2] = {
+		{.chan = s->a, .dir = s->dir, .elem = &v},
+		{.chan = s->b, .dir = s->dir, .elem = &v},
+	};
+	int k = weft_select(cs, 2, true);
+	int res[2] = {k, v};
+
+	weft_chan_send(s->res, res);
+}
+
+/* select_wake: a goroutine blocked in select on two channels is woken by
+ * one of them, which is then the case it reports, and it no longer waits on
+ * the other. Both for receives and for sends. */
+static void check_select_wake(void)
+{
+	struct selector s = {
+		weft_chan_make(sizeof(int), 0), weft_chan_make(sizeof(int), 0),
+		weft_chan_make(2 * sizeof(int), 1), WEFT_RECV,
+	};
+	int x = 99, res[2];
+
+	weft_go(select_once, &s);
+	weft_case send_a = {.chan = s.a, .dir = WEFT_SEND, .elem = &x};
+	weft_case send_b = {.chan = s.b, .dir = WEFT_SEND, .elem = &x};
+	int k = -1;
+	for (int tries = 0; tries < 5000 && k != 0; tries++)
+		if ((k = weft_select(&send_a, 1, false)) != 0)
+			weft_sleep(MS);
+	REQUIRE(k == 0, "the selecting goroutine never took a send on a");
+	EXPECT(recv_within(s.res, res, 10 * SEC) == 1 && res[0] == 0 && res[1] == 99,
+	       "select reported case %d value %d", res[0], res[1]);
+	EXPECT(weft_select(&send_b, 1, false) == -1, "still a receiver on b after the select finished");
+
+	s.dir = WEFT_SEND;
+	weft_go(select_once, &s);
+	x = 0;
+	EXPECT(recv_within(s.b, &x, 10 * SEC) == 1 && x == 7, "received %d from the selecting sender", x);
+	EXPECT(recv_within(s.res, res, 10 * SEC) == 1 && res[0] == 1, "select reported case %d", res[0]);
+	weft_case recv_a = {.chan = s.a, .dir = WEFT_RECV, .elem = &x};
+	EXPECT(weft_select(&recv_a, 1, false) == -1, "still a sender on a after the select finished");
+	weft_chan_free(s.a);
+	weft_chan_free(s.b);
+	weft_chan_free(s.res);
+}
+
+struct stress {
+	weft_chan *a, *b, *done;
+	weft_mutex mu;
+	long sum;
+	int count;
+};
+
+static void stress_producer(void *arg)
+{
+	struct stress *s = arg;
+	static int ids;
+	int id = atomic_xadd(&ids, 1);
+
+	for (int i = 1; i <= 5000; i++)
+		weft_chan_send(id % 2 ? s->a : s->b, &i);
+	signal_done(s->done);
+}
+
+static void stress_consumer(void *arg)
+{
+	struct stress *s = arg;
+	int v;
+	long sum = 0;
+	int count = 0;
+	weft_case cs[2] = {
+		{.chan = s->a, .dir = WEFT_RECV, .elem = &v},
+		{.chan = s->b, .dir = WEFT_RECV, .elem = &v},
+	};
+
+	while (cs[0].chan != NULL || cs[1].chan != NULL) {
+		int k = weft_select(cs, 2, true);
+		if (!cs[k].ok) {
+			cs[k].chan = NULL;
+			continue;
+		}
+		sum += v;
+		count++;
+	}
+	weft_mutex_lock(&s->mu);
+	s->sum += sum;
+	s->count += count;
+	weft_mutex_unlock(&s->mu);
+	signal_done(s->done);
+}
+
+/* select_stress: four producers and four selecting consumers; every value
+ * is received exactly once. */
+static void check_select_stress(void)
+{
+	struct stress s = {weft_chan_make(sizeof(int), 0), weft_chan_make(sizeof(int), 8),
+			   weft_chan_make(sizeof(int), 8), {0, 0}, 0, 0};
+
+	for (int i = 0; i < 4; i++)
+		weft_go(stress_consumer, &s);
+	for (int i = 0; i < 4; i++)
+		weft_go(stress_producer, &s);
+	int got = join(s.done, 4, 60 * SEC);
+	REQUIRE(got == 4, "only %d of 4 producers finished", got);
+	weft_chan_close(s.a);
+	weft_chan_close(s.b);
+	got = join(s.done, 4, 60 * SEC);
+	REQUIRE(got == 4, "only %d of 4 consumers finished", got);
+	EXPECT(s.count == 20000, "received %d values, want 20000", s.count);
+	EXPECT(s.sum == 4L * 5000 * 5001 / 2, "sum %ld, want %ld", s.sum, 4L * 5000 * 5001 / 2);
+	weft_chan_free(s.a);
+	weft_chan_free(s.b);
+	weft_chan_free(s.done);
+}
+
+/* ---- mutex and waitgroup ---- */
+
+struct counter {
+	weft_mutex mu;
+	long n;
+	weft_waitgroup wg;
+};
+
+static void increment(void *arg)
+{
+	struct counter *c = arg;
+
+	for (int i = 0; i < 5000; i++) {
+		weft_mutex_lock(&c->mu);
+		long v = c->n; /* a non-atomic read-modify-write ... */
+		if (i % 50 == 0)
+			weft_yield(); /* ... with a switch in the middle */
+		c->n = v + 1;
+		weft_mutex_unlock(&c->mu);
+	}
+	weft_waitgroup_done(&c->wg);
+}
+
+/* mutex: goroutines incrementing a counter under the lock (yielding while
+ * holding it) lose no updates. */
+static void check_mutex(void)
+{
+	enum { N = 8 };
+	struct counter c = {0};
+
+	weft_waitgroup_add(&c.wg, N);
+	for (int i = 0; i < N; i++)
+		weft_go(increment, &c);
+	weft_waitgroup_wait(&c.wg);
+	EXPECT(c.n == N * 5000, "counter %ld, want %d", c.n, N * 5000);
+	EXPECT(c.mu.state == 0, "mutex state %u after the last unlock", c.mu.state);
+}
+
+struct wgtest {
+	weft_waitgroup wg;
+	int finished;
+	weft_chan *res;
+};
+
+static void wg_worker(void *arg)
+{
+	struct wgtest *w = arg;
+
+	weft_sleep(MS);
+	atomic_xadd(&w->finished, 1);
+	weft_waitgroup_done(&w->wg);
+}
+
+static void wg_waiter(void *arg)
+{
+	struct wgtest *w = arg;
+
+	weft_waitgroup_wait(&w->wg);
+	int f = atomic_load(&w->finished);
+	weft_chan_send(w->res, &f);
+}
+
+/* waitgroup: Wait returns only after every Done; several waiters are all
+ * released; a WaitGroup can be reused; Wait at zero returns at once. */
+static void check_waitgroup(void)
+{
+	enum { N = 50, W = 3 };
+	struct wgtest w = {{0, 0}, 0, weft_chan_make(sizeof(int), W)};
+
+	weft_waitgroup_wait(&w.wg); /* zero: must not block */
+	for (int round = 0; round < 2; round++) {
+		w.finished = 0;
+		weft_waitgroup_add(&w.wg, N);
+		for (int i = 0; i < W; i++)
+			weft_go(wg_waiter, &w);
+		for (int i = 0; i < N; i++)
+			weft_go(wg_worker, &w);
+		weft_waitgroup_wait(&w.wg);
+		EXPECT(atomic_load(&w.finished) == N, "round %d: Wait returned with %d of %d done",
+		       round, w.finished, N);
+		for (int i = 0; i < W; i++) {
+			int f = -1;
+			int r = recv_within(w.res, &f, 10 * SEC);
+			EXPECT(r == 1, "round %d: waiter %d of %d never released", round, i, W);
+			if (r != 1)
+				return;
+			EXPECT(f == N, "round %d: a waiter was released with %d of %d done", round, f, N);
+		}
+	}
+	weft_chan_free(w.res);
+}
+
+/* ---- time ---- */
+
+struct napper {
+	int64_t ns;
+	int early;
+	weft_waitgroup *wg;
+};
+
+static void nap(void *arg)
+{
+	struct napper *n = arg;
+	int64_t t0 = weft_nanotime();
+
+	weft_sleep(n->ns);
+	if (weft_nanotime() - t0 < n->ns)
+		n->early = 1;
+	weft_waitgroup_done(n->wg);
+}
+
+/* sleep: weft_sleep sleeps at least as long as asked, alone or with many
+ * goroutines sleeping at once; zero and negative durations return. */
+static void check_sleep(void)
+{
+	static const int64_t ds[] = {1 * MS, 5 * MS, 20 * MS};
+
+	for (size_t i = 0; i < nelem(ds); i++) {
+		int64_t t0 = weft_nanotime();
+		weft_sleep(ds[i]);
+		int64_t el = weft_nanotime() - t0;
+		EXPECT(el >= ds[i], "weft_sleep(%lld) returned after %lld ns", (long long)ds[i], (long long)el);
+		EXPECT(el < ds[i] + 10 * SEC, "weft_sleep(%lld) took %lld ns", (long long)ds[i], (long long)el);
+	}
+	int64_t t0 = weft_nanotime();
+	weft_sleep(0);
+	weft_sleep(-5);
+	EXPECT(weft_nanotime() - t0 < 5 * SEC, "weft_sleep(0) and weft_sleep(-5) took long");
+
+	enum { N = 100 };
+	static struct napper ns[N];
+	weft_waitgroup wg = {0};
+	weft_waitgroup_add(&wg, N);
+	for (int i = 0; i < N; i++) {
+		ns[i] = (struct napper){(int64_t)(cheaprandn(20) + 1) * MS, 0, &wg};
+		weft_go(nap, &ns[i]);
+	}
+	weft_waitgroup_wait(&wg);
+	int early = 0;
+	for (int i = 0; i < N; i++)
+		early += ns[i].early;
+	EXPECT(early == 0, "%d of %d concurrent sleepers woke early", early, N);
+}
+
+/* after: weft_after's channel receives the time, no earlier than asked;
+ * weft_after(0) fires at once; freeing a pending one stops its timer. */
+static void check_after(void)
+{
+	int64_t t0 = weft_nanotime(), v = 0;
+	weft_chan *c = weft_after(10 * MS);
+
+	EXPECT(recv_within(c, &v, 10 * SEC) == 1, "weft_after(10ms) never fired");
+	int64_t t1 = weft_nanotime();
+	EXPECT(t1 - t0 >= 10 * MS, "received after %lld ns", (long long)(t1 - t0));
+	EXPECT(v >= t0 + 10 * MS && v <= t1, "value %lld not in [%lld, %lld]",
+	       (long long)v, (long long)(t0 + 10 * MS), (long long)t1);
+	weft_chan_free(c);
+
+	c = weft_after(0);
+	EXPECT(recv_within(c, &v, 5 * SEC) == 1, "weft_after(0) never fired");
+	weft_chan_free(c);
+
+	int32_t n0 = timer_count();
+	c = weft_after(60 * SEC);
+	EXPECT(timer_count() == n0 + 1, "timer_count %d -> %d after weft_after", n0, timer_count());
+	weft_chan_free(c);
+	EXPECT(timer_count() == n0, "timer_count %d after freeing a pending weft_after (was %d)",
+	       timer_count(), n0);
+
+	/* Free many pending timers, then make sure the heap still works. */
+	weft_chan *cs[32];
+	for (int i = 0; i < 32; i++)
+		cs[i] = weft_after((int64_t)(i + 1) * MS);
+	for (int i = 0; i < 32; i += 2)
+		weft_chan_free(cs[i]);
+	for (int i = 1; i < 32; i += 2) {
+		EXPECT(recv_within(cs[i], &v, 10 * SEC) == 1, "timer %d of the survivors never fired", i);
+		weft_chan_free(cs[i]);
+	}
+	EXPECT(timer_count() == n0, "timer_count %d, want %d", timer_count(), n0);
+}
+
+/* timers: many timers, created in a random order, fire no earlier than
+ * asked and in the order of their deadlines (2 ms apart; a timer may fire
+ * at most 1 ms after a later one, for timers run by different threads). */
+static void check_timers(void)
+{
+	enum { N = 60 };
+	weft_chan *cs[N];
+	int64_t deadline[N], v[N];
+	int order[N];
+
+	for (int i = 0; i < N; i++)
+		order[i] = i;
+	for (int i = N - 1; i > 0; i--) {
+		int j = (int)cheaprandn((uint32_t)i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (int k = 0; k < N; k++) {
+		int i = order[k];
+		int64_t d = (int64_t)(i + 1) * 2 * MS;
+		deadline[i] = weft_nanotime() + d;
+		cs[i] = weft_after(d);
+	}
+	for (int i = 0; i < N; i++) {
+		if (recv_within(cs[i], &v[i], 20 * SEC) != 1) {
+			failf(__LINE__, "recv", "timer %d never fired", i);
+			return;
+		}
+	}
+	int early = 0, late = 0, disorder = 0;
+	for (int i = 0; i < N; i++) {
+		if (v[i] < deadline[i])
+			early++;
+		if (v[i] > deadline[i] + 10 * SEC)
+			late++;
+		if (i > 0 && v[i - 1] > v[i] + MS) {
+			if (disorder++ == 0)
+				failf(__LINE__, "order", "timer %d (due %lld) fired at %lld, after timer %d (due %lld) at %lld",
+				      i - 1, (long long)deadline[i - 1], (long long)v[i - 1], i,
+				      (long long)deadline[i], (long long)v[i]);
+		}
+		weft_chan_free(cs[i]);
+	}
+	EXPECT(early == 0, "%d timers fired early", early);
+	EXPECT(late == 0, "%d timers fired more than 10 s late", late);
+	EXPECT(disorder == 0, "%d timers fired out of order", disorder);
+}
+
+/* nanotime: the monotonic clock never goes backwards and agrees with the
+ * runtime's. */
+static void check_nanotime(void)
+{
+	int64_t prev = weft_nanotime(), back = 0;
+
+	for (int i = 0; i < 100000; i++) {
+		int64_t t = weft_nanotime();
+		if (t < prev)
+			back++;
+		prev = t;
+	}
+	EXPECT(back == 0, "the clock went backwards %lld times", (long long)back);
+	int64_t a = weft_nanotime(), b = nanotime(), c = weft_nanotime();
+	EXPECT(a <= b && b <= c, "weft_nanotime %lld, nanotime %lld, weft_nanotime %lld",
+	       (long long)a, (long long)b, (long long)c);
+	EXPECT(a > 0);
+}
+
+/* ---- system calls ---- */
+
+struct reader {
+	int fd, started;
+	weft_chan *res;
+};
+
+static void pipe_reader(void *arg)
+{
+	struct reader *r = arg;
+	char buf[16];
+
+	atomic_store(&r->started, 1);
+	long n = weft_read(r->fd, buf, sizeof buf);
+	long res[2] = {n, n > 0 ? buf[0] : -1};
+	weft_chan_send(r->res, res);
+}
+
+static void busy_worker(void *arg)
+{
+	for (int i = 0; i < 1000; i++)
+		weft_yield();
+	for (int i = 0; i < 5; i++)
+		weft_sleep(MS);
+	signal_done(arg);
+}
+
+/* syscall: goroutines blocked in weft_read on pipes nobody writes to do not
+ * stop the others: with WEFTMAXPROCS=1 the one P must be handed on. Then
+ * writing unblocks each reader with its byte. */
+static void check_syscall(void)
+{
+	enum { N = 4 };
+	int fds[N][2];
+	struct reader rs[N];
+	weft_chan *res = weft_chan_make(2 * sizeof(long), N);
+
+	for (int i = 0; i < N; i++) {
+		int e = weft_pipe(fds[i]);
+		REQUIRE(e == 0, "weft_pipe: %d", e);
+		rs[i] = (struct reader){fds[i][0], 0, res};
+		weft_go(pipe_reader, &rs[i]);
+	}
+	for (int i = 0; i < N; i++)
+		for (int k = 0; k < 10000 && !atomic_load(&rs[i].started); k++)
+			weft_sleep(MS);
+	weft_sleep(20 * MS); /* into the kernel */
+	EXPECT(weft_chan_len(res) == 0, "a reader returned with nothing written");
+
+	weft_chan *done = weft_chan_make(sizeof(int), 1);
+	weft_go(busy_worker, done);
+	EXPECT(join(done, 1, 30 * SEC) == 1,
+	       "a goroutine could not finish while %d others were blocked in read", N);
+
+	for (int i = 0; i < N; i++) {
+		char ch = (char)('a' + i);
+		long w = weft_write(fds[i][1], &ch, 1);
+		EXPECT(w == 1, "weft_write returned %ld", w);
+	}
+	int seen = 0;
+	for (int i = 0; i < N; i++) {
+		long r[2];
+		if (recv_within(res, r, 30 * SEC) != 1) {
+			failf(__LINE__, "recv", "only %d of %d readers woke after the writes", i, N);
+			return;
+		}
+		EXPECT(r[0] == 1 && r[1] >= 'a' && r[1] < 'a' + N, "read returned %ld, byte %ld", r[0], r[1]);
+		if (r[1] >= 'a' && r[1] < 'a' + N)
+			seen |= 1 << (r[1] - 'a');
+	}
+	EXPECT(seen == (1 << N) - 1, "readers' bytes: mask %x", seen);
+	for (int i = 0; i < N; i++) {
+		weft_close(fds[i][0]);
+		weft_close(fds[i][1]);
+	}
+	weft_chan_free(res);
+	weft_chan_free(done);
+}
+
+/* syscall_errors: errors come back as -errno; EOF as 0. */
+static void check_syscall_errors(void)
+{
+	enum { EBADF = 9 };
+	int fds[2];
+	char buf[8];
+
+	EXPECT(weft_read(-1, buf, 1) == -EBADF, "weft_read(-1) = %ld", weft_read(-1, buf, 1));
+	EXPECT(weft_write(-1, buf, 1) == -EBADF, "weft_write(-1) = %ld", weft_write(-1, buf, 1));
+	EXPECT(weft_close(-1) == -EBADF, "weft_close(-1) = %d", weft_close(-1));
+	REQUIRE(weft_pipe(fds) == 0);
+	EXPECT(fds[0] >= 0 && fds[1] >= 0 && fds[0] != fds[1], "fds %d %d", fds[0], fds[1]);
+	EXPECT(weft_write(fds[1], "xyz", 3) == 3);
+	EXPECT(weft_close(fds[1]) == 0);
+	EXPECT(weft_read(fds[0], buf, sizeof buf) == 3 && buf[0] == 'x' && buf[2] == 'z');
+	EXPECT(weft_read(fds[0], buf, sizeof buf) == 0, "no EOF after the write end closed");
+	EXPECT(weft_close(fds[0]) == 0);
+	EXPECT(weft_close(fds[0]) == -EBADF, "closing twice");
+}
+
+/* ---- stacks ---- */
+
+/* maps counts the lines of /proc/self/maps and the bytes they map. */
+static bool maps(long *lines, uint64_t *bytes)
+{
+	char *s;
+	long n = readfile("/proc/self/maps", &s);
+
+	if (n < 0)
+		return false;
+	*lines = 0;
+	*bytes = 0;
+	for (char *p = s; *p;) {
+		uint64_t lo = 0, hi = 0;
+		for (; *p && *p != '-'; p++)
+			lo = lo * 16 + (uint64_t)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
+		if (*p)
+			p++;
+		for (; *p && *p != ' '; p++)
+			hi = hi * 16 + (uint64_t)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
+		*bytes += hi - lo;
+		(*lines)++;
+		while (*p && *p != '\n')
+			p++;
+		if (*p)
+			p++;
+	}
+	weft_free(s);
+	return true;
+}
+
+struct wave {
+	weft_chan *gate;
+	weft_waitgroup started, finished;
+};
+
+static void wave_member(void *arg)
+{
+	struct wave *w = arg;
+	volatile char use[16 * 1024]; /* touch some stack */
+	int v;
+
+	for (size_t i = 0; i < sizeof use; i += 512)
+		use[i] = (char)i;
+	weft_waitgroup_done(&w->started);
+	weft_chan_recv(w->gate, &v);
+	weft_waitgroup_done(&w->finished);
+}
+
+/* countgs counts every G ever made (allgs): dead ones stay, for reuse. */
+static long countgs(void)
+{
+	long n = 0;
+
+	lock(&allglock);
+	for (G *gp = allgs; gp != NULL; gp = gp->alllink)
+		n++;
+	unlock(&allglock);
+	return n;
+}
+
+/* stack_reuse: waves of goroutines, all alive at once within a wave, reuse
+ * the Gs and stacks of the waves before. Some may sit in other Ps' caches
+ * of dead Gs (GFREE_PER_P each) and a wave may make new ones instead, but
+ * that is bounded: neither the Gs nor the mappings (with mprotect guards,
+ * as under qemu, two lines a stack) nor the mapped bytes keep growing. */
+static void check_stack_reuse(void)
+{
+	enum { WAVES = 30, PER = 500 };
+	long lines0 = 0, lines, gs0 = 0, gs;
+	uint64_t bytes0 = 0, bytes;
+	long slack = (long)gomaxprocs * GFREE_PER_P + STACK_ARENA_STACKS; /* stacks */
+
+	for (int wv = 0; wv < WAVES; wv++) {
+		struct wave w = {weft_chan_make(sizeof(int), 0), {0, 0}, {0, 0}};
+		weft_waitgroup_add(&w.started, PER);
+		weft_waitgroup_add(&w.finished, PER);
+		for (int i = 0; i < PER; i++)
+			weft_go(wave_member, &w);
+		weft_waitgroup_wait(&w.started);
+		weft_chan_close(w.gate);
+		weft_waitgroup_wait(&w.finished);
+		weft_chan_free(w.gate);
+		if (wv == 2) {
+			REQUIRE(maps(&lines0, &bytes0), "cannot read /proc/self/maps");
+			gs0 = countgs();
+		}
+	}
+	REQUIRE(maps(&lines, &bytes), "cannot read /proc/self/maps");
+	gs = countgs();
+	weft_printf("stack_reuse: Gs %ld -> %ld, maps %ld -> %ld lines\n", gs0, gs, lines0, lines);
+	EXPECT(gs <= gs0 + slack, "Gs grew from %ld to %ld over %d waves of %d", gs0, gs, WAVES - 3, PER);
+	EXPECT(lines <= lines0 + 2 * slack + 16, "mappings grew from %ld to %ld lines over %d waves of %d",
+	       lines0, lines, WAVES - 3, PER);
+	EXPECT(bytes <= bytes0 + (uint64_t)slack * (STACK_SIZE + STACK_GUARD) + (64 << 20),
+	       "mapped memory grew from %llu to %llu bytes over %d waves of %d",
+	       (unsigned long long)bytes0, (unsigned long long)bytes, WAVES - 3, PER);
+}
+
+static volatile int depth_sink;
+
+static int deep(int n)
+{
+	volatile char pad[1000];
+
+	pad[0] = (char)n;
+	pad[sizeof pad - 1] = (char)(n >> 8);
+	depth_sink = pad[0];
+	if (n == 0)
+		return 0;
+	int r = deep(n - 1);
+	/* Read the frame after the call: it must still be there (no tail
+	 * call, no loop). */
+	return r + 1 + (pad[sizeof pad - 1] == (char)(n >> 8) ? 0 : 1000);
+}
+
+static void deep_goroutine(void *arg)
+{
+	int r = deep(128); /* about 128 KB of a 256 KB stack */
+	weft_chan_send(arg, &r);
+}
+
+/* stack_depth: a goroutine can use half of its stack (STACK_SIZE). */
+static void check_stack_depth(void)
+{
+	weft_chan *c = weft_chan_make(sizeof(int), 1);
+	int r = 0;
+
+	_Static_assert(STACK_SIZE >= 256 * 1024, "deep() assumes 256 KB stacks");
+	weft_go(deep_goroutine, c);
+	EXPECT(recv_within(c, &r, 10 * SEC) == 1 && r == 128, "recursion returned %d", r);
+	weft_chan_free(c);
+}
+
+/* ---- many goroutines ---- */
+
+static int many_started, many_released;
+
+struct many {
+	weft_chan *gate;
+	weft_waitgroup wg;
+};
+
+static void many_member(void *arg)
+{
+	struct many *m = arg;
+	int v = 1;
+
+	atomic_xadd(&many_started, 1);
+	if (!weft_chan_recv(m->gate, &v) && v == 0)
+		atomic_xadd(&many_released, 1);
+	weft_waitgroup_done(&m->wg);
+}
+
+/* many: 100000 goroutines alive at once, all blocked on one channel;
+ * closing it releases every one. WEFT_SELFTEST_MANY sets another number:
+ * under qemu-user, which ignores MADV_GUARD_INSTALL, each stack costs two
+ * mappings and the kernel's mapping limit allows about 32000 (stack.c). */
+static void check_many(void)
+{
+	struct many m = {weft_chan_make(sizeof(int), 0), {0, 0}};
+	int MANY = 100000;
+	const char *e = weft_getenv("WEFT_SELFTEST_MANY");
+
+	if (e != NULL) {
+		bool ok;
+		int64_t v = rt_atoi(e, &ok);
+		REQUIRE(ok && v > 0 && v <= 10000000, "bad WEFT_SELFTEST_MANY=%s", e);
+		MANY = (int)v;
+	}
+	weft_printf("many: %d goroutines\n", MANY);
+	many_started = many_released = 0;
+	weft_waitgroup_add(&m.wg, MANY);
+	for (int i = 0; i < MANY; i++)
+		weft_go(many_member, &m);
+	int64_t deadline = weft_nanotime() + 120 * SEC;
+	while (atomic_load(&many_started) < MANY && weft_nanotime() < deadline)
+		weft_sleep(MS);
+	REQUIRE(atomic_load(&many_started) == MANY, "only %d of %d goroutines started", many_started, MANY);
+	weft_sleep(10 * MS);
+	EXPECT(atomic_load(&many_released) == 0, "%d released before the close", many_released);
+	weft_chan_close(m.gate);
+	weft_waitgroup_wait(&m.wg);
+	EXPECT(many_released == MANY, "%d of %d released", many_released, MANY);
+	weft_chan_free(m.gate);
+}
+
+/* ---- memory ---- */
+
+struct allocw {
+	int *nonzero;
+	weft_chan *done;
+};
+
+static void alloc_worker(void *arg)
+{
+	struct allocw *a = arg;
+
+	for (int round = 0; round < 200; round++) {
+		size_t n = 8 + cheaprandn(500);
+		unsigned char *p = weft_alloc(n);
+		for (size_t i = 0; i < n; i++)
+			if (p[i] != 0) {
+				atomic_xadd(a->nonzero, 1);
+				break;
+			}
+		memset(p, 0xab, n);
+		weft_yield();
+		weft_free(p);
+	}
+	signal_done(a->done);
+}
+
+/* alloc: weft_alloc gives zeroed, aligned, distinct memory, also after
+ * frees and from many goroutines at once. */
+static void check_alloc(void)
+{
+	static const size_t sizes[] = {1, 7, 16, 100, 4096, 65536, 1 << 20, 8 << 20};
+	enum { N = 1000 };
+	static unsigned char *ps[N];
+
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < nelem(sizes); i++) {
+			unsigned char *p = weft_alloc(sizes[i]);
+			REQUIRE(p != NULL, "weft_alloc(%zu) = NULL", sizes[i]);
+			EXPECT(((uintptr_t)p & (_Alignof(max_align_t) - 1)) == 0, "weft_alloc(%zu) = %p",
+			       sizes[i], (void *)p);
+			size_t nz = 0;
+			for (size_t k = 0; k < sizes[i]; k++)
+				nz += p[k] != 0;
+			EXPECT(nz == 0, "round %d: weft_alloc(%zu): %zu non-zero bytes", round, sizes[i], nz);
+			memset(p, 0xcd, sizes[i]); /* dirty it for the next round */
+			weft_free(p);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		ps[i] = weft_alloc(24);
+		memset(ps[i], i & 0xff, 24);
+	}
+	int bad = 0;
+	for (int i = 0; i < N; i++) {
+		for (int k = 0; k < 24; k++)
+			if (ps[i][k] != (i & 0xff))
+				bad++;
+		weft_free(ps[i]);
+	}
+	EXPECT(bad == 0, "%d bytes of 1000 live blocks overwritten: blocks overlap", bad);
+
+	int nonzero = 0;
+	struct allocw aw = {&nonzero, weft_chan_make(sizeof(int), 8)};
+	for (int i = 0; i < 8; i++)
+		weft_go(alloc_worker, &aw);
+	REQUIRE(join(aw.done, 8, 30 * SEC) == 8, "the allocating goroutines never finished");
+	EXPECT(nonzero == 0, "%d concurrent allocations were not zeroed", nonzero);
+	weft_chan_free(aw.done);
+}
+
+/* ---- formatting ---- */
+
+/* snprintf: each conversion and flag weft.h lists, and truncation. */
+static void check_snprintf(void)
+{
+	char buf[128];
+	int n;
+
+#define FMT(want, ...)                                                                    \
+	do {                                                                              \
+		n = weft_snprintf(buf, sizeof buf, __VA_ARGS__);                          \
+		EXPECT(streq(buf, want) && n == (int)rt_strlen(want),                     \
+		       "weft_snprintf(%s) = \"%s\" (%d), want \"%s\"", #__VA_ARGS__, buf, n, want); \
+	} while (0)
+
+	FMT("42", "%d", 42);
+	FMT("-42", "%d", -42);
+	FMT("0", "%d", 0);
+	FMT("7", "%i", 7);
+	FMT("-2147483648", "%d", (int)-2147483647 - 1);
+	FMT("4294967295", "%u", 4294967295u);
+	FMT("   42", "%5d", 42);
+	FMT("42   |", "%-5d|", 42);
+	FMT("00042", "%05d", 42);
+	FMT("-0042", "%05d", -42);
+	FMT("12345", "%3d", 12345);
+	FMT("ff", "%x", 255u);
+	FMT("0", "%x", 0u);
+	FMT("0000beef", "%08x", 0xbeefu);
+	FMT("deadbeefcafe", "%lx", 0xdeadbeefcafeUL);
+	FMT("-9223372036854775808", "%ld", (long)(-9223372036854775807L - 1));
+	FMT("9223372036854775807", "%lld", 9223372036854775807LL);
+	FMT("18446744073709551615", "%llu", 18446744073709551615ULL);
+	FMT("ffffffffffffffff", "%llx", 18446744073709551615ULL);
+	FMT("12345", "%zu", (size_t)12345);
+	FMT("1a2b", "%zx", (size_t)0x1a2b);
+	FMT("hi", "%s", "hi");
+	FMT("ab", "a%sb", "");
+	FMT("   ab|", "%5s|", "ab");
+	FMT("ab   |", "%-5s|", "ab");
+	FMT("x", "%c", 'x');
+	FMT("[ x]", "[%2c]", 'x');
+	FMT("%", "%%");
+	FMT("50%", "%d%%", 50);
+	FMT("0x1234", "%p", (void *)0x1234);
+	FMT("1-two-3", "%d-%s-%c", 1, "two", '3');
+	FMT("no conversions", "no conversions");
+
+	/* Truncation: the return value is the full length; the buffer holds
+	 * what fits and a NUL. */
+	char small[8];
+	n = weft_snprintf(small, sizeof small, "%s", "hello world");
+	EXPECT(n == 11 && streq(small, "hello w"), "got \"%s\" (%d)", small, n);
+	n = weft_snprintf(small, sizeof small, "%d", 123456789);
+	EXPECT(n == 9 && streq(small, "1234567"), "got \"%s\" (%d)", small, n);
+	small[0] = 'Z';
+	n = weft_snprintf(small, 0, "%d", 12345);
+	EXPECT(n == 5 && small[0] == 'Z', "n == 0: returned %d, buf[0] '%c'", n, small[0]);
+	n = weft_snprintf(small, 1, "%d", 12345);
+	EXPECT(n == 5 && small[0] == '\0', "n == 1: returned %d", n);
+#undef FMT
+}
+
+/* printf: weft_printf writes to standard output (the test checks this
+ * exact line). */
+static void check_printf(void)
+{
+	weft_printf("printf: |%d|%5d|%-3s|%x|%c|%%|%s|\n", 42, -7, "ab", 255u, 'z', "end");
+}
+
+/* ---- the environment ---- */
+
+/* args: weft_main's argv is the process's, as /proc/self/cmdline has it. */
+static void check_args(void)
+{
+	char *s;
+	long n = readfile("/proc/self/cmdline", &s);
+
+	REQUIRE(n > 0, "cannot read /proc/self/cmdline: %ld", n);
+	int argc = 0;
+	for (char *p = s; p < s + n; p += rt_strlen(p) + 1, argc++)
+		if (argc < main_argc)
+			EXPECT(streq(p, main_argv[argc]), "argv[%d] is \"%s\", cmdline says \"%s\"",
+			       argc, main_argv[argc], p);
+	EXPECT(argc == main_argc, "argc %d, cmdline has %d", main_argc, argc);
+	EXPECT(main_argv[main_argc] == NULL, "argv[argc] is not NULL");
+	weft_free(s);
+}
+
+/* getenv: weft_getenv agrees with /proc/self/environ; unknown names and
+ * prefixes of real names are NULL. */
+static void check_getenv(void)
+{
+	char *s;
+	long n = readfile("/proc/self/environ", &s);
+
+	REQUIRE(n >= 0, "cannot read /proc/self/environ: %ld", n);
+	int checked = 0;
+	for (char *p = s; p < s + n && checked < 1000; p += rt_strlen(p) + 1) {
+		char *eq = p;
+		while (*eq && *eq != '=')
+			eq++;
+		if (*eq != '=' || eq == p)
+			continue;
+		*eq = '\0';
+		const char *v = weft_getenv(p);
+		EXPECT(v != NULL && streq(v, eq + 1), "weft_getenv(\"%s\") = \"%s\", want \"%s\"",
+		       p, v ? v : "(null)", eq + 1);
+		/* A proper prefix of the name is not the name. */
+		size_t len = rt_strlen(p);
+		if (len >= 2) {
+			char prefix[64];
+			if (len - 1 < sizeof prefix) {
+				memcpy(prefix, p, len - 1);
+				prefix[len - 1] = '\0';
+				/* unless it is itself a variable */
+				bool exists = false;
+				for (char *q = s; q < s + n; q += rt_strlen(q) + 1)
+					if (rt_hasprefix(q, prefix) && q[len - 1] == '=')
+						exists = true;
+				if (!exists)
+					EXPECT(weft_getenv(prefix) == NULL, "weft_getenv(\"%s\") matched \"%s\"", prefix, p);
+			}
+		}
+		*eq = '=';
+		checked++;
+	}
+	EXPECT(weft_getenv("WEFT_SELFTEST_NO_SUCH_VARIABLE") == NULL);
+	weft_free(s);
+}
+
+/* ---- runtime internals ---- */
+
+/* strings: the runtime's string and memory helpers. */
+static void check_strings(void)
+{
+	bool ok;
+	char b[16] = "abcdefghij";
+
+	EXPECT(rt_strlen("") == 0 && rt_strlen("weft") == 4);
+	EXPECT(rt_strcmp("abc", "abc") == 0 && rt_strcmp("abc", "abd") < 0 && rt_strcmp("b", "abc") > 0);
+	EXPECT(rt_strcmp("ab", "abc") < 0 && rt_strcmp("abc", "ab") > 0);
+	EXPECT(rt_hasprefix("WEFTMAXPROCS=2", "WEFTMAXPROCS") && !rt_hasprefix("WEFT", "WEFTMAXPROCS"));
+	EXPECT(rt_atoi("123", &ok) == 123 && ok);
+	EXPECT(rt_atoi("-5", &ok) == -5 && ok);
+	rt_atoi("12x", &ok);
+	EXPECT(!ok, "\"12x\" parsed");
+	rt_atoi("", &ok);
+	EXPECT(!ok, "\"\" parsed");
+	memmove(b + 2, b, 5); /* overlapping, forwards */
+	EXPECT(memcmp(b, "ababcdehij", 10) == 0, "memmove forwards: %s", b);
+	memmove(b, b + 2, 5); /* backwards */
+	EXPECT(memcmp(b, "abcdedehij", 10) == 0, "memmove backwards: %s", b);
+	memset(b, 'q', 3);
+	EXPECT(memcmp(b, "qqqde", 5) == 0);
+	EXPECT(memcmp("a", "b", 1) < 0 && memcmp("b", "a", 1) > 0 && memcmp("\xff", "\x01", 1) > 0,
+	       "memcmp compares unsigned bytes");
+}
+
+/* status: the running goroutine is Grunning; wait reasons read as Go's. */
+static void check_status(void)
+{
+	EXPECT(readgstatus(getg()) == Grunning, "status %u", readgstatus(getg()));
+	EXPECT(getm() != NULL && getm()->curg == getg(), "m->curg is not the running G");
+	EXPECT(getm()->p != NULL && getm()->p->status == Prunning);
+	EXPECT(streq(waitreason_string(WaitReasonChanReceive), "chan receive"));
+	EXPECT(streq(waitreason_string(WaitReasonSleep), "sleep"));
+}
+
+/* note: notetsleep times out no earlier than asked; a woken note wakes. */
+static void check_note(void)
+{
+	Note n;
+
+	noteclear(&n);
+	int64_t t0 = nanotime();
+	EXPECT(!notetsleep(&n, 5 * MS), "a cleared note woke");
+	EXPECT(nanotime() - t0 >= 5 * MS, "notetsleep timed out after %lld ns", (long long)(nanotime() - t0));
+	notewakeup(&n);
+	t0 = nanotime();
+	EXPECT(notetsleep(&n, 5 * SEC), "a woken note timed out");
+	EXPECT(nanotime() - t0 < 4 * SEC);
+}
+
+struct locktest {
+	Mutex l;
+	long n;
+	weft_waitgroup wg;
+};
+
+static void lock_worker(void *arg)
+{
+	struct locktest *t = arg;
+
+	for (int i = 0; i < 20000; i++) {
+		lock(&t->l);
+		long v = t->n;
+		arch_procyield();
+		t->n = v + 1;
+		unlock(&t->l);
+	}
+	weft_waitgroup_done(&t->wg);
+}
+
+/* lock: the runtime's futex lock excludes across threads. */
+static void check_lock(void)
+{
+	struct locktest t = {{0}, 0, {0, 0}};
+
+	weft_waitgroup_add(&t.wg, 4);
+	for (int i = 0; i < 4; i++)
+		weft_go(lock_worker, &t);
+	weft_waitgroup_wait(&t.wg);
+	EXPECT(t.n == 4 * 20000, "counter %ld", t.n);
+	EXPECT(t.l.key == 0, "lock key %u after the last unlock", t.l.key);
+}
+
+/* rand: cheaprandn stays in range and is roughly uniform. */
+static void check_rand(void)
+{
+	int count[10] = {0}, out = 0;
+
+	for (int i = 0; i < 100000; i++) {
+		uint32_t r = cheaprandn(10);
+		if (r >= 10)
+			out++;
+		else
+			count[r]++;
+	}
+	EXPECT(out == 0, "%d values out of range", out);
+	for (int i = 0; i < 10; i++)
+		EXPECT(count[i] > 9000 && count[i] < 11000, "bucket %d: %d of 100000", i, count[i]);
+	uint32_t a = cheaprand(), same = 0;
+	for (int i = 0; i < 100; i++)
+		same += cheaprand() == a;
+	EXPECT(same < 5, "cheaprand repeats itself");
+}
+
+struct semtest {
+	uint32_t sema;
+	int acquired;
+	weft_chan *done;
+};
+
+static void sem_waiter(void *arg)
+{
+	struct semtest *s = arg;
+
+	semacquire(&s->sema, WaitReasonSemacquire);
+	atomic_store(&s->acquired, 1);
+	signal_done(s->done);
+}
+
+/* sema: semacquire takes a released count at once, and otherwise waits
+ * for semrelease. */
+static void check_sema(void)
+{
+	struct semtest s = {0, 0, weft_chan_make(sizeof(int), 1)};
+
+	semrelease(&s.sema, false);
+	semacquire(&s.sema, WaitReasonSemacquire); /* must not block */
+	EXPECT(s.sema == 0, "count %u after acquire", s.sema);
+	weft_go(sem_waiter, &s);
+	weft_sleep(20 * MS);
+	EXPECT(atomic_load(&s.acquired) == 0, "semacquire returned with the count at 0");
+	semrelease(&s.sema, false);
+	EXPECT(join(s.done, 1, 10 * SEC) == 1, "semrelease did not wake the waiter");
+	EXPECT(atomic_load(&s.acquired) == 1);
+	weft_chan_free(s.done);
+}
+
+/* ---- the driver of the checks ---- */
+
+static const struct check {
+	const char *name;
+	void (*fn)(void);
+} checks[] = {
+	{"goid", check_goid},
+	{"gomaxprocs", check_gomaxprocs},
+	{"yield", check_yield},
+	{"runq", check_runq},
+	{"steal", check_steal},
+	{"chan_fifo", check_chan_fifo},
+	{"chan_unbuffered", check_chan_unbuffered},
+	{"chan_close", check_chan_close},
+	{"select_fair", check_select_fair},
+	{"select_nonblock", check_select_nonblock},
+	{"select_timeout", check_select_timeout},
+	{"select_nil", check_select_nil},
+	{"select_wake", check_select_wake},
+	{"select_stress", check_select_stress},
+	{"mutex", check_mutex},
+	{"waitgroup", check_waitgroup},
+	{"sleep", check_sleep},
+	{"after", check_after},
+	{"timers", check_timers},
+	{"nanotime", check_nanotime},
+	{"syscall", check_syscall},
+	{"syscall_errors", check_syscall_errors},
+	{"stack_reuse", check_stack_reuse},
+	{"stack_depth", check_stack_depth},
+	{"many", check_many},
+	{"alloc", check_alloc},
+	{"snprintf", check_snprintf},
+	{"printf", check_printf},
+	{"args", check_args},
+	{"getenv", check_getenv},
+	{"strings", check_strings},
+	{"status", check_status},
+	{"note", check_note},
+	{"lock", check_lock},
+	{"rand", check_rand},
+	{"sema", check_sema},
+};
+
+int weft_main(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	int passed = 0, failed = 0;
+
+	main_argc = argc;
+	main_argv = argv;
+	for (size_t i = 0; i < nelem(checks); i++) {
+		if (only != NULL && !streq(only, checks[i].name))
+			continue;
+		check_name = checks[i].name;
+		check_failures = 0;
+		int64_t t0 = weft_nanotime();
+		checks[i].fn();
+		long ms = (long)((weft_nanotime() - t0) / MS);
+		if (atomic_load(&check_failures) == 0) {
+			weft_printf("ok   %s (%ld ms)\n", check_name, ms);
+			passed++;
+		} else {
+			weft_printf("FAIL %s (%ld ms)\n", check_name, ms);
+			failed++;
+		}
+	}
+	if (passed + failed == 0) {
+		weft_printf("selftest: no check named %s\n", only);
+		return 2;
+	}
+	weft_printf("selftest: %d passed, %d failed\n", passed, failed);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,169 @@
+/*
+ * selftest_test.c: runs the runtime's self-test (test/prog/selftest.c)
+ * natively at WEFTMAXPROCS 1, 2 and 8, hosted (--libc) at 2, and arm64
+ * under qemu at 1 and 2, and a few checks alone. A run passes when it exits
+ * 0, no check printed FAIL, and its last line is "selftest: N passed,
+ * 0 failed" with N the full number of checks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+/* The number of checks in selftest.c; a run that skipped some fails. */
+enum { NCHECKS = 36 };
+
+/* The line check_printf prints: weft_printf's own formatting, on stdout. */
+static const char printf_line[] = "printf: |42|   -7|ab |ff|z|%|end|\n";
+
+/* last_line returns the last line of text (static buffer). */
+static const char *last_line(const char *text)
+{
+	static char line[256];
+	size_t n = strlen(text);
+
+	if (n > 0 && text[n - 1] == '\n')
+		n--;
+	size_t start = n;
+	while (start > 0 && text[start - 1] != '\n')
+		start--;
+	snprintf(line, sizeof line, "%.*s", (int)(n - start), text + start);
+	return line;
+}
+
+/* selftest runs the self-test with the extra environment env (NULL-ended)
+ * and argument check (NULL: all) and asserts that want checks passed. */
+static void selftest(const char *prog, bool arm64, const char *const *env, const char *check, int want)
+{
+	struct run r;
+	const char *argv[4];
+	int n = 0;
+	struct run_opts o = {.env = env, .timeout_s = arm64 ? 300 : 120};
+
+	need_file(prog);
+	if (arm64)
+		argv[n++] = qemu();
+	argv[n++] = prog;
+	if (check)
+		argv[n++] = check;
+	argv[n] = NULL;
+	run(&r, argv, &o);
+
+	const char *fail = strstr(r.out, "FAIL ");
+	cr_assert(fail == NULL, "a check failed: %.*s\n%s", (int)strcspn(fail ? fail : "", "\n"), fail ? fail : "",
+		  r.report);
+	int passed = -1, failed = -1;
+	const char *last = last_line(r.out);
+	cr_assert(sscanf(last, "selftest: %d passed, %d failed", &passed, &failed) == 2,
+		  "no final \"selftest: N passed, M failed\" line (last line: \"%s\")\n%s", last, r.report);
+	cr_assert(failed == 0 && passed == want, "%s; want %d passed, 0 failed\n%s", last, want, r.report);
+	assert_exit(&r, 0);
+	cr_assert(r.errlen == 0, "unexpected standard error\n%s", r.report);
+	if (check == NULL)
+		assert_stdout_has(&r, printf_line);
+	run_free(&r);
+}
+
+#define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+Test(selftest, procs1) { selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=1"), NULL, NCHECKS); }
+Test(selftest, procs2) { selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=2"), NULL, NCHECKS); }
+Test(selftest, procs8) { selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=8"), NULL, NCHECKS); }
+
+/* With no WEFTMAXPROCS the runtime uses the CPUs (check gomaxprocs
+ * compares with the affinity mask). */
+Test(selftest, default_procs)
+{
+	unsetenv("WEFTMAXPROCS");
+	selftest("build/test/prog/selftest", false, NULL, "gomaxprocs", 1);
+}
+
+Test(selftest, hosted_procs2)
+{
+	selftest("build/test/prog/selftest-libc", false, ENV("WEFTMAXPROCS=2"), NULL, NCHECKS);
+}
+
+/* Under qemu-user the guards fall back to mprotect (qemu ignores
+ * MADV_GUARD_INSTALL), so each stack costs two of the kernel's 65530
+ * mappings: 20000 goroutines instead of 100000 for check "many". */
+Test(selftest_arm64, procs1)
+{
+	skip_without_qemu();
+	selftest("build/test/prog-arm64/selftest", true, ENV("WEFTMAXPROCS=1", "WEFT_SELFTEST_MANY=20000"), NULL,
+		 NCHECKS);
+}
+Test(selftest_arm64, procs2)
+{
+	skip_without_qemu();
+	selftest("build/test/prog-arm64/selftest", true, ENV("WEFTMAXPROCS=2", "WEFT_SELFTEST_MANY=20000"), NULL,
+		 NCHECKS);
+}
+
+/* The system-call hand-off alone, on one P: the case where a missing
+ * hand-off would stop everything (a hang is caught by run's timeout). */
+Test(selftest, syscall_handoff_procs1)
+{
+	selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=1"), "syscall", 1);
+}
+Test(selftest_arm64, syscall_handoff_procs1)
+{
+	skip_without_qemu();
+	selftest("build/test/prog-arm64/selftest", true, ENV("WEFTMAXPROCS=1"), "syscall", 1);
+}
+
+/* Fairness and many goroutines again at 8 Ps on their own. */
+Test(selftest, select_fair_procs8)
+{
+	selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=8"), "select_fair", 1);
+}
+Test(selftest, many_procs8) { selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=8"), "many", 1); }
+
+/* The environment and arguments are passed through, odd ones included. */
+Test(selftest, odd_environment)
+{
+	selftest("build/test/prog/selftest", false,
+		 ENV("WEFTMAXPROCS=2", "WEFT_SELFTEST_VAR=a=b c", "WEFT_SELFTEST_EMPTY="), "getenv", 1);
+}
+
+/* An unknown check name is an error, not an empty pass. */
+Test(selftest, unknown_check)
+{
+	struct run r;
+
+	need_file("build/test/prog/selftest");
+	RUN(&r, NULL, "build/test/prog/selftest", "no_such_check");
+	assert_exit(&r, 2);
+	assert_stdout_has(&r, "no check named no_such_check");
+	run_free(&r);
+}
+
+/* The self-test can fail: a bad WEFT_SELFTEST_MANY makes check "many"
+ * report FAIL and the run exit 1. */
+Test(selftest, reports_failure)
+{
+	struct run r;
+	const char *envs[] = {"WEFT_SELFTEST_MANY=-3", NULL};
+	struct run_opts o = {.env = envs};
+
+	need_file("build/test/prog/selftest");
+	RUN(&r, &o, "build/test/prog/selftest", "many");
+	assert_exit(&r, 1);
+	assert_stdout_has(&r, "FAIL many");
+	assert_stdout_has(&r, "selftest: 0 passed, 1 failed\n");
+	run_free(&r);
+}
+
+/* Arguments reach weft_main as the kernel passed them (check "args"
+ * compares argv with /proc/self/cmdline), empty and spaced ones too. */
+Test(selftest, odd_arguments)
+{
+	struct run r;
+
+	need_file("build/test/prog/selftest");
+	RUN(&r, NULL, "build/test/prog/selftest", "args", "two words", "", "-x");
+	assert_exit(&r, 0);
+	cr_assert(strstr(r.out, "ok   args") != NULL && strstr(r.out, "selftest: 1 passed, 0 failed\n") != NULL,
+		  "%s", r.report);
+	run_free(&r);
+}

@@ -1,0 +1,310 @@
+/*
+ * testutil.c: running child programs for the Criterion suite (see
+ * testutil.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+extern char **environ;
+
+enum { MAX_OUTPUT = 64 << 20 };
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* namelen is the length of NAME in "NAME=VALUE". */
+static size_t namelen(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	return eq ? (size_t)(eq - kv) : strlen(kv);
+}
+
+/* make_env: environ without the names in extra, then extra. */
+static char **make_env(const char *const *extra)
+{
+	size_t n = 0, m = 0, k = 0;
+
+	while (environ[n])
+		n++;
+	while (extra && extra[m])
+		m++;
+	char **env = calloc(n + m + 1, sizeof *env);
+	for (size_t i = 0; i < n; i++) {
+		bool replaced = false;
+		for (size_t j = 0; j < m; j++)
+			if (namelen(environ[i]) == namelen(extra[j]) &&
+			    strncmp(environ[i], extra[j], namelen(extra[j])) == 0)
+				replaced = true;
+		if (!replaced)
+			env[k++] = environ[i];
+	}
+	for (size_t j = 0; j < m; j++)
+		env[k++] = (char *)extra[j];
+	env[k] = NULL;
+	return env;
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* drain reads what is available on fd into b; returns false at EOF. */
+static bool drain(int fd, struct buf *b)
+{
+	char tmp[65536];
+	ssize_t n = read(fd, tmp, sizeof tmp);
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (n == 0)
+		return false;
+	if (b->len + (size_t)n + 1 > b->cap) {
+		b->cap = (b->len + (size_t)n + 1) * 2;
+		b->p = realloc(b->p, b->cap);
+	}
+	if (b->len < MAX_OUTPUT) {
+		memcpy(b->p + b->len, tmp, (size_t)n);
+		b->len += (size_t)n;
+	}
+	b->p[b->len] = '\0';
+	return true;
+}
+
+const char *status_str(const struct run *r)
+{
+	static char s[64];
+	if (r->sig)
+		snprintf(s, sizeof s, "killed by signal %d (%s)", r->sig, strsignal(r->sig));
+	else
+		snprintf(s, sizeof s, "exit status %d", r->status);
+	return s;
+}
+
+static void describe(struct run *r, const char *const *argv, const struct run_opts *o)
+{
+	size_t n = 0;
+	r->desc[0] = '\0';
+	if (o && o->rlimit_as)
+		n += (size_t)snprintf(r->desc + n, sizeof r->desc - n, "(RLIMIT_AS %lu) ", o->rlimit_as);
+	for (const char *const *e = o ? o->env : NULL; e && *e && n < sizeof r->desc; e++)
+		n += (size_t)snprintf(r->desc + n, sizeof r->desc - n, "%s ", *e);
+	for (const char *const *a = argv; *a && n < sizeof r->desc; a++)
+		n += (size_t)snprintf(r->desc + n, sizeof r->desc - n, a == argv ? "%s" : " '%s'", *a);
+	if (o && o->dir && n < sizeof r->desc)
+		snprintf(r->desc + n, sizeof r->desc - n, "   (in %s)", o->dir);
+}
+
+static void fill_report(struct run *r, const char *how)
+{
+	snprintf(r->report, sizeof r->report,
+		 "command: %s\n%s\n--- stdout (%zu bytes) ---\n%.3000s%s\n--- stderr (%zu bytes) ---\n%.3000s%s",
+		 r->desc, how, r->outlen, r->out, r->outlen > 3000 ? "\n[...]" : "",
+		 r->errlen, r->err, r->errlen > 3000 ? "\n[...]" : "");
+}
+
+void run(struct run *r, const char *const *argv, const struct run_opts *o)
+{
+	int outp[2], errp[2];
+	int timeout = o && o->timeout_s > 0 ? o->timeout_s : RUN_TIMEOUT_S;
+
+	memset(r, 0, sizeof *r);
+	describe(r, argv, o);
+	cr_assert(pipe2(outp, O_CLOEXEC) == 0 && pipe2(errp, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
+	char **env = make_env(o ? o->env : NULL);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		setpgid(0, 0);
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outp[1], 1) < 0 || dup2(errp[1], 2) < 0)
+			_exit(126);
+		if (o && o->rlimit_as) {
+			struct rlimit rl = {o->rlimit_as, o->rlimit_as};
+			if (setrlimit(RLIMIT_AS, &rl) < 0) {
+				dprintf(2, "testutil: setrlimit: %s\n", strerror(errno));
+				_exit(126);
+			}
+		}
+		if (o && o->dir && chdir(o->dir) < 0) {
+			dprintf(2, "testutil: chdir %s: %s\n", o->dir, strerror(errno));
+			_exit(126);
+		}
+		signal(SIGPIPE, SIG_DFL);
+		execvpe(argv[0], (char *const *)argv, env);
+		dprintf(2, "testutil: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid); /* also here, so the kill below cannot miss */
+	free(env);
+	close(outp[1]);
+	close(errp[1]);
+
+	struct buf out = {calloc(1, 1), 0, 1}, err = {calloc(1, 1), 0, 1};
+	bool outopen = true, erropen = true, exited = false;
+	int ws = 0;
+	double deadline = now() + timeout;
+	while (now() < deadline) {
+		if (!exited && waitpid(pid, &ws, WNOHANG) == pid)
+			exited = true;
+		if (!outopen && !erropen) {
+			if (exited)
+				break;
+			usleep(5000);
+			continue;
+		}
+		struct pollfd fds[2] = {{outopen ? outp[0] : -1, POLLIN, 0}, {erropen ? errp[0] : -1, POLLIN, 0}};
+		int ms = (int)((deadline - now()) * 1000) + 1;
+		if (poll(fds, 2, ms > 100 ? 100 : ms) < 0 && errno != EINTR)
+			break;
+		if (outopen && fds[0].revents)
+			outopen = drain(outp[0], &out);
+		if (erropen && fds[1].revents)
+			erropen = drain(errp[0], &err);
+		/* The child is gone and its pipes were quiet for 100 ms:
+		 * something it started may still hold them open, but we have
+		 * its output. */
+		if (exited && !(fds[0].revents | fds[1].revents))
+			break;
+	}
+	close(outp[0]);
+	close(errp[0]);
+	r->out = out.p;
+	r->outlen = out.len;
+	r->err = err.p;
+	r->errlen = err.len;
+	kill(-pid, SIGKILL); /* whatever is left of its process group */
+	if (!exited) {
+		waitpid(pid, &ws, 0);
+		fill_report(r, "TIMED OUT");
+		cr_assert_fail("%s: still running after %d s: killed (the test failed; a hang?)\n%s",
+			       argv[0], timeout, r->report);
+	}
+	if (WIFSIGNALED(ws)) {
+		r->status = -1;
+		r->sig = WTERMSIG(ws);
+	} else {
+		r->status = WEXITSTATUS(ws);
+	}
+	fill_report(r, status_str(r));
+}
+
+void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct buf b = {calloc(1, 1), 0, 1};
+	int fd = fileno(f);
+	while (drain(fd, &b))
+		;
+	fclose(f);
+	if (len)
+		*len = b.len;
+	return b.p;
+}
+
+void need_file(const char *path)
+{
+	struct stat st;
+	cr_assert(stat(path, &st) == 0, "%s is missing: build it first (ninja tests), and run "
+		  "build/test/weft_test from the repository root", path);
+}
+
+const char *qemu(void)
+{
+	static char found[4096];
+	const char *path = getenv("PATH");
+
+	if (found[0])
+		return found;
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		const char *colon = strchr(path, ':');
+		size_t n = colon ? (size_t)(colon - path) : strlen(path);
+		snprintf(found, sizeof found, "%.*s/qemu-aarch64", (int)n, path);
+		if (access(found, X_OK) == 0)
+			return found;
+		path += n + (colon != NULL);
+	}
+	found[0] = '\0';
+	return NULL;
+}
+
+char *tmpdir(const char *name)
+{
+	char *d;
+	mkdir("build/test", 0777);
+	mkdir("build/test/tmp", 0777);
+	cr_assert(asprintf(&d, "build/test/tmp/%s.%d", name, (int)getpid()) > 0);
+	cr_assert(mkdir(d, 0777) == 0 || errno == EEXIST, "mkdir %s: %s", d, strerror(errno));
+	return d;
+}
+
+void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert(f != NULL, "cannot create %s: %s", path, strerror(errno));
+	cr_assert(fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+}
+
+const char *line_after(const char *text, const char *prefix)
+{
+	static char line[1024];
+	size_t pl = strlen(prefix);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, prefix, pl) != 0)
+			continue;
+		const char *next = strchr(p, '\n');
+		if (!next)
+			return NULL;
+		next++;
+		size_t n = strcspn(next, "\n");
+		if (n >= sizeof line)
+			n = sizeof line - 1;
+		memcpy(line, next, n);
+		line[n] = '\0';
+		return line;
+	}
+	return NULL;
+}
+
+long goroutine_id(const char *text, const char *word)
+{
+	for (const char *p = strstr(text, "goroutine "); p; p = strstr(p + 1, "goroutine ")) {
+		char *end;
+		long id = strtol(p + 10, &end, 10);
+		if (end != p + 10 && *end == ' ' && strncmp(end + 1, word, strlen(word)) == 0)
+			return id;
+	}
+	return -1;
+}

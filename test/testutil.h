@@ -1,0 +1,105 @@
+/*
+ * testutil.h: helpers for the Criterion suite (build/test/weft_test).
+ *
+ * The suite runs from the repository root and finds what it tests by
+ * relative path: build/bin/weft, build/examples/NAME, build/test/prog/NAME.
+ * Every program runs as a child process (run): its output is captured, and
+ * a hard timeout kills it and fails the test, so no test can hang.
+ */
+#ifndef WEFT_TESTUTIL_H
+#define WEFT_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <criterion/criterion.h>
+
+/* The default hard timeout for one child process, in seconds. Generous:
+ * the suite runs tests in parallel on small, busy machines, some of them
+ * under qemu. */
+enum { RUN_TIMEOUT_S = 60 };
+
+struct run_opts {
+	const char *const *env; /* extra NAME=VALUE strings, NULL-terminated;
+				   each replaces any inherited NAME */
+	unsigned long rlimit_as; /* RLIMIT_AS for the child in bytes; 0: unchanged */
+	int timeout_s;           /* 0: RUN_TIMEOUT_S */
+	const char *dir;         /* working directory for the child; NULL: ours */
+};
+
+struct run {
+	int status;   /* the exit status, or -1 when a signal killed it */
+	int sig;      /* the signal that killed it, or 0 */
+	char *out;    /* standard output, NUL-terminated */
+	size_t outlen;
+	char *err;    /* standard error, NUL-terminated */
+	size_t errlen;
+	char desc[512]; /* the command with its extra environment, for messages */
+	char report[9000]; /* desc, status, and the start of both outputs */
+};
+
+/*
+ * run starts argv[0] (looked up in PATH when it has no slash) with argv,
+ * our environment plus o->env, standard input from /dev/null, in a process
+ * group of its own, and waits for it, capturing both outputs into r. If it
+ * is still running after the timeout, the whole group is killed and the
+ * current test fails with the output so far: run does not return then.
+ * o may be NULL.
+ */
+void run(struct run *r, const char *const *argv, const struct run_opts *o);
+void run_free(struct run *r);
+
+/* RUN(&r, opts, "prog", "arg", ...): run with an argv written inline. */
+#define RUN(r, opts, ...) run((r), (const char *const[]){__VA_ARGS__, NULL}, (opts))
+
+/* status_str describes how r ended: "exit status 2", "killed by signal 11". */
+const char *status_str(const struct run *r);
+
+/* Assertions that show the command, its status and its outputs when they fail. */
+#define assert_exit(r, code)                                                          \
+	cr_assert((r)->sig == 0 && (r)->status == (code), "want exit status %d\n%s", \
+		  (code), (r)->report)
+#define assert_stdout(r, want)                                                       \
+	cr_assert(strcmp((r)->out, (want)) == 0, "standard output differs; want:\n%s\n%s", \
+		  (want), (r)->report)
+#define assert_stderr_has(r, needle)                                                 \
+	cr_assert(strstr((r)->err, (needle)) != NULL,                                \
+		  "standard error lacks \"%s\"\n%s", (needle), (r)->report)
+#define assert_stdout_has(r, needle)                                                 \
+	cr_assert(strstr((r)->out, (needle)) != NULL,                                \
+		  "standard output lacks \"%s\"\n%s", (needle), (r)->report)
+
+/* read_file returns the contents of path, NUL-terminated, or NULL. */
+char *read_file(const char *path, size_t *len);
+
+/* need_file fails the test with a hint when a built file is missing. */
+void need_file(const char *path);
+
+/* qemu returns the path of qemu-aarch64, or NULL when it is not installed. */
+const char *qemu(void);
+
+/* skip_without_qemu skips the test, saying why, when qemu-aarch64 is missing. */
+#define skip_without_qemu()                                                            \
+	do {                                                                           \
+		if (qemu() == NULL) {                                                  \
+			cr_skip_test("qemu-aarch64 is not installed: arm64 test skipped " \
+				     "(scripts/deps test installs qemu-user)");        \
+			return;                                                        \
+		}                                                                      \
+	} while (0)
+
+/* tmpdir makes and returns a fresh directory build/test/tmp/NAME.PID. */
+char *tmpdir(const char *name);
+
+/* write_file writes text to path, failing the test on error. */
+void write_file(const char *path, const char *text);
+
+/* line_after returns the line following the first line of text that starts
+ * with prefix (without its newline, in a static buffer), or NULL. */
+const char *line_after(const char *text, const char *prefix);
+
+/* goroutine_id finds "goroutine N <word>" in text (e.g. the "goroutine 2
+ * recursing" a test program prints) and returns N, or -1. */
+long goroutine_id(const char *text, const char *word);
+
+#endif

@@ -64,11 +64,13 @@ static M m0;
 static bool mainStarted;
 static int32_t nallgs;
 
-#if !ARCH_TLS_INLINE
+#if ARCH_TLS_INLINE
+static inline void setg(G *gp) { tls_g = gp; }
+#else
 __attribute__((noinline)) G *getg(void) { return tls_g; }
 __attribute__((noinline)) M *getm(void) { return tls_m; }
-#endif
 __attribute__((noinline)) static void setg(G *gp) { tls_g = gp; }
+#endif
 
 static _Noreturn void schedule(void);
 static void wakep(void);
@@ -114,12 +116,22 @@ uint32_t readgstatus(G *gp)
 	return atomic_load(&gp->atomicstatus);
 }
 
-/* casgstatus moves gp from old to new; anything else is a broken invariant. */
+/*
+ * casgstatus moves gp from old to new; anything else is a broken
+ * invariant. Every transition has a single owner: the G itself (on g0)
+ * when it parks or exits, the waker that dequeued it under a channel or
+ * semaphore lock, the M that took it off a run queue. Nothing else (Go's
+ * garbage collector, say) changes a status concurrently, so a checked
+ * release store does what a compare-and-swap would, without the locked
+ * instruction on every switch.
+ */
 void casgstatus(G *gp, uint32_t old, uint32_t new)
 {
-	if (!atomic_cas(&gp->atomicstatus, old, new)) {
-		rt_printf("runtime: casgstatus: goroutine %lld: %u -> %u, but status is %u\n",
-			  (long long)gp->goid, old, new, readgstatus(gp));
+	uint32_t cur = atomic_load_acq(&gp->atomicstatus);
+	atomic_store_rel(&gp->atomicstatus, new);
+	if (unlikely(cur != old)) {
+		rt_printf("runtime: casgstatus: goroutine %lld: %u -> %u, but status was %u\n",
+			  (long long)gp->goid, old, new, cur);
 		throw("casgstatus: bad incoming values");
 	}
 }

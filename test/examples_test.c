@@ -28,13 +28,7 @@ static void check_example(const char *name, const char *arg, const char *golden,
 	const char *envs[] = {env, NULL};
 	struct run_opts o = {.env = envs};
 	const char *argv[4];
-	int n = 0;
-	if (arm64)
-		argv[n++] = qemu();
-	argv[n++] = prog;
-	if (arg)
-		argv[n++] = arg;
-	argv[n] = NULL;
+	prog_argv(argv, arm64, prog, arg);
 	run(&r, argv, &o);
 	assert_exit(&r, 0);
 	assert_stdout(&r, want);

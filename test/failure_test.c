@@ -19,7 +19,6 @@ static void fail_run(struct run *r, const char *name, bool arm64, const char *pr
 	char prog[256], env[64];
 	const char *argv[4];
 	const char *envs[2] = {NULL, NULL};
-	int n = 0;
 
 	snprintf(prog, sizeof prog, arm64 ? "build/test/prog-arm64/%s" : "build/test/prog/%s", name);
 	need_file(prog);
@@ -27,12 +26,7 @@ static void fail_run(struct run *r, const char *name, bool arm64, const char *pr
 		snprintf(env, sizeof env, "WEFTMAXPROCS=%s", procs);
 		envs[0] = env;
 	}
-	if (arm64)
-		argv[n++] = qemu();
-	argv[n++] = prog;
-	if (arg)
-		argv[n++] = arg;
-	argv[n] = NULL;
+	prog_argv(argv, arm64, prog, arg);
 	struct run_opts o = {.env = envs};
 	run(r, argv, &o);
 	assert_exit(r, 2);

@@ -38,16 +38,10 @@ static void selftest(const char *prog, bool arm64, const char *const *env, const
 {
 	struct run r;
 	const char *argv[4];
-	int n = 0;
 	struct run_opts o = {.env = env, .timeout_s = arm64 ? 300 : 120};
 
 	need_file(prog);
-	if (arm64)
-		argv[n++] = qemu();
-	argv[n++] = prog;
-	if (check)
-		argv[n++] = check;
-	argv[n] = NULL;
+	prog_argv(argv, arm64, prog, check);
 	run(&r, argv, &o);
 
 	const char *fail = strstr(r.out, "FAIL ");

@@ -308,3 +308,14 @@ long goroutine_id(const char *text, const char *word)
 	}
 	return -1;
 }
+
+void prog_argv(const char **argv, bool arm64, const char *prog, const char *arg)
+{
+	int n = 0;
+	if (arm64)
+		argv[n++] = qemu();
+	argv[n++] = prog;
+	if (arg)
+		argv[n++] = arg;
+	argv[n] = NULL;
+}

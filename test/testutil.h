@@ -78,6 +78,10 @@ void need_file(const char *path);
 /* qemu returns the path of qemu-aarch64, or NULL when it is not installed. */
 const char *qemu(void);
 
+/* prog_argv fills argv (room for 4) with prog, run under qemu-aarch64 when
+ * arm64, and its one optional argument. */
+void prog_argv(const char **argv, bool arm64, const char *prog, const char *arg);
+
 /* skip_without_qemu skips the test, saying why, when qemu-aarch64 is missing. */
 #define skip_without_qemu()                                                            \
 	do {                                                                           \

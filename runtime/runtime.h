@@ -23,6 +23,24 @@ typedef struct P P;
 typedef struct Sudog Sudog;
 typedef struct Timer Timer;
 
+/* ---- arch/<arch>/asm.S: the same routines on every arch ----
+ *
+ * arch_mcall saves the caller's context on its stack, stores the stack
+ * pointer in *save, switches to the stack g0sp and calls fn(arg), which
+ * must not return. arch_gogo(*save) later resumes the caller as if
+ * arch_mcall had returned. */
+void arch_mcall(uintptr_t *save, void (*fn)(void *), void *arg, uintptr_t g0sp);
+_Noreturn void arch_gogo(uintptr_t sp);
+/* goexit: the bottom frame of every goroutine. It calls the goroutine's
+ * function, then goexit1. Its frame record holds a zero frame pointer, so
+ * every frame-pointer walk ends there. */
+void goexit(void);
+/* arch_clone starts a thread running fn(arg) on stack with thread pointer
+ * tls; the thread exits when fn returns. Returns the tid or -errno. */
+long arch_clone(unsigned long flags, void *stack, void *tls, void (*fn)(void *), void *arg);
+/* arch_sigreturn: the signal-return trampoline (sa_restorer). */
+void arch_sigreturn(void);
+
 #define nelem(a) (sizeof(a) / sizeof((a)[0]))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

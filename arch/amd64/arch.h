@@ -97,12 +97,12 @@ static inline long arch_syscall6(long n, long a, long b, long c, long d, long e,
 #define ARCH_VDSO_VERSION "LINUX_2.6"
 
 /*
- * Context switching (asm.S). A goroutine's context is only its stack
- * pointer: arch_mcall pushes the return address, the frame pointer and the
- * callee-saved registers on the goroutine's own stack before it leaves, and
- * arch_gogo pops them back. The frame that arch_mcall pushes is an ordinary
- * frame-pointer record, so a walk of a parked goroutine starts at
- * ARCH_GOBUF_FP(sp).
+ * Context switching (asm.S; prototypes in runtime.h). A goroutine's
+ * context is only its stack pointer: arch_mcall pushes the return address,
+ * the frame pointer and the callee-saved registers on the goroutine's own
+ * stack before it leaves, and arch_gogo pops them back. The frame that
+ * arch_mcall pushes is an ordinary frame-pointer record, so a walk of a
+ * parked goroutine starts at sp + ARCH_GOBUF_FPSLOT words.
  *
  * Saved frame, from the saved sp upward: r15 r14 r13 r12 rbx rbp retpc.
  */
@@ -141,22 +141,5 @@ static inline void arch_procyield(void)
 	__asm__ volatile("pause");
 }
 
-/* asm.S. Each routine's C prototype:
- *
- * arch_mcall saves the caller's context on its stack, stores the stack
- * pointer in *save, switches to the stack g0sp and calls fn(arg), which
- * must not return. arch_gogo(*save) later resumes the caller as if
- * arch_mcall had returned. */
-void arch_mcall(uintptr_t *save, void (*fn)(void *), void *arg, uintptr_t g0sp);
-_Noreturn void arch_gogo(uintptr_t sp);
-/* goexit: the bottom frame of every goroutine. It calls the goroutine's
- * function, then goexit1. Its frame record holds a zero frame pointer, so
- * every frame-pointer walk ends there. */
-void goexit(void);
-/* arch_clone starts a thread running fn(arg) on stack with thread pointer
- * tls; the thread exits when fn returns. Returns the tid or -errno. */
-long arch_clone(unsigned long flags, void *stack, void *tls, void (*fn)(void *), void *arg);
-/* arch_sigreturn: the signal-return trampoline (sa_restorer). */
-void arch_sigreturn(void);
 
 #endif

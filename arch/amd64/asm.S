@@ -1,6 +1,6 @@
 /*
  * arch/amd64/asm.S: context switch, goroutine entry, thread start.
- * Each routine's C prototype is in arch.h. Every routine sets up a
+ * Each routine's C prototype is in runtime/runtime.h. Every routine sets up a
  * frame-pointer record or ends the chain with a zero frame pointer.
  */
 	.text

@@ -1,6 +1,6 @@
 /*
  * arch/arm64/asm.S: context switch, goroutine entry, thread start.
- * Each routine's C prototype is in arch.h.
+ * Each routine's C prototype is in runtime/runtime.h.
  */
 	.text
 

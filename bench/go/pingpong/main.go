@@ -5,9 +5,9 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"time"
+
+	"weftbench/internal/bench"
 )
 
 func ponger(ch1 <-chan int64, ch2 chan<- int64) {
@@ -17,7 +17,7 @@ func ponger(ch1 <-chan int64, ch2 chan<- int64) {
 }
 
 func main() {
-	n := arg(1, 200000)
+	n := bench.Arg(1, 200000)
 	ch1 := make(chan int64)
 	ch2 := make(chan int64)
 	go ponger(ch1, ch2)
@@ -34,24 +34,6 @@ func main() {
 			panic(fmt.Sprintf("pingpong: sent %d, got back %d", i, v))
 		}
 	}
-	report(time.Since(start), n)
+	bench.Report(time.Since(start), n)
 	close(ch1)
-}
-
-func arg(i int, def int64) int64 {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.ParseInt(os.Args[i], 10, 64)
-	if err != nil || v <= 0 {
-		fmt.Fprintf(os.Stderr, "usage: %s [iterations]\n", os.Args[0])
-		os.Exit(2)
-	}
-	return v
-}
-
-// report prints the line bench/run reads, as bench.h's bench_report does.
-func report(d time.Duration, ops int64) {
-	c := d.Nanoseconds() * 100 / ops
-	fmt.Printf("ns/op %d.%02d\n", c/100, c%100)
 }

@@ -8,9 +8,10 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"time"
+
+	"weftbench/internal/bench"
 )
 
 func blocked(ch <-chan int64, wg *sync.WaitGroup) {
@@ -19,10 +20,10 @@ func blocked(ch <-chan int64, wg *sync.WaitGroup) {
 }
 
 func main() {
-	n := arg(1, 100000)
+	n := bench.Arg(1, 100000)
 	hold := int64(0)
 	if len(os.Args) > 2 {
-		hold = arg(2, 0)
+		hold = bench.Arg(2, 0)
 	}
 	ch := make(chan int64)
 	var wg sync.WaitGroup
@@ -36,25 +37,8 @@ func main() {
 	// Done comes just before the receive: give the last ones time to park.
 	time.Sleep(10 * time.Millisecond)
 	fmt.Printf("goroutines %d\n", n)
-	report(elapsed, n)
+	bench.Report(elapsed, n)
 	if hold > 0 {
 		time.Sleep(time.Duration(hold) * time.Millisecond)
 	}
-}
-
-func arg(i int, def int64) int64 {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.ParseInt(os.Args[i], 10, 64)
-	if err != nil || v <= 0 {
-		fmt.Fprintf(os.Stderr, "usage: %s [goroutines [hold-ms]]\n", os.Args[0])
-		os.Exit(2)
-	}
-	return v
-}
-
-func report(d time.Duration, ops int64) {
-	c := d.Nanoseconds() * 100 / ops
-	fmt.Printf("ns/op %d.%02d\n", c/100, c%100)
 }

@@ -6,9 +6,9 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"time"
+
+	"weftbench/internal/bench"
 )
 
 const (
@@ -47,27 +47,10 @@ func sieve() {
 }
 
 func main() {
-	n := arg(1, 1)
+	n := bench.Arg(1, 1)
 	start := time.Now()
 	for i := int64(0); i < n; i++ {
 		sieve()
 	}
-	report(time.Since(start), n)
-}
-
-func arg(i int, def int64) int64 {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.ParseInt(os.Args[i], 10, 64)
-	if err != nil || v <= 0 {
-		fmt.Fprintf(os.Stderr, "usage: %s [iterations]\n", os.Args[0])
-		os.Exit(2)
-	}
-	return v
-}
-
-func report(d time.Duration, ops int64) {
-	c := d.Nanoseconds() * 100 / ops
-	fmt.Printf("ns/op %d.%02d\n", c/100, c%100)
+	bench.Report(time.Since(start), n)
 }

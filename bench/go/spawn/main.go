@@ -4,11 +4,10 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"strconv"
 	"sync"
 	"time"
+
+	"weftbench/internal/bench"
 )
 
 const batch = 1000
@@ -29,28 +28,11 @@ func run(rounds int64) {
 }
 
 func main() {
-	n := arg(1, 500000)
+	n := bench.Arg(1, 500000)
 	rounds := (n + batch - 1) / batch
 
 	run(rounds/100 + 1)
 	start := time.Now()
 	run(rounds)
-	report(time.Since(start), rounds*batch)
-}
-
-func arg(i int, def int64) int64 {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.ParseInt(os.Args[i], 10, 64)
-	if err != nil || v <= 0 {
-		fmt.Fprintf(os.Stderr, "usage: %s [iterations]\n", os.Args[0])
-		os.Exit(2)
-	}
-	return v
-}
-
-func report(d time.Duration, ops int64) {
-	c := d.Nanoseconds() * 100 / ops
-	fmt.Printf("ns/op %d.%02d\n", c/100, c%100)
+	bench.Report(time.Since(start), rounds*batch)
 }

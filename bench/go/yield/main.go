@@ -3,12 +3,11 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
+
+	"weftbench/internal/bench"
 )
 
 func yielder(n int64, wg *sync.WaitGroup) {
@@ -19,7 +18,7 @@ func yielder(n int64, wg *sync.WaitGroup) {
 }
 
 func main() {
-	n := arg(1, 500000)
+	n := bench.Arg(1, 500000)
 	var wg sync.WaitGroup
 
 	wg.Add(2)
@@ -32,22 +31,5 @@ func main() {
 	go yielder(n, &wg)
 	go yielder(n, &wg)
 	wg.Wait()
-	report(time.Since(start), 2*n)
-}
-
-func arg(i int, def int64) int64 {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.ParseInt(os.Args[i], 10, 64)
-	if err != nil || v <= 0 {
-		fmt.Fprintf(os.Stderr, "usage: %s [iterations]\n", os.Args[0])
-		os.Exit(2)
-	}
-	return v
-}
-
-func report(d time.Duration, ops int64) {
-	c := d.Nanoseconds() * 100 / ops
-	fmt.Printf("ns/op %d.%02d\n", c/100, c%100)
+	bench.Report(time.Since(start), 2*n)
 }

@@ -783,6 +783,10 @@ void goparkunlock(Mutex *l, int reason)
  * a timer callback on an M with no P (the G then goes to the global queue). */
 void goready(G *gp)
 {
+	/* It will most likely run next: start loading the context that
+	 * arch_gogo will pop, which after a while asleep is out of cache. */
+	__builtin_prefetch((void *)gp->sched_sp);
+	__builtin_prefetch((void *)(gp->sched_sp + 64));
 	casgstatus(gp, Gwaiting, Grunnable);
 	M *mp = getm();
 	if (mp && mp->p) {

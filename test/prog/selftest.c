@@ -1372,6 +1372,98 @@ static void check_stack_depth(void)
 	weft_chan_free(c);
 }
 
+/* ---- the frame-pointer chain ends in goexit ---- */
+
+/*
+ * fpwalk follows the frame records from fp, all inside gp's stack, and
+ * returns how many it saw; *last is the last return address. The walk must
+ * end at a zero frame pointer.
+ */
+static int fpwalk(G *gp, uintptr_t fp, uintptr_t *last, bool *clean)
+{
+	int n = 0;
+	*last = 0;
+	*clean = false;
+	while (fp != 0 && n < 1000) {
+		if (fp < gp->stack.lo || fp + 16 > gp->stack.hi)
+			return n; /* left the stack: not clean */
+		uintptr_t *rec = (uintptr_t *)fp;
+		if (rec[1] != 0)
+			*last = rec[1];
+		n++;
+		fp = rec[0];
+	}
+	*clean = fp == 0;
+	return n;
+}
+
+static bool ingoexit(uintptr_t pc)
+{
+	return pc > (uintptr_t)goexit && pc < (uintptr_t)goexit + 64;
+}
+
+static __attribute__((noinline)) void fpchain_nest(int depth, uintptr_t *last, bool *clean, int *n)
+{
+	if (depth > 0) {
+		fpchain_nest(depth - 1, last, clean, n);
+		__asm__ volatile("" ::: "memory"); /* not a tail call */
+		return;
+	}
+	*n = fpwalk(getg(), (uintptr_t)__builtin_frame_address(0), last, clean);
+}
+
+struct fpchain {
+	weft_chan *c;
+	uintptr_t last;
+	bool clean;
+	int n;
+};
+
+static void fpchain_goroutine(void *arg)
+{
+	struct fpchain *f = arg;
+	fpchain_nest(5, &f->last, &f->clean, &f->n);
+	int v = 0;
+	weft_chan_recv(f->c, &v); /* park, so main can walk our saved context */
+}
+
+static void check_fpchain(void)
+{
+	uintptr_t last;
+	bool clean;
+	int n;
+
+	fpchain_nest(3, &last, &clean, &n);
+	EXPECT(clean && ingoexit(last), "goroutine 1: walk of %d frames ended %s at 0x%lx, not in goexit",
+	       n, clean ? "cleanly" : "outside its stack", (unsigned long)last);
+
+	struct fpchain f = {.c = weft_chan_make(sizeof(int), 0)};
+	weft_go(fpchain_goroutine, &f);
+	while (__atomic_load_n(&f.n, __ATOMIC_SEQ_CST) == 0)
+		weft_yield();
+	EXPECT(f.clean && ingoexit(f.last) && f.n >= 7,
+	       "new goroutine: walk of %d frames ended %s at 0x%lx, not in goexit", f.n,
+	       f.clean ? "cleanly" : "outside its stack", (unsigned long)f.last);
+
+	/* Find it parked and walk its saved context from here. */
+	G *gp = NULL;
+	for (int tries = 0; tries < 10000 && !gp; tries++) {
+		for (G *g = atomic_load(&allgs); g; g = g->alllink)
+			if (g->startarg == &f && readgstatus(g) == Gwaiting)
+				gp = g;
+		if (!gp)
+			weft_yield();
+	}
+	REQUIRE(gp != NULL, "the goroutine never parked");
+	n = fpwalk(gp, gp->sched_sp + ARCH_GOBUF_FPSLOT * sizeof(uintptr_t), &last, &clean);
+	EXPECT(clean && ingoexit(last) && n >= 4,
+	       "parked goroutine: walk of %d frames ended %s at 0x%lx, not in goexit", n,
+	       clean ? "cleanly" : "outside its stack", (unsigned long)last);
+	int v = 1;
+	weft_chan_send(f.c, &v);
+	weft_chan_free(f.c);
+}
+
 /* ---- many goroutines ---- */
 
 static int many_started, many_released;
@@ -1796,6 +1888,7 @@ static const struct check {
 	{"syscall_errors", check_syscall_errors},
 	{"stack_reuse", check_stack_reuse},
 	{"stack_depth", check_stack_depth},
+	{"fpchain", check_fpchain},
 	{"many", check_many},
 	{"alloc", check_alloc},
 	{"snprintf", check_snprintf},

@@ -636,13 +636,25 @@ top:;
 
 	/*
 	 * A spinning M that stops spinning must look at every queue once
-	 * more: a G may have been readied after our last look by someone who
-	 * saw us spinning and so did not wake another M.
+	 * more, the global one included: a G may have been readied after our
+	 * last look by someone who saw us spinning and so did not wake
+	 * another M.
 	 */
 	if (mp->spinning) {
 		mp->spinning = false;
 		if (atomic_xadd(&sched.nmspinning, -1) < 0)
 			throw("findrunnable: negative nmspinning");
+		lock(&sched.lock);
+		if (sched.runqsize > 0 && (pp = pidleget())) {
+			gp = globrunqget(pp, 0);
+			unlock(&sched.lock);
+			acquirep(pp);
+			mp->spinning = true;
+			atomic_xadd(&sched.nmspinning, 1);
+			*inherit = false;
+			return gp;
+		}
+		unlock(&sched.lock);
 		for (int32_t i = 0; i < gomaxprocs; i++) {
 			if (!runqempty(allp[i])) {
 				lock(&sched.lock);

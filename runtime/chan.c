@@ -53,6 +53,25 @@
  */
 #include "chan.h"
 
+
+/* elemcopy copies one element. Most elements are a word or two, which a
+ * call to memmove would cost more than the copy. */
+static inline void elemcopy(void *d, const void *s, size_t n)
+{
+	typedef uint64_t __attribute__((may_alias, aligned(1))) u64;
+	typedef uint32_t __attribute__((may_alias, aligned(1))) u32;
+	if (n == 8)
+		*(u64 *)d = *(const u64 *)s;
+	else if (n == 4)
+		*(u32 *)d = *(const u32 *)s;
+	else if (n == 16) {
+		u64 a = ((const u64 *)s)[0], b = ((const u64 *)s)[1];
+		((u64 *)d)[0] = a;
+		((u64 *)d)[1] = b;
+	} else
+		memmove(d, s, n);
+}
+
 /* The largest buffer weft_chan_make accepts: beyond the 48-bit address
  * space of both arches, an allocation could never succeed. */
 #define CHAN_MAXALLOC ((size_t)1 << 47)
@@ -273,7 +292,7 @@ G *chan_send(hchan *c, Sudog *sg, const void *ep)
 	G *gp = sg->g;
 
 	if (sg->elem != NULL) {
-		memmove(sg->elem, ep, c->elemsize);
+		elemcopy(sg->elem, ep, c->elemsize);
 		sg->elem = NULL;
 	}
 	sg->success = true;
@@ -296,12 +315,12 @@ G *chan_recv(hchan *c, Sudog *sg, void *ep)
 
 	if (c->dataqsiz == 0) {
 		if (ep != NULL)
-			memmove(ep, sg->elem, c->elemsize);
+			elemcopy(ep, sg->elem, c->elemsize);
 	} else {
 		void *qp = chanbuf(c, c->recvx);
 		if (ep != NULL)
-			memmove(ep, qp, c->elemsize);
-		memmove(qp, sg->elem, c->elemsize);
+			elemcopy(ep, qp, c->elemsize);
+		elemcopy(qp, sg->elem, c->elemsize);
 		if (++c->recvx == c->dataqsiz)
 			c->recvx = 0;
 		c->sendx = c->recvx; /* the ring is still full */
@@ -315,7 +334,7 @@ G *chan_recv(hchan *c, Sudog *sg, void *ep)
 /* chan_bufsend appends *ep to c's ring. c must be locked and not full. */
 void chan_bufsend(hchan *c, const void *ep)
 {
-	memmove(chanbuf(c, c->sendx), ep, c->elemsize);
+	elemcopy(chanbuf(c, c->sendx), ep, c->elemsize);
 	if (++c->sendx == c->dataqsiz)
 		c->sendx = 0;
 	c->qcount++;
@@ -329,7 +348,7 @@ void chan_bufsend(hchan *c, const void *ep)
 void chan_bufrecv(hchan *c, void *ep)
 {
 	if (ep != NULL)
-		memmove(ep, chanbuf(c, c->recvx), c->elemsize);
+		elemcopy(ep, chanbuf(c, c->recvx), c->elemsize);
 	if (++c->recvx == c->dataqsiz)
 		c->recvx = 0;
 	c->qcount--;
@@ -454,12 +473,11 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 
 	/* Block: some receiver, or close, will complete the send for us. */
 	G *gp = mustbeg("chansend: blocking without a goroutine");
-	Sudog *mysg = acquireSudog();
-	mysg->elem = (void *)ep;
-	mysg->waitlink = NULL;
-	mysg->g = gp;
-	mysg->isSelect = false;
-	mysg->c = c;
+	/* The sudog lives in this frame: weft's stacks never move (Go's do,
+	 * which is why Go's sudogs come from a cache), and nobody touches it
+	 * once it is dequeued and its G readied. */
+	Sudog self = {.elem = (void *)ep, .g = gp, .c = c};
+	Sudog *mysg = &self;
 	gp->waiting = mysg;
 	gp->param = NULL;
 	chan_enqueue(&c->sendq, mysg);
@@ -473,9 +491,6 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 	gp->waiting = NULL;
 	bool closed = !mysg->success;
 	gp->param = NULL;
-	mysg->c = NULL;
-	mysg->elem = NULL;
-	releaseSudog(mysg);
 	if (closed) {
 		if (atomic_load(&c->closed) == 0)
 			throw("chansend: spurious wakeup");
@@ -573,12 +588,8 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 
 	/* Block: some sender, or close, will complete the receive for us. */
 	G *gp = mustbeg("chanrecv: blocking without a goroutine");
-	Sudog *mysg = acquireSudog();
-	mysg->elem = ep;
-	mysg->waitlink = NULL;
-	mysg->g = gp;
-	mysg->isSelect = false;
-	mysg->c = c;
+	Sudog self = {.elem = ep, .g = gp, .c = c}; /* on the stack, as in chansend */
+	Sudog *mysg = &self;
 	gp->waiting = mysg;
 	gp->param = NULL;
 	chan_enqueue(&c->recvq, mysg);
@@ -591,9 +602,6 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 	gp->waiting = NULL;
 	*received = mysg->success;
 	gp->param = NULL;
-	mysg->c = NULL;
-	mysg->elem = NULL;
-	releaseSudog(mysg);
 	return true;
 }
 

@@ -10,9 +10,10 @@
  *	   run a G; an M in a blocking system call may lose its P.
  *
  * Each P has a local run queue (a lock-free ring its owner pushes to and
- * anyone may take from) plus a runnext slot: a G readied by the running G,
- * say the receiver of a channel send, runs next and inherits the time
- * slice, which keeps producer/consumer pairs on one P. Overflow goes to the
+ * anyone may take from) plus a runnext slot, which only the owner touches:
+ * a G readied by the running G, say the receiver of a channel send, runs
+ * next and inherits the time slice, which keeps producer/consumer pairs on
+ * one P. Overflow goes to the
  * global run queue (sched.lock). An M whose P has nothing to run looks in
  * the global queue, then steals half of another P's queue; while it looks
  * it is "spinning". When no work is found it gives its P back to the idle
@@ -195,7 +196,8 @@ static bool runqputslow(P *pp, G *gp, uint32_t head, uint32_t tail);
 static void runqput(P *pp, G *gp, bool next)
 {
 	if (next) {
-		G *old = atomic_xchg(&pp->runnext, gp);
+		G *old = pp->runnext;
+		atomic_store_rel(&pp->runnext, gp);
 		if (!old)
 			return;
 		gp = old;
@@ -235,8 +237,9 @@ static bool runqputslow(P *pp, G *gp, uint32_t head, uint32_t tail)
  * from runnext and keeps the current time slice. Owner only. */
 static G *runqget(P *pp, bool *inherit)
 {
-	G *next = atomic_load(&pp->runnext);
-	if (next && atomic_cas(&pp->runnext, next, NULL)) {
+	G *next = pp->runnext;
+	if (next) {
+		atomic_store_rel(&pp->runnext, NULL);
 		*inherit = true;
 		return next;
 	}
@@ -252,26 +255,22 @@ static G *runqget(P *pp, bool *inherit)
 	}
 }
 
-/* runqgrab copies up to half of pp's queue into batch, for a thief. With
- * stealnext it may also take runnext, but only from a P that is not
- * running: a running P's runnext is about to run there. */
-static uint32_t runqgrab(P *pp, G **batch, bool stealnext)
+/*
+ * runqgrab copies up to half of pp's queue into batch, for a thief. It
+ * never takes runnext, which belongs to pp's owner alone (so the owner
+ * updates it with plain stores): a running P's runnext is about to run
+ * there, an idle P has none, and a P whose M sits in a system call goes,
+ * runnext and all, to another M (handoffp).
+ */
+static uint32_t runqgrab(P *pp, G **batch)
 {
 	for (;;) {
 		uint32_t head = atomic_load_acq(&pp->runqhead);
 		uint32_t tail = atomic_load_acq(&pp->runqtail);
 		uint32_t n = tail - head;
 		n = n - n / 2;
-		if (n == 0) {
-			if (stealnext && atomic_load(&pp->status) != Prunning) {
-				G *next = atomic_load(&pp->runnext);
-				if (next && atomic_cas(&pp->runnext, next, NULL)) {
-					batch[0] = next;
-					return 1;
-				}
-			}
+		if (n == 0)
 			return 0;
-		}
 		if (n > RUNQ_SIZE / 2)
 			continue; /* read an inconsistent head and tail */
 		for (uint32_t i = 0; i < n; i++)
@@ -282,10 +281,10 @@ static uint32_t runqgrab(P *pp, G **batch, bool stealnext)
 }
 
 /* runqsteal moves half of victim's queue to pp's and returns one G of it. */
-static G *runqsteal(P *pp, P *victim, bool stealnext)
+static G *runqsteal(P *pp, P *victim)
 {
 	G *batch[RUNQ_SIZE / 2];
-	uint32_t n = runqgrab(victim, batch, stealnext);
+	uint32_t n = runqgrab(victim, batch);
 	if (n == 0)
 		return NULL;
 	G *gp = batch[--n];
@@ -614,7 +613,7 @@ top:;
 				P *victim = allp[(off + (uint32_t)j) % (uint32_t)gomaxprocs];
 				if (victim == pp)
 					continue;
-				if ((gp = runqsteal(pp, victim, i == 3))) {
+				if ((gp = runqsteal(pp, victim))) {
 					*inherit = false;
 					return gp;
 				}
@@ -796,9 +795,10 @@ void goparkunlock(Mutex *l, int reason)
 void goready(G *gp)
 {
 	/* It will most likely run next: start loading the context that
-	 * arch_gogo will pop, which after a while asleep is out of cache. */
-	__builtin_prefetch((void *)gp->sched_sp);
-	__builtin_prefetch((void *)(gp->sched_sp + 64));
+	 * arch_gogo will pop and the frames (with their sudog) it returns
+	 * into, which after a while asleep are out of cache. */
+	for (uintptr_t off = 0; off < 256; off += 64)
+		__builtin_prefetch((void *)(gp->sched_sp + off));
 	casgstatus(gp, Gwaiting, Grunnable);
 	M *mp = getm();
 	if (mp && mp->p) {

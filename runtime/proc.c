@@ -117,24 +117,13 @@ uint32_t readgstatus(G *gp)
 	return atomic_load(&gp->atomicstatus);
 }
 
-/*
- * casgstatus moves gp from old to new; anything else is a broken
- * invariant. Every transition has a single owner: the G itself (on g0)
- * when it parks or exits, the waker that dequeued it under a channel or
- * semaphore lock, the M that took it off a run queue. Nothing else (Go's
- * garbage collector, say) changes a status concurrently, so a checked
- * release store does what a compare-and-swap would, without the locked
- * instruction on every switch.
- */
-void casgstatus(G *gp, uint32_t old, uint32_t new)
+/* badgstatus reports a status transition that found gp in the wrong state
+ * (see casgstatus in runtime.h). */
+_Noreturn void badgstatus(G *gp, uint32_t old, uint32_t new, uint32_t cur)
 {
-	uint32_t cur = atomic_load_acq(&gp->atomicstatus);
-	atomic_store_rel(&gp->atomicstatus, new);
-	if (unlikely(cur != old)) {
-		rt_printf("runtime: casgstatus: goroutine %lld: %u -> %u, but status was %u\n",
-			  (long long)gp->goid, old, new, cur);
-		throw("casgstatus: bad incoming values");
-	}
+	rt_printf("runtime: casgstatus: goroutine %lld: %u -> %u, but status was %u\n", (long long)gp->goid,
+		  old, new, cur);
+	throw("casgstatus: bad incoming values");
 }
 
 /* ---- run queues ---- */

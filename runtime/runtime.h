@@ -350,7 +350,23 @@ void entersyscall(void);
 void exitsyscall(void);
 
 uint32_t readgstatus(G *gp);
-void casgstatus(G *gp, uint32_t old, uint32_t new);
+_Noreturn void badgstatus(G *gp, uint32_t old, uint32_t new, uint32_t cur);
+/*
+ * casgstatus moves gp from old to new; anything else is a broken
+ * invariant. Every transition has a single owner: the G itself (on g0)
+ * when it parks or exits, the waker that dequeued it under a channel or
+ * semaphore lock, the M that took it off a run queue. Nothing else (Go's
+ * garbage collector, say) changes a status concurrently, so a checked
+ * release store does what a compare-and-swap would, without the locked
+ * instruction on every switch.
+ */
+static inline void casgstatus(G *gp, uint32_t old, uint32_t new)
+{
+	uint32_t cur = atomic_load_acq(&gp->atomicstatus);
+	atomic_store_rel(&gp->atomicstatus, new);
+	if (unlikely(cur != old))
+		badgstatus(gp, old, new, cur);
+}
 
 void mcommoninit(M *m);
 /* tls.c: the static TLS block of a freestanding program, built by hand
@@ -376,7 +392,10 @@ int64_t checktimers(int64_t now);
 /* sched_timerchanged tells the scheduler that a timer due at when was added,
  * so an M sleeping until a later time must wake (proc.c). */
 void sched_timerchanged(int64_t when);
-int64_t timer_next(void); /* the earliest when, or -1; lock-free read */
+/* timer_next returns the earliest pending when, or -1, without locking:
+ * the scheduler peeks at it on every round. */
+extern int64_t timer0when;
+static inline int64_t timer_next(void) { return atomic_load(&timer0when); }
 int32_t timer_count(void);
 
 /* ---- chan.c ---- */

@@ -16,8 +16,9 @@ static struct {
 	Mutex runlock; /* held while timer functions run */
 	Timer **heap;
 	int32_t len, cap;
-	int64_t timer0when; /* heap[0]->when, or -1; atomic */
-} timers = {.timer0when = -1};
+} timers;
+
+int64_t timer0when = -1; /* heap[0]->when, or -1; atomic */
 
 static bool less(int32_t i, int32_t j)
 {
@@ -61,7 +62,7 @@ static void siftdown(int32_t i)
 
 static void update0(void)
 {
-	atomic_store(&timers.timer0when, timers.len ? timers.heap[0]->when : -1);
+	atomic_store(&timer0when, timers.len ? timers.heap[0]->when : -1);
 }
 
 static void removeat(int32_t i) /* timers.lock held */
@@ -137,12 +138,6 @@ int64_t checktimers(int64_t now)
 		unlock(&timers.lock);
 		t->f(t->arg, now);
 	}
-}
-
-/* timer_next returns the earliest pending when, or -1, without locking. */
-int64_t timer_next(void)
-{
-	return atomic_load(&timers.timer0when);
 }
 
 /* timer_count returns how many timers are pending. */

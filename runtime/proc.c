@@ -379,7 +379,10 @@ static void checkdead(void)
 {
 	if (!mainStarted)
 		return;
-	int32_t run = sched.mnext - sched.nmidle - sched.nmsys - (sched.timerwaiting ? 1 : 0);
+	/* A P that sysmon is handing off counts as running: the M it came
+	 * from may park meanwhile, its G queued for that very P. */
+	int32_t run = sched.mnext - sched.nmidle - sched.nmsys - (sched.timerwaiting ? 1 : 0) +
+		      sched.nretaking;
 	if (run > 0)
 		return;
 	if (run < 0) {
@@ -1077,10 +1080,17 @@ static int retake(int64_t now)
 		    atomic_load(&sched.nmspinning) + atomic_load(&sched.npidle) > 0 &&
 		    now - pp->sysmonwhen < 10 * 1000 * 1000)
 			continue;
+		lock(&sched.lock);
+		sched.nretaking++;
+		unlock(&sched.lock);
 		if (atomic_cas(&pp->status, Psyscall, Pidle)) {
 			n++;
 			handoffp(pp);
 		}
+		lock(&sched.lock);
+		sched.nretaking--;
+		checkdead(); /* as an M that parked meanwhile would have */
+		unlock(&sched.lock);
 	}
 	return n;
 }

@@ -282,6 +282,7 @@ struct Sched {
 	int32_t nmidle;
 	int32_t mnext;   /* Ms created so far; the next M's id */
 	int32_t nmsys;   /* Ms that never run Gs (sysmon) */
+	int32_t nretaking; /* Ps sysmon has taken from a system call and not yet handed off */
 	P *pidle;
 	int32_t npidle;    /* atomic reads */
 	int32_t nmspinning; /* atomic */

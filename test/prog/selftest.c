@@ -1372,6 +1372,27 @@ static void check_stack_depth(void)
 	weft_chan_free(c);
 }
 
+/* ---- sysmon retakes Ps while their system calls return ---- */
+
+/*
+ * A lone goroutine makes many system calls of about the retake threshold.
+ * sysmon takes its P in the middle of many of them, so the call often
+ * returns while sysmon is still handing the P on; the goroutine then finds
+ * no idle P, queues itself and its M parks. Nothing is deadlocked, and the
+ * runtime must not say otherwise (it once did).
+ */
+static void check_retake(void)
+{
+	enum { N = 2000 };
+	int64_t t0 = weft_nanotime();
+	for (int i = 0; i < N; i++) {
+		entersyscall();
+		sys_nanosleep(SYSCALL_RETAKE_NS + (i % 7) * 5000);
+		exitsyscall();
+	}
+	EXPECT(weft_nanotime() - t0 >= (int64_t)N * SYSCALL_RETAKE_NS, "%d system calls were too quick", N);
+}
+
 /* ---- the frame-pointer chain ends in goexit ---- */
 
 /*
@@ -1889,6 +1910,7 @@ static const struct check {
 	{"stack_reuse", check_stack_reuse},
 	{"stack_depth", check_stack_depth},
 	{"fpchain", check_fpchain},
+	{"retake", check_retake},
 	{"many", check_many},
 	{"alloc", check_alloc},
 	{"snprintf", check_snprintf},

@@ -127,6 +127,16 @@ void *rtalloc(size_t n)
 
 /* rtfree releases p, which rtalloc returned; rtfree(NULL) does nothing.
  * Freeing anything else, or freeing twice, throws (when it can tell). */
+/* badblock says what is wrong with the block at p, or NULL if it is one
+ * rtalloc handed out and nobody has freed. */
+static const char *badblock(void *p)
+{
+	Header *h = (Header *)p - 1;
+	if (h->magic == MAGIC && (h->cls < NCLASS || h->cls == LARGE))
+		return NULL;
+	return h->magic == FREEMAGIC ? "double free" : "pointer not from weft_alloc";
+}
+
 void rtfree(void *p)
 {
 	Header *h;
@@ -135,8 +145,9 @@ void rtfree(void *p)
 	if (p == NULL)
 		return;
 	h = (Header *)p - 1;
-	if (h->magic != MAGIC || (h->cls >= NCLASS && h->cls != LARGE))
-		throw(h->magic == FREEMAGIC ? "rtfree: double free" : "rtfree: bad pointer");
+	const char *why = badblock(p);
+	if (why)
+		throw(why);
 	if (h->cls == LARGE) {
 		sys_munmap(h, h->size);
 		return;
@@ -154,9 +165,14 @@ void *weft_alloc(size_t n)
 	return rtalloc(n);
 }
 
-/* weft_free releases memory from weft_alloc; weft_free(NULL) does nothing. */
+/* weft_free releases memory from weft_alloc; weft_free(NULL) does nothing.
+ * A pointer it can tell is wrong (freed already, or not from weft_alloc)
+ * is the caller's mistake, so it panics rather than throws. */
 void weft_free(void *p)
 {
+	const char *why;
+	if (p && (why = badblock(p)))
+		gopanic("weft_free: %s", why);
 	rtfree(p);
 }
 

@@ -83,13 +83,15 @@ void weft_waitgroup_done(weft_waitgroup *wg);
 void weft_waitgroup_wait(weft_waitgroup *wg);
 
 /* Blocking system calls the scheduler knows about: while one blocks, its P
- * is handed to another thread. Errors come back as -errno. */
+ * is handed to another thread. Errors come back as -errno; as with
+ * read(2) and write(2), a call may transfer fewer bytes than asked. */
 long weft_read(int fd, void *buf, size_t n);
 long weft_write(int fd, const void *buf, size_t n);
 int weft_pipe(int fds[2]);
 int weft_close(int fd);
 
-/* Formatted output: %d %i %u %x %p %s %c %%, l/ll/z sizes, widths, '0' and '-' flags. */
+/* Formatted output: %d %i %u %x %X %p %s %c %%; hh/h/l/ll/z/j/t sizes;
+ * widths and precisions (also as *); '0' and '-' flags. */
 void weft_printf(const char *fmt, ...) WEFT_PRINTF(1, 2);
 void weft_eprintf(const char *fmt, ...) WEFT_PRINTF(1, 2);
 int weft_snprintf(char *buf, size_t n, const char *fmt, ...) WEFT_PRINTF(3, 4);

@@ -153,6 +153,12 @@ Test(failure, unlockunlocked)
 {
 	check_panic("unlockunlocked", false, NULL, "panic: sync: unlock of unlocked mutex");
 }
+
+Test(failure, doublefree)
+{
+	check_panic("doublefree", false, NULL, "panic: weft_free: double free");
+}
+
 Test(failure, negwaitgroup)
 {
 	check_panic("negwaitgroup", false, NULL, "panic: sync: negative WaitGroup counter");

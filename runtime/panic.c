@@ -7,8 +7,8 @@
  * program cannot survive (deadlock, out of memory); both print "fatal
  * error: ..." and every goroutine's stack, as Go does.
  *
- * Stacks are printed as return addresses from a frame-pointer walk; the
- * symbol tables (symtab.c, a later step) will name them.
+ * Stacks come from a frame-pointer walk and are printed by traceback.c,
+ * named from the binary's symbol table.
  */
 #include "runtime.h"
 
@@ -25,41 +25,23 @@ static void startpanic(void)
 			sys_nanosleep(1000000000);
 }
 
-static bool onstack(G *gp, uintptr_t p)
-{
-	if (!gp || gp->stack.lo == 0)
-		return p != 0 && (p & 7) == 0;
-	return p >= gp->stack.lo && p + 2 * sizeof(uintptr_t) <= gp->stack.hi && (p & 7) == 0;
-}
-
 /*
- * printstack prints pc (if not 0) and then the return address of every
- * frame record on the chain starting at fp. Records are {caller's fp,
- * return address} on both arches; the chain ends at a zero frame pointer
- * (goexit, or the start of a thread), at a pointer outside gp's stack or
- * one that does not move toward the stack's top.
+ * printstack prints the stack from pc (a faulting PC, or 0) and the frame
+ * record chain at fp, as Go prints a goroutine's stack: logical frames,
+ * inlined calls included, named when the binary has a symbol table.
+ * Records outside gp's stack end the walk.
  */
 void printstack(uintptr_t pc, uintptr_t fp, G *gp)
 {
+	uintptr_t pcs[MAXFRAMES + 1];
 	int n = 0;
-	if (pc) {
-		rt_printf("\t0x%lx\n", (unsigned long)pc);
-		n++;
-	}
-	while (fp && onstack(gp, fp)) {
-		uintptr_t *rec = (uintptr_t *)fp;
-		uintptr_t next = rec[0], ret = rec[1];
-		if (ret == 0)
-			break;
-		if (n++ == MAXFRAMES) {
-			rt_printf("\t...additional frames elided...\n");
-			break;
-		}
-		rt_printf("\t0x%lx\n", (unsigned long)ret);
-		if (next <= fp)
-			break;
-		fp = next;
-	}
+	if (pc)
+		pcs[n++] = pc;
+	uintptr_t lo = gp ? gp->stack.lo : 0, hi = gp ? gp->stack.hi : 0;
+	n += fpcallers(fp, lo, hi, 0, pcs + n, (int)nelem(pcs) - n);
+	printframes(pcs, n < MAXFRAMES ? n : MAXFRAMES, pc != 0);
+	if (n > MAXFRAMES)
+		rt_printf("...additional frames elided...\n");
 }
 
 static const char *gstatus_string(G *gp)
@@ -129,12 +111,14 @@ _Noreturn void throw(const char *msg)
 {
 	fatalerror(msg, (uintptr_t)__builtin_frame_address(0));
 }
+WEFT_FUNCID(throw, FUNCID_THROW);
 
 /* fatal reports an error the program cannot survive and exits with status 2. */
 _Noreturn void fatal(const char *msg)
 {
 	fatalerror(msg, (uintptr_t)__builtin_frame_address(0));
 }
+WEFT_FUNCID(fatal, FUNCID_THROW);
 
 static _Noreturn void vpanic(uintptr_t fp, const char *fmt, va_list ap)
 {
@@ -160,6 +144,7 @@ _Noreturn void gopanic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vpanic((uintptr_t)__builtin_frame_address(0), fmt, ap);
 }
+WEFT_FUNCID(gopanic, FUNCID_PANIC);
 
 _Noreturn void weft_panic(const char *fmt, ...)
 {
@@ -167,6 +152,7 @@ _Noreturn void weft_panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vpanic((uintptr_t)__builtin_frame_address(0), fmt, ap);
 }
+WEFT_FUNCID(weft_panic, FUNCID_PANIC);
 
 /* weft_exit ends the program with status; other goroutines are not
  * waited for. A hosted program exits through libc (stdio is flushed). */

@@ -1172,6 +1172,7 @@ void mstart0(void *arg)
 	}
 	schedule();
 }
+WEFT_FUNCID(mstart0, FUNCID_MSTART);
 
 /* newm creates an M, running fn (no P) or with pp, on a new thread. */
 static void newm(void (*fn)(void), P *pp, bool spinning)
@@ -1272,6 +1273,7 @@ static void runtime_main(void *arg)
 	newm(sysmon, NULL, false);
 	weft_exit(weft_main(rt_argc, rt_argv));
 }
+WEFT_FUNCID(runtime_main, FUNCID_RUNTIME_MAIN);
 
 static void m0start(void *arg)
 {
@@ -1292,6 +1294,7 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	rt_argv = argv;
 	rt_envp = envp;
 	vdso_init(auxv);
+	symtab_init();
 	if (tls_freestanding)
 		tls_init(auxv);
 
@@ -1313,3 +1316,4 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	arch_mcall(&dummy, m0start, NULL, mp->g0->stack.hi);
 	throw("rt0_go: m0 returned");
 }
+WEFT_FUNCID(rt0_go, FUNCID_RT0);

@@ -19,3 +19,4 @@ _Noreturn void rt0_start(uintptr_t *sp)
 	tls_freestanding = true;
 	rt0_go(argc, argv, envp, (const uintptr_t *)(p + 1));
 }
+WEFT_FUNCID(rt0_start, FUNCID_RT0);

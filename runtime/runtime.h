@@ -14,7 +14,9 @@
 
 #include "arch.h"
 #include "config.h"
+#include "funcid.h"
 #include "rt0.h"
+#include "symtab.h"
 #include "weft.h"
 
 typedef struct G G;
@@ -40,6 +42,9 @@ void goexit(void);
 long arch_clone(unsigned long flags, void *stack, void *tls, void (*fn)(void *), void *arg);
 /* arch_sigreturn: the signal-return trampoline (sa_restorer). */
 void arch_sigreturn(void);
+/* arch_getcontext stores its caller's registers as of the call: regs[0]
+ * the pc (the call's return address), [1] sp, [2] fp, [3] lr. */
+void arch_getcontext(uintptr_t regs[4]);
 
 #define nelem(a) (sizeof(a) / sizeof((a)[0]))
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -411,6 +416,57 @@ void chan_settimer(hchan *c, Timer *t);
 /* ---- sema.c ---- */
 void semacquire(uint32_t *addr, int reason);
 void semrelease(uint32_t *addr, bool handoff);
+
+/* ---- symtab.c: the symbol table (abi/symtab.h) ---- */
+void symtab_init(void); /* once, at start-up */
+bool symtab_present(void);
+/* findfunc returns the function whose code holds pc, or NULL. */
+const SymtabFunc *findfunc(uintptr_t pc);
+uintptr_t funcentry(const SymtabFunc *f);
+const char *funcname(const SymtabFunc *f);
+const char *symtab_string(uint32_t off);
+const char *symtab_file(uint32_t idx);
+/* pcvalue decodes the pc-value table at offset tab of f at pc: -1 if none. */
+int32_t pcvalue(const SymtabFunc *f, uint32_t tab, uintptr_t pc);
+const SymtabInlinedCall *symtab_inltree(const SymtabFunc *f);
+const SymtabFrameRule *symtab_rule(int32_t idx);
+
+/* ---- symtabinl.c: Go's inline unwinder ---- */
+typedef struct InlineUnwinder {
+	const SymtabFunc *f;
+	const SymtabInlinedCall *tree;
+} InlineUnwinder;
+/* An InlineFrame is one logical frame at a PC: index is the inlined call
+ * (-1: the physical function), child the call just inside it (-1: none,
+ * this is the innermost frame). pc 0 means past the last frame. */
+typedef struct InlineFrame {
+	uintptr_t pc;
+	int32_t index, child;
+	int32_t depth; /* frames above the innermost */
+} InlineFrame;
+typedef struct SrcFunc {
+	const char *name;
+	uint8_t funcid;
+	int32_t startline;
+} SrcFunc;
+InlineFrame newInlineUnwinder(InlineUnwinder *u, const SymtabFunc *f, uintptr_t pc);
+static inline bool inlframe_valid(InlineFrame uf) { return uf.pc != 0; }
+InlineFrame inl_next(const InlineUnwinder *u, InlineFrame uf);
+bool inl_isinlined(const InlineUnwinder *u, InlineFrame uf);
+SrcFunc inl_srcfunc(const InlineUnwinder *u, InlineFrame uf);
+const char *inl_fileline(const InlineUnwinder *u, InlineFrame uf, int32_t *line);
+
+/* ---- traceback.c: stack walks ---- */
+/* fpcallers collects the return addresses of the frame records from fp
+ * on, after skip of them, within [lo, hi) (0, 0: no bounds), stopping at a
+ * zero fp. */
+int fpcallers(uintptr_t fp, uintptr_t lo, uintptr_t hi, int skip, uintptr_t *pcs, int n);
+/* rulecallers walks with the frame rules from the frame at pc (exact when
+ * exactpc, else a return address) with the given sp, fp and lr. */
+int rulecallers(uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp, uintptr_t lr, uintptr_t *pcs, int n);
+/* printframes prints logical frames, Go style, for pcs (return addresses,
+ * but pcs[0] exact when exact0). */
+void printframes(const uintptr_t *pcs, int n, bool exact0);
 
 /* ---- signal.c ---- */
 void initsig(void);

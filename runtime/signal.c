@@ -81,6 +81,8 @@ static void sighandler(int sig, void *info, void *uc)
 	sys_exit_group(2);
 }
 
+WEFT_FUNCID(sighandler, FUNCID_SIGPANIC);
+
 /* initsig installs the fault handlers for the whole process. */
 void initsig(void)
 {

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "funcid.h" /* WEFT_FUNCID: marks a wrapper (FUNCID_WRAPPER) and the like */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -102,6 +104,29 @@ void weft_free(void *p);
 
 /* weft_panic prints "panic: <message>" and the goroutine's stack, then exits with status 2. */
 _Noreturn void weft_panic(const char *fmt, ...) WEFT_PRINTF(1, 2);
+
+/* Stacks (Go's runtime.Callers and runtime.CallersFrames). weft_callers
+ * stores the return addresses of the calling goroutine's stack in pcs,
+ * skipping skip frames (0: weft_callers itself, 1: its caller) and returns
+ * how many it stored. weft_frames turns them into logical frames, one per
+ * function, inlined calls included, innermost first. */
+int weft_callers(int skip, uintptr_t *pcs, int n);
+typedef struct weft_frame {
+	uintptr_t pc;         /* the call instruction's address (or the faulting one) */
+	uintptr_t entry;      /* the physical function's entry, 0 if unknown */
+	const char *function; /* "?" when the binary has no symbol table */
+	const char *file;     /* "?" when unknown */
+	int line;             /* 0 when unknown */
+	bool inlined;         /* an inlined call, not a physical frame */
+	int funcid;           /* FUNCID_* */
+} weft_frame;
+typedef struct weft_frames {
+	const uintptr_t *pcs;
+	int n, i;
+	uintptr_t state[6]; /* the inline unwinder's position */
+} weft_frames;
+void weft_frames_init(weft_frames *it, const uintptr_t *pcs, int n);
+bool weft_frames_next(weft_frames *it, weft_frame *frame);
 
 /* weft_exit ends the whole program at once with the given status. */
 _Noreturn void weft_exit(int status);

@@ -3,6 +3,8 @@
  * Each routine's C prototype is in runtime/runtime.h. Every routine sets up a
  * frame-pointer record or ends the chain with a zero frame pointer.
  */
+#include "funcid.h"
+
 	.text
 
 /* void arch_mcall(uintptr_t *save, void (*fn)(void *), void *arg, uintptr_t g0sp) */
@@ -84,5 +86,25 @@ arch_sigreturn:
 	syscall
 	ud2
 	.size arch_sigreturn, .-arch_sigreturn
+
+/* void arch_getcontext(uintptr_t regs[4]): the caller's pc (this call's
+ * return address), sp (as it will be after the return), fp and lr (= pc). */
+	.globl arch_getcontext
+	.type arch_getcontext, @function
+arch_getcontext:
+	mov (%rsp), %rax
+	mov %rax, 0(%rdi)
+	lea 8(%rsp), %rax
+	mov %rax, 8(%rdi)
+	mov %rbp, 16(%rdi)
+	mov (%rsp), %rax
+	mov %rax, 24(%rdi)
+	ret
+	.size arch_getcontext, .-arch_getcontext
+
+	WEFT_FUNCID arch_mcall, FUNCID_MCALL
+	WEFT_FUNCID arch_gogo, FUNCID_GOGO
+	WEFT_FUNCID goexit, FUNCID_GOEXIT
+	WEFT_FUNCID arch_clone, FUNCID_CLONE
 
 	.section .note.GNU-stack,"",@progbits

@@ -4,6 +4,8 @@
  * reads them. Kept apart from asm.S so a hosted link (libc's _start) never
  * pulls it in.
  */
+#include "funcid.h"
+
 	.text
 	.globl _start
 	.type _start, @function
@@ -14,5 +16,7 @@ _start:
 	call rt0_start
 	ud2
 	.size _start, .-_start
+
+	WEFT_FUNCID _start, FUNCID_RT0
 
 	.section .note.GNU-stack,"",@progbits

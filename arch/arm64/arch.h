@@ -11,6 +11,7 @@
 #define ARCH_NAME "arm64"
 #define ARCH_PTRSIZE 8
 #define ARCH_PAGESIZE 4096
+#define ARCH_SYMTAB_ARCH SYMTAB_ARCH_ARM64 /* abi/symtab.h */
 
 /* System call numbers (include/uapi/asm-generic/unistd.h). */
 enum {

@@ -2,6 +2,8 @@
  * arch/arm64/asm.S: context switch, goroutine entry, thread start.
  * Each routine's C prototype is in runtime/runtime.h.
  */
+#include "funcid.h"
+
 	.text
 
 /* void arch_mcall(uintptr_t *save, void (*fn)(void *), void *arg, uintptr_t g0sp) */
@@ -90,5 +92,23 @@ arch_sigreturn:
 	svc #0
 	brk #0
 	.size arch_sigreturn, .-arch_sigreturn
+
+/* void arch_getcontext(uintptr_t regs[4]): the caller's pc (this call's
+ * return address), sp, fp and lr. */
+	.globl arch_getcontext
+	.type arch_getcontext, %function
+arch_getcontext:
+	str x30, [x0, #0]
+	mov x9, sp
+	str x9, [x0, #8]
+	str x29, [x0, #16]
+	str x30, [x0, #24]
+	ret
+	.size arch_getcontext, .-arch_getcontext
+
+	WEFT_FUNCID arch_mcall, FUNCID_MCALL
+	WEFT_FUNCID arch_gogo, FUNCID_GOGO
+	WEFT_FUNCID goexit, FUNCID_GOEXIT
+	WEFT_FUNCID arch_clone, FUNCID_CLONE
 
 	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,224 @@
+/*
+ * traceback.c: walking stacks and printing them (Go's traceback.go).
+ *
+ * Two unwinders find the physical frames of a stack:
+ *
+ *  - fpcallers follows the frame-pointer chain. Everything weft compiles
+ *    keeps frame pointers, and every stack ends in a record with a zero
+ *    frame pointer (goexit on a goroutine, the thread start on g0), so
+ *    this is a loop of two loads per frame. The tracer uses it.
+ *  - rulecallers needs no frame pointers: at each PC the frame rule from
+ *    the symbol table (abi/symtab.h, from .eh_frame) says where the return
+ *    address and the caller's frame pointer were saved relative to the
+ *    canonical frame address. It is the fallback for code built without
+ *    frame pointers.
+ *
+ * Both give return addresses. The inline unwinder (symtabinl.c) turns each
+ * into the logical frames it stands for; printframes prints them as Go
+ * prints a goroutine's stack:
+ *
+ *	main.f(...)
+ *		/path/to/file.c:12 +0x1d
+ *
+ * Reads of the stack stay inside the stack's bounds, so a damaged frame
+ * ends a walk instead of faulting.
+ */
+#include "runtime.h"
+
+/* fpcallers collects up to n return addresses from the frame records on
+ * the chain at fp, after skipping skip of them; each record must lie inside
+ * [lo, hi) (unbounded if hi is 0). It stops at a zero frame pointer or
+ * return address. */
+int fpcallers(uintptr_t fp, uintptr_t lo, uintptr_t hi, int skip, uintptr_t *pcs, int n)
+{
+	int i = 0;
+	while (fp && i < n && (fp & (sizeof(uintptr_t) - 1)) == 0) {
+		if (hi && (fp < lo || fp + 2 * sizeof(uintptr_t) > hi))
+			break;
+		uintptr_t *rec = (uintptr_t *)fp;
+		if (rec[1] == 0)
+			break;
+		if (skip > 0)
+			skip--;
+		else
+			pcs[i++] = rec[1];
+		if (rec[0] != 0 && rec[0] <= fp)
+			break; /* callers live at higher addresses */
+		fp = rec[0];
+	}
+	return i;
+}
+
+static bool stopsunwinding(uint8_t funcid)
+{
+	return funcid == FUNCID_GOEXIT || funcid == FUNCID_MSTART || funcid == FUNCID_RT0 ||
+	       funcid == FUNCID_CLONE;
+}
+
+/* stackbounds gives the current goroutine's (or g0's) stack. */
+static void stackbounds(uintptr_t *lo, uintptr_t *hi)
+{
+	G *gp = getg();
+	*lo = gp ? gp->stack.lo : 0;
+	*hi = gp ? gp->stack.hi : 0;
+}
+
+static bool readword(uintptr_t addr, uintptr_t lo, uintptr_t hi, uintptr_t *v)
+{
+	if (addr < lo || addr + sizeof(uintptr_t) > hi || (addr & (sizeof(uintptr_t) - 1)))
+		return false;
+	*v = *(const uintptr_t *)addr;
+	return true;
+}
+
+/*
+ * rulecallers walks the current stack by frame rules from the frame that
+ * is at pc (exactly there if exactpc, else pc is a return address and the
+ * call is just before it) with registers sp, fp and lr. It records pc and
+ * then each return address, up to n, and stops at a function that ends
+ * stacks (goexit, the thread or process start), at a PC without a rule, or
+ * when a read would leave the stack.
+ */
+int rulecallers(uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp, uintptr_t lr, uintptr_t *pcs, int n)
+{
+	uintptr_t lo, hi;
+	stackbounds(&lo, &hi);
+	if (!hi || n <= 0)
+		return 0;
+	int i = 0;
+	pcs[i++] = pc;
+	while (i < n) {
+		uintptr_t look = exactpc ? pc : pc - 1;
+		exactpc = false;
+		const SymtabFunc *f = findfunc(look);
+		if (!f || stopsunwinding(f->funcid))
+			break;
+		const SymtabFrameRule *r = symtab_rule(pcvalue(f, f->pcrule, look));
+		if (!r)
+			break;
+		uintptr_t cfa = (r->cfareg == SYMTAB_REG_FP ? fp : sp) + (intptr_t)r->cfaoff;
+		uintptr_t ra, nfp = fp;
+		if (r->raoff == SYMTAB_IN_LR)
+			ra = lr;
+		else if (!readword(cfa + (intptr_t)r->raoff, lo, hi, &ra))
+			break;
+		if (r->fpoff != SYMTAB_SAME && !readword(cfa + (intptr_t)r->fpoff, lo, hi, &nfp))
+			break;
+		if (ra == 0 || cfa <= sp)
+			break;
+		pcs[i++] = ra;
+		pc = ra;
+		sp = cfa;
+		fp = nfp;
+		lr = 0; /* below the first frame, the link register is spent */
+	}
+	return i;
+}
+
+/* printframe prints one logical frame. */
+static void printframe(const char *name, const char *file, int32_t line, uintptr_t pc, uintptr_t entry)
+{
+	rt_printf("%s(...)\n", name);
+	if (entry)
+		rt_printf("\t%s:%d +0x%lx\n", file, line, (unsigned long)(pc - entry));
+	else
+		rt_printf("\t%s:%d\n", file, line);
+}
+
+/*
+ * printframes prints the logical frames of pcs, innermost first. pcs are
+ * return addresses (the call is just before each), except pcs[0] when
+ * exact0 (a faulting PC). Wrappers are left out, as Go leaves out its own.
+ */
+void printframes(const uintptr_t *pcs, int n, bool exact0)
+{
+	for (int i = 0; i < n; i++) {
+		uintptr_t pc = (i == 0 && exact0) ? pcs[i] : pcs[i] - 1;
+		const SymtabFunc *f = findfunc(pc);
+		if (!f) {
+			rt_printf("?(0x%lx)\n\t?:0\n", (unsigned long)pcs[i]); /* no name known */
+			continue;
+		}
+		InlineUnwinder u;
+		for (InlineFrame uf = newInlineUnwinder(&u, f, pc); inlframe_valid(uf); uf = inl_next(&u, uf)) {
+			SrcFunc sf = inl_srcfunc(&u, uf);
+			if (sf.funcid == FUNCID_WRAPPER)
+				continue;
+			int32_t line;
+			const char *file = inl_fileline(&u, uf, &line);
+			printframe(sf.name, file, line, pcs[i], inl_isinlined(&u, uf) ? 0 : funcentry(f));
+		}
+	}
+}
+
+/*
+ * weft_callers stores the return addresses of the calling goroutine's
+ * stack in pcs, skipping skip physical frames (0 is weft_callers itself,
+ * 1 its caller) and returns how many it stored. It walks frame pointers.
+ */
+__attribute__((noinline)) int weft_callers(int skip, uintptr_t *pcs, int n)
+{
+	uintptr_t regs[4], lo, hi;
+	if (n <= 0)
+		return 0;
+	arch_getcontext(regs); /* regs[0] is a PC inside weft_callers */
+	stackbounds(&lo, &hi);
+	int i = 0;
+	if (skip <= 0)
+		pcs[i++] = regs[0];
+	else
+		skip--;
+	/* Our own frame record holds our caller's return address. */
+	return i + fpcallers(regs[2], lo, hi, skip, pcs + i, n - i);
+}
+
+/* The iterator's state inside weft_frames.state. */
+typedef struct FramesState {
+	InlineUnwinder u;
+	InlineFrame uf;
+} FramesState;
+_Static_assert(sizeof(FramesState) <= sizeof(((weft_frames *)0)->state), "weft_frames.state too small");
+
+/* weft_frames_init starts iterating over the logical frames of pcs (as
+ * from weft_callers). */
+void weft_frames_init(weft_frames *it, const uintptr_t *pcs, int n)
+{
+	it->pcs = pcs;
+	it->n = n;
+	it->i = 0;
+	FramesState *st = (FramesState *)it->state;
+	st->uf = (InlineFrame){0, 0, 0, 0};
+}
+
+/* weft_frames_next stores the next logical frame in *frame and returns
+ * true, or returns false after the last one. */
+bool weft_frames_next(weft_frames *it, weft_frame *frame)
+{
+	FramesState *st = (FramesState *)it->state;
+	if (!inlframe_valid(st->uf)) {
+		if (it->i >= it->n)
+			return false;
+		uintptr_t pc = it->pcs[it->i++] - 1;
+		const SymtabFunc *f = findfunc(pc);
+		if (!f) {
+			*frame = (weft_frame){.pc = pc, .function = "?", .file = "?", .funcid = FUNCID_NORMAL};
+			return true;
+		}
+		st->uf = newInlineUnwinder(&st->u, f, pc);
+	}
+	InlineFrame uf = st->uf;
+	SrcFunc sf = inl_srcfunc(&st->u, uf);
+	int32_t line;
+	const char *file = inl_fileline(&st->u, uf, &line);
+	*frame = (weft_frame){
+		.pc = uf.pc,
+		.entry = funcentry(st->u.f),
+		.function = sf.name,
+		.file = file,
+		.line = line,
+		.inlined = inl_isinlined(&st->u, uf),
+		.funcid = sf.funcid,
+	};
+	st->uf = inl_next(&st->u, uf);
+	return true;
+}

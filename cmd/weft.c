@@ -614,6 +614,7 @@ struct target {
 	struct strvec cc;    /* the compiler: one or more words */
 	char *include;       /* <root>/include */
 	char *lib;           /* <root>/lib or <root>/lib/arm64 */
+	char *symtab;        /* <root>/bin/weft-symtab, the symbol-table generator */
 	bool leaf_fp;        /* pass -mno-omit-leaf-frame-pointer (amd64 only) */
 	bool static_hosted;  /* link hosted programs statically too (arm64) */
 	bool qemu;           /* run programs under qemu-aarch64 */
@@ -688,6 +689,7 @@ static void target_free(struct target *t)
 {
 	sv_free(&t->cc);
 	free(t->include);
+	free(t->symtab);
 	free(t->lib);
 	*t = (struct target){0};
 }
@@ -738,6 +740,7 @@ static int target_init(const struct options *o, struct target *t)
 	}
 	t->include = path_join(root, "include");
 	t->lib = path_join(root, strcmp(t->arch, "arm64") == 0 ? "lib/arm64" : "lib");
+	t->symtab = path_join(root, "bin/weft-symtab");
 	free(root);
 
 	rc = need_file(o, t, "runtime header", t->include, "weft.h");
@@ -745,6 +748,10 @@ static int target_init(const struct options *o, struct target *t)
 		rc = need_file(o, t, "runtime library", t->lib, "libweft.a");
 	if (rc == 0 && o->libc)
 		rc = need_file(o, t, "runtime library", t->lib, "libweft_hosted.a");
+	if (rc == 0 && o->debug && access(t->symtab, X_OK) < 0) {
+		errorf(o->cmd, "missing symbol-table generator %s: %s", t->symtab, strerror(errno));
+		rc = EXIT_ERROR;
+	}
 	return rc;
 }
 
@@ -813,41 +820,41 @@ static int compile(const struct options *o, const struct target *t,
 }
 
 /*
- * link_program links the object files objs with the runtime into out. It
- * links into a new temporary file in out's directory and renames that
- * onto out only on success, so out is never half-written and a failure
- * leaves it as it was. It returns 0, EXIT_FAILED or EXIT_ERROR.
+ * make_tmpfile creates an empty file "prefix.tmpXXXXXX" with the mode a
+ * new executable gets, and returns its name, or NULL after an error.
  */
-static int link_program(const struct options *o, const struct target *t,
-			const struct strvec *objs, const char *out)
+static char *make_tmpfile(const struct options *o, const char *prefix)
 {
-	char *tmp = xasprintf("%s.tmpXXXXXX", out);
-	struct strvec cmd = {0};
+	char *tmp = xasprintf("%s.tmpXXXXXX", prefix);
+	int fd = mkstemp(tmp);
 	mode_t mask;
-	int fd, rc;
 
-	fd = mkstemp(tmp);
 	if (fd < 0) {
 		errorf(o->cmd, "cannot create %s: %s", tmp, strerror(errno));
 		free(tmp);
-		return EXIT_ERROR;
+		return NULL;
 	}
 	/* mkstemp makes the file 0600. Give it the mode a new executable
 	 * would have, in case the linker writes into it rather than
 	 * replacing it. (umask can only be read by setting it.) */
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, 0777 & ~mask) < 0) {
-		errorf(o->cmd, "chmod %s: %s", tmp, strerror(errno));
-		close(fd);
-		rc = EXIT_ERROR;
-		goto out;
+	if (fchmod(fd, 0777 & ~mask) < 0 || close(fd) < 0) {
+		errorf(o->cmd, "cannot set up %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return NULL;
 	}
-	if (close(fd) < 0) {
-		errorf(o->cmd, "close %s: %s", tmp, strerror(errno));
-		rc = EXIT_ERROR;
-		goto out;
-	}
+	return tmp;
+}
+
+/* link_once links objs (and extra, if not NULL) with the runtime into
+ * dest. It returns 0, EXIT_FAILED or EXIT_ERROR. */
+static int link_once(const struct options *o, const struct target *t,
+		     const struct strvec *objs, const char *extra, const char *dest)
+{
+	struct strvec cmd = {0};
+	int rc;
 
 	sv_extend(&cmd, &t->cc);
 	if (!o->libc) {
@@ -862,9 +869,11 @@ static int link_program(const struct options *o, const struct target *t,
 		sv_push(&cmd, "-static");
 	}
 	sv_push(&cmd, "-o");
-	sv_push_path(&cmd, tmp);
+	sv_push_path(&cmd, dest);
 	for (size_t i = 0; i < objs->len; i++)
 		sv_push_path(&cmd, objs->v[i]);
+	if (extra)
+		sv_push_path(&cmd, extra);
 	if (!o->libc) {
 		sv_push(&cmd, "-Wl,-u,_start");
 		sv_take(&cmd, path_join(t->lib, "libweft.a"));
@@ -875,27 +884,139 @@ static int link_program(const struct options *o, const struct target *t,
 		sv_push(&cmd, "-lpthread");
 	}
 	rc = run_tool(o, &cmd);
+	sv_free(&cmd);
+	return rc;
+}
+
+/*
+ * make_symtab turns the executable exe into the object tmpdir/symtab.o
+ * holding its symbol table (abi/symtab.h) as the symbol weft_symtab: the
+ * generator writes the table, and a two-line assembly file includes it.
+ * It returns 0, EXIT_FAILED or EXIT_ERROR.
+ */
+static int make_symtab(const struct options *o, const struct target *t, const char *tmpdir,
+		       const char *exe, char **objp)
+{
+	char *bin = xasprintf("%s/symtab.bin", tmpdir);
+	char *src = xasprintf("%s/symtab.S", tmpdir);
+	char *obj = xasprintf("%s/symtab.o", tmpdir);
+	struct strvec cmd = {0};
+	FILE *f;
+	int rc;
+
+	sv_push(&cmd, t->symtab);
+	sv_push(&cmd, "-o");
+	sv_push_path(&cmd, bin);
+	sv_push_path(&cmd, exe);
+	rc = run_tool(o, &cmd);
+	sv_free(&cmd);
+	if (rc != 0)
+		goto out;
+
+	if (!(f = fopen(src, "w"))) {
+		errorf(o->cmd, "cannot create %s: %s", src, strerror(errno));
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	/* .incbin takes a quoted string: tmpdir names never hold quotes. */
+	fprintf(f, "\t.section .rodata.weft_symtab, \"a\"\n"
+		   "\t.balign 8\n"
+		   "\t.globl weft_symtab\n"
+		   "weft_symtab:\n"
+		   "\t.incbin \"%s\"\n"
+		   "\t.section .note.GNU-stack, \"\", %%progbits\n",
+		bin);
+	if (fclose(f) != 0) {
+		errorf(o->cmd, "cannot write %s: %s", src, strerror(errno));
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	sv_extend(&cmd, &t->cc);
+	sv_push(&cmd, "-c");
+	sv_push_path(&cmd, src);
+	sv_push(&cmd, "-o");
+	sv_push_path(&cmd, obj);
+	rc = run_tool(o, &cmd);
+	sv_free(&cmd);
+out:
+	if (rc == 0) {
+		*objp = obj;
+		obj = NULL;
+	}
+	free(bin);
+	free(src);
+	free(obj);
+	return rc;
+}
+
+/*
+ * link_program links the object files objs with the runtime into out.
+ *
+ * It links twice: first without a symbol table, which the generator then
+ * reads (DWARF, .eh_frame, the FuncID marks) to write the table, then with
+ * it. The table is read-only data placed after the text, so no code may
+ * move between the two links; the generator checks that every function
+ * kept its address, and a build where one moved fails. With -g0 there is
+ * no DWARF, and the program is linked once, without a table.
+ *
+ * Links go to temporary files in out's directory, and only a finished
+ * program is renamed onto out, so out is never half-written and a failure
+ * leaves it as it was. It returns 0, EXIT_FAILED or EXIT_ERROR.
+ */
+static int link_program(const struct options *o, const struct target *t,
+			const char *tmpdir, const struct strvec *objs, const char *out)
+{
+	char *first = NULL, *second = NULL, *symobj = NULL;
+	const char *result;
+	int rc;
+
+	if (!(first = make_tmpfile(o, out)))
+		return EXIT_ERROR;
+	rc = link_once(o, t, objs, NULL, first);
+	result = first;
+	if (rc == 0 && o->debug) {
+		rc = make_symtab(o, t, tmpdir, first, &symobj);
+		if (rc == 0 && !(second = make_tmpfile(o, out)))
+			rc = EXIT_ERROR;
+		if (rc == 0)
+			rc = link_once(o, t, objs, symobj, second);
+		if (rc == 0) {
+			struct strvec cmd = {0};
+			sv_push(&cmd, t->symtab);
+			sv_push(&cmd, "--same");
+			sv_push_path(&cmd, first);
+			sv_push_path(&cmd, second);
+			rc = run_tool(o, &cmd);
+			sv_free(&cmd);
+			if (rc == EXIT_FAILED)
+				errorf(o->cmd, "code moved between the links without and with the symbol table");
+		}
+		if (rc != 0)
+			errorf(o->cmd, "cannot give the program its symbol table");
+		result = second;
+	}
 	if (rc == 0) {
 		if (o->verbose) {
 			struct strvec mv = {0};
 			sv_push(&mv, "mv");
-			sv_push(&mv, tmp);
+			sv_push(&mv, result);
 			sv_push(&mv, out);
 			print_command(mv.v);
 			sv_free(&mv);
 		}
-		if (rename(tmp, out) < 0) {
-			errorf(o->cmd, "cannot rename %s to %s: %s", tmp, out,
-			       strerror(errno));
+		if (rename(result, out) < 0) {
+			errorf(o->cmd, "cannot rename %s to %s: %s", result, out, strerror(errno));
 			rc = EXIT_ERROR;
 		}
 	}
-out:
-	/* The linker may already have removed the file after an error. */
-	if (rc != 0 && unlink(tmp) < 0 && errno != ENOENT)
-		errorf(o->cmd, "cannot remove %s: %s", tmp, strerror(errno));
-	sv_free(&cmd);
-	free(tmp);
+	/* The linker may already have removed a file after an error. */
+	if (first && (rc != 0 || result != first) && unlink(first) < 0 && errno != ENOENT)
+		errorf(o->cmd, "cannot remove %s: %s", first, strerror(errno));
+	if (second && rc != 0 && unlink(second) < 0 && errno != ENOENT)
+		errorf(o->cmd, "cannot remove %s: %s", second, strerror(errno));
+	free(first);
+	free(second);
+	free(symobj);
 	return rc;
 }
 
@@ -920,7 +1041,7 @@ static int build_in(const struct options *o, const struct target *t,
 		free(stem);
 	}
 	if (rc == 0)
-		rc = link_program(o, t, &objs, out);
+		rc = link_program(o, t, tmpdir, &objs, out);
 	if (rc == EXIT_FAILED)
 		errorf(o->cmd, "compilation failed");
 	sv_free(&objs);
@@ -1068,6 +1189,12 @@ static const char build_text[] =
 	"library, which uses the runtime's functions (weft_printf, weft_alloc...)\n"
 	"instead. With --libc it is linked with the C library and pthreads, and\n"
 	"may use both.\n"
+	"\n"
+	"The program carries a symbol table made from the compiler's debugging\n"
+	"information (weft-symtab), so that its panics and stacks name functions,\n"
+	"files and lines, inlined calls included. It is linked twice, without and\n"
+	"with the table, and the build fails if any code moved in between. With\n"
+	"-g0 there is no debugging information and no table.\n"
 	"\n"
 	"OUT is written only when the build succeeds; a failed build leaves it\n"
 	"as it was.\n"

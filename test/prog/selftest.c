@@ -1393,6 +1393,143 @@ static void check_retake(void)
 	EXPECT(weft_nanotime() - t0 >= (int64_t)N * SYSCALL_RETAKE_NS, "%d system calls were too quick", N);
 }
 
+/* ---- the two unwinders agree ---- */
+
+/*
+ * Random deep stacks of inlined and out-of-line frames. At the bottom,
+ * unwind_compare walks the stack twice, by frame pointers and by frame
+ * rules, expands both into logical frames and compares them. It runs on
+ * goroutines and, from a timer callback, on g0.
+ */
+enum { UW_MAXF = 256 };
+static int uw_mismatches, uw_compared, uw_deepest;
+
+static int logical(const uintptr_t *pcs, int n, const char **names, int *lines, int max)
+{
+	weft_frames it;
+	weft_frame f;
+	int k = 0;
+	weft_frames_init(&it, pcs, n);
+	while (k < max && weft_frames_next(&it, &f)) {
+		names[k] = f.function;
+		lines[k] = f.line;
+		k++;
+	}
+	return k;
+}
+
+static __attribute__((noinline)) void unwind_compare(void)
+{
+	uintptr_t regs[4], a[UW_MAXF], b[UW_MAXF];
+	arch_getcontext(regs);
+	G *gp = getg();
+	a[0] = regs[0];
+	int na = 1 + fpcallers(regs[2], gp->stack.lo, gp->stack.hi, 0, a + 1, UW_MAXF - 1);
+	int nb = rulecallers(regs[0], false, regs[1], regs[2], regs[3], b, UW_MAXF);
+	const char *an[UW_MAXF * 2], *bn[UW_MAXF * 2];
+	int al[UW_MAXF * 2], bl[UW_MAXF * 2];
+	int la = logical(a, na, an, al, UW_MAXF * 2), lb = logical(b, nb, bn, bl, UW_MAXF * 2);
+	bool same = la == lb && na == nb;
+	for (int i = 0; same && i < la; i++)
+		same = rt_strcmp(an[i], bn[i]) == 0 && al[i] == bl[i];
+	__atomic_add_fetch(&uw_compared, 1, __ATOMIC_SEQ_CST);
+	for (int d = uw_deepest; la > d && !__atomic_compare_exchange_n(&uw_deepest, &d, la, false,
+								     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);)
+		;
+	if (!same && __atomic_add_fetch(&uw_mismatches, 1, __ATOMIC_SEQ_CST) == 1) {
+		weft_printf("  frame pointers: %d pcs, %d frames; frame rules: %d pcs, %d frames\n", na, la, nb, lb);
+		for (int i = 0; i < la || i < lb; i++)
+			weft_printf("  %2d  %-24s %5d | %-24s %5d\n", i, i < la ? an[i] : "", i < la ? al[i] : 0,
+				    i < lb ? bn[i] : "", i < lb ? bl[i] : 0);
+	}
+}
+
+static int uw_step(uint32_t *seed, int depth);
+
+#define UW_ALWAYS static inline __attribute__((always_inline))
+UW_ALWAYS int uw_inl2(uint32_t *seed, int depth) { return uw_step(seed, depth - 1) + 1; }
+UW_ALWAYS int uw_inl1(uint32_t *seed, int depth) { return uw_inl2(seed, depth) + 1; }
+static __attribute__((noinline)) int uw_plain(uint32_t *seed, int depth)
+{
+	int r = uw_step(seed, depth - 1);
+	__asm__ volatile("" ::: "memory");
+	return r + 1;
+}
+static __attribute__((noinline)) int uw_big(uint32_t *seed, int depth)
+{
+	volatile char pad[300]; /* a frame of another size */
+	pad[0] = (char)depth;
+	int r = uw_step(seed, depth - 1);
+	return r + pad[0];
+}
+
+static __attribute__((noinline)) int uw_step(uint32_t *seed, int depth)
+{
+	if (depth <= 0) {
+		unwind_compare();
+		return 0;
+	}
+	*seed = *seed * 1103515245u + 12345u;
+	switch ((*seed >> 16) % 3) {
+	case 0:
+		return uw_inl1(seed, depth) + 1;
+	case 1:
+		return uw_plain(seed, depth) + 1;
+	default:
+		return uw_big(seed, depth) + 1;
+	}
+}
+
+struct uwjob {
+	uint32_t seed;
+	weft_waitgroup *wg;
+};
+
+static void uw_goroutine(void *arg)
+{
+	struct uwjob *j = arg;
+	for (int i = 0; i < 20; i++)
+		uw_step(&j->seed, 5 + (int)(j->seed % 40));
+	weft_waitgroup_done(j->wg);
+}
+
+static volatile int uw_g0_runs;
+
+static void uw_timer(void *arg, int64_t now)
+{
+	(void)now;
+	uint32_t seed = (uint32_t)(uintptr_t)arg;
+	uw_step(&seed, 10);
+	uw_g0_runs = 1;
+}
+
+static void check_unwinders(void)
+{
+	if (!symtab_present()) {
+		weft_printf("  (no symbol table: built without one; skipped)\n");
+		return;
+	}
+	uw_mismatches = uw_compared = 0;
+	weft_waitgroup wg = {0};
+	struct uwjob jobs[8];
+	weft_waitgroup_add(&wg, 8);
+	for (int i = 0; i < 8; i++) {
+		jobs[i] = (struct uwjob){.seed = 7919u * (uint32_t)i + 1, .wg = &wg};
+		weft_go(uw_goroutine, &jobs[i]);
+	}
+	weft_waitgroup_wait(&wg);
+
+	/* On g0: a timer's function runs on the scheduler's stack. */
+	Timer t = {.when = nanotime(), .f = uw_timer, .arg = (void *)(uintptr_t)42, .idx = -1};
+	uw_g0_runs = 0;
+	addtimer(&t);
+	for (int i = 0; i < 100000 && !uw_g0_runs; i++)
+		weft_yield();
+	EXPECT(uw_g0_runs, "the timer never ran on g0");
+	EXPECT(uw_mismatches == 0, "%d of %d stacks differ between the unwinders", uw_mismatches, uw_compared);
+	EXPECT(uw_deepest > 40, "the deepest stack had only %d logical frames", uw_deepest);
+}
+
 /* ---- the frame-pointer chain ends in goexit ---- */
 
 /*
@@ -1911,6 +2048,7 @@ static const struct check {
 	{"stack_depth", check_stack_depth},
 	{"fpchain", check_fpchain},
 	{"retake", check_retake},
+	{"unwinders", check_unwinders},
 	{"many", check_many},
 	{"alloc", check_alloc},
 	{"snprintf", check_snprintf},

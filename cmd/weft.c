@@ -883,6 +883,7 @@ static int link_once(const struct options *o, const struct target *t,
 		sv_take(&cmd, path_join(t->lib, "libweft.a"));
 		sv_push(&cmd, "-lpthread");
 	}
+	sv_split(&cmd, getenv("WEFTLDFLAGS")); /* e.g. more libraries */
 	rc = run_tool(o, &cmd);
 	sv_free(&cmd);
 	return rc;
@@ -1231,6 +1232,8 @@ static const char common_flags_text[] =
 	"\t            compiled; hosted arm64 programs are linked statically too)\n"
 	"\tWEFTFLAGS   more compiler flags, split on spaces (no quoting), added\n"
 	"\t            after weft's own to each compile command, not the link\n"
+	"\tWEFTLDFLAGS more link flags, such as libraries (-lunwind), split the\n"
+	"\t            same way and added at the end of the link command\n"
 	"\tWEFTVERBOSE when set to 1, the same as -v\n"
 	"\tTMPDIR      where the temporary directory goes (default /tmp)\n";
 

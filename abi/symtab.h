@@ -9,15 +9,16 @@
  *
  * Layout. One blob, 8-byte aligned, little-endian, reached through the
  * symbol weft_symtab (the second link of `weft build` defines it; a binary
- * linked without one runs with no names). All offsets are from the start
- * of the blob; all PCs are 32-bit offsets from hdr.textbase.
+ * linked without one runs with no names). Every offset, in the header and
+ * in the records (names, file names, pc-value tables), is from the start
+ * of the blob; every PC is a 32-bit offset from hdr.textbase.
  *
  *	SymtabHeader
  *	SymtabFunc[nfunc]          sorted by entry, disjoint
  *	SymtabBucket[nbucket]      findfunc's index: one per BUCKET_SIZE bytes of text
  *	SymtabInlinedCall[ninl]    every function's inline tree, each contiguous
  *	SymtabFrameRule[nrule]     the distinct frame rules
- *	uint32_t file[nfile]       string offsets of the file names
+ *	uint32_t file[nfile]       offsets of the file names
  *	pc-value tables            (see below)
  *	strings                    NUL-terminated, deduplicated
  *
@@ -85,13 +86,13 @@ enum {
 
 typedef struct SymtabFunc {
 	uint32_t entry, end; /* [entry, end), offsets from textbase */
-	uint32_t name;       /* string offset */
+	uint32_t name;       /* offset of its name (in the strings) */
 	uint8_t funcid;      /* FUNCID_* (abi/funcid.h) */
 	uint8_t flags;       /* SYMTAB_FLAG_* */
 	uint16_t reserved;
 	uint32_t file;      /* file index of its definition */
 	uint32_t startline; /* line of its definition */
-	uint32_t pcfile, pcline, pcinl, pcrule; /* pc-value table offsets, 0 for none */
+	uint32_t pcfile, pcline, pcinl, pcrule; /* offsets of its pc-value tables, 0 for none */
 	uint32_t inl, ninl; /* its inline tree: inl[inl .. inl + ninl) */
 } SymtabFunc;
 
@@ -103,7 +104,7 @@ typedef struct SymtabBucket {
 typedef struct SymtabInlinedCall {
 	uint8_t funcid; /* the inlined function's FuncID */
 	uint8_t reserved[3];
-	uint32_t name;      /* string offset of the inlined function's name */
+	uint32_t name;      /* offset of the inlined function's name */
 	int32_t parent;     /* index in the tree of the enclosing call, -1: the function */
 	uint32_t callfile;  /* file index of the call site, in the parent */
 	uint32_t callline;  /* line of the call site */

@@ -872,8 +872,6 @@ static int link_once(const struct options *o, const struct target *t,
 	sv_push_path(&cmd, dest);
 	for (size_t i = 0; i < objs->len; i++)
 		sv_push_path(&cmd, objs->v[i]);
-	if (extra)
-		sv_push_path(&cmd, extra);
 	if (!o->libc) {
 		sv_push(&cmd, "-Wl,-u,_start");
 		sv_take(&cmd, path_join(t->lib, "libweft.a"));
@@ -884,6 +882,10 @@ static int link_once(const struct options *o, const struct target *t,
 		sv_push(&cmd, "-lpthread");
 	}
 	sv_split(&cmd, getenv("WEFTLDFLAGS")); /* e.g. more libraries */
+	/* Last: even its empty, aligned .text then comes after all the code,
+	 * which stays where the first link put it. */
+	if (extra)
+		sv_push_path(&cmd, extra);
 	rc = run_tool(o, &cmd);
 	sv_free(&cmd);
 	return rc;

@@ -27,7 +27,6 @@ static struct {
 	const SymtabFrameRule *rules;
 	const uint32_t *files;
 	const uint8_t *pc, *pcend;
-	const char *str;
 	uintptr_t text; /* run-time address of textbase */
 } tab;
 
@@ -70,7 +69,6 @@ void symtab_init(void)
 	tab.files = (const uint32_t *)(tab.base + h->filetab);
 	tab.pc = tab.base + h->pctab;
 	tab.pcend = tab.pc + h->pcsize;
-	tab.str = (const char *)tab.base + h->strtab;
 	tab.text = (uintptr_t)h->textbase + ((uintptr_t)rt0_go - (uintptr_t)h->anchor);
 	for (uint32_t i = 0; i < h->nfunc; i++) {
 		const SymtabFunc *f = &tab.funcs[i];
@@ -116,12 +114,13 @@ uintptr_t funcentry(const SymtabFunc *f)
 	return tab.text + f->entry;
 }
 
-/* symtab_string returns the string at off, "?" if off is out of range. */
+/* symtab_string returns the string at blob offset off, "?" if off is not
+ * inside the strings. */
 const char *symtab_string(uint32_t off)
 {
-	if (!tab.h || off >= tab.h->strsize)
+	if (!tab.h || off < tab.h->strtab || off - tab.h->strtab >= tab.h->strsize)
 		return "?";
-	return tab.str + off;
+	return (const char *)tab.base + off;
 }
 
 const char *funcname(const SymtabFunc *f)
@@ -161,9 +160,9 @@ static bool readuvarint(const uint8_t **pp, uint32_t *v)
  */
 int32_t pcvalue(const SymtabFunc *f, uint32_t tab_, uintptr_t pc)
 {
-	if (!tab.h || tab_ == 0 || tab_ >= tab.h->pcsize)
-		return -1;
-	const uint8_t *p = tab.pc + tab_;
+	if (!tab.h || tab_ < tab.h->pctab || tab_ - tab.h->pctab >= tab.h->pcsize)
+		return -1; /* 0 (no table) lies before pctab */
+	const uint8_t *p = tab.base + tab_;
 	uintptr_t at = funcentry(f);
 	int32_t val = -1;
 	for (;;) {

@@ -81,6 +81,8 @@ void cx_freeall(Ctx *c);
 char *cx_strdup(Ctx *c, const char *s);
 /* cx_work charges n steps to c's budget and fails past WORK_LIMIT. */
 void cx_work(Ctx *c, uint64_t n);
+/* xsort is qsort that accepts an empty (possibly NULL) array. */
+void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* cx_grow makes room for need elements of size esz in *pv (capacity *cap),
  * growing geometrically. */
 void cx_grow(Ctx *c, void *pv, size_t *cap, size_t need, size_t esz);
@@ -155,10 +157,14 @@ uint64_t hash_bytes(const void *p, size_t n, uint64_t h);
 
 /* Strtab interns NUL-terminated strings into one buffer; an offset in it
  * identifies a string (the same string, the same offset). */
+typedef struct StrEnt {
+	uint32_t off;  /* of the string in buf */
+	uint32_t next; /* 1 + the next entry with the same hash, 0: none */
+} StrEnt;
 typedef struct Strtab {
 	Buf buf;
-	Map idx; /* hash -> chain head in ents */
-	VEC(struct StrEnt { uint32_t off, next; }) ents;
+	Map idx; /* hash -> 1 + the first entry of its chain in ents */
+	VEC(StrEnt) ents;
 } Strtab;
 uint32_t str_intern(Ctx *c, Strtab *t, const char *s);
 
@@ -209,7 +215,7 @@ Sym *elf_symbols(const Elf *e, bool objects, size_t *n);
 typedef struct Abbrev Abbrev;
 typedef struct Line Line;
 
-/* A line interval: [lo, hi) is file:line (global file index, or -1). */
+/* A line interval: [lo, hi) is file:line (file: the unit's file number). */
 typedef struct LineIv {
 	uint64_t lo, hi;
 	int32_t file;
@@ -281,13 +287,18 @@ typedef struct Dwarf {
 	const Section *info, *abbrev, *str, *line_str, *addr, *str_offsets;
 	const Section *ranges, *rnglists, *line;
 	VEC(Unit) units;
-	Map abbrevs; /* .debug_abbrev offset -> struct Abbrevs * */
-	Strtab *paths; /* file paths are interned here */
+	Map abbrevs;  /* .debug_abbrev offset -> struct Abbrevs * */
+	Strtab *strs; /* the table's strings: file paths go here ... */
+	struct Files *files; /* ... and into the global file table */
 } Dwarf;
 
 /* dw_open finds the DWARF sections and reads every unit's header, its
- * first DIE and its line table (line.c). Missing DWARF fails. */
-void dw_open(Dwarf *d, Ctx *c, const Elf *e);
+ * first DIE and its line table (line.c). Missing DWARF fails. Paths are
+ * given global file indices (in files, strings in str) as they are used. */
+void dw_open(Dwarf *d, Ctx *c, const Elf *e, Strtab *str, struct Files *files);
+/* dw_form decodes one attribute value of the given form at r (used by
+ * line.c for DWARF 5 file tables, with u's sizes). */
+void dw_form(Dwarf *d, Unit *u, Rd *r, uint64_t form, Val *v);
 /* dw_unit_at returns the unit containing .debug_info offset off, or NULL. */
 Unit *dw_unit_at(Dwarf *d, uint64_t off);
 /* dw_die decodes the DIE at r->pos of unit u into *die and leaves r after
@@ -332,6 +343,8 @@ typedef struct Files {
 	VEC(uint32_t) path; /* string offsets (Strtab) */
 	Map byoff;          /* string offset -> index */
 } Files;
+/* files_add returns the index of the path at string offset stroff,
+ * adding it if new. */
 int32_t files_add(Ctx *c, Files *f, uint32_t stroff);
 
 /* ---- cfi.c ---- */
@@ -342,6 +355,8 @@ typedef struct RuleIv {
 	int32_t rule;
 } RuleIv;
 
+typedef VEC(RuleIv) RuleIvs;
+
 typedef struct Rules {
 	VEC(SymtabFrameRule) v;
 	Map idx; /* hash of a rule -> index + 1, chains by probing in v */
@@ -350,7 +365,7 @@ typedef struct Rules {
 /* cfi_read decodes .eh_frame (or, if absent, .debug_frame) into rule
  * intervals, sorted by lo, appended to out; the distinct rules go to
  * rules. A binary without either has no intervals. */
-void cfi_read(Ctx *c, const Elf *e, Rules *rules, VEC(RuleIv) * out);
+void cfi_read(Ctx *c, const Elf *e, Rules *rules, RuleIvs *out);
 /* rules_add returns the index of r in rules, adding it if new. */
 int32_t rules_add(Ctx *c, Rules *rules, const SymtabFrameRule *r);
 

@@ -103,46 +103,56 @@ static NOINLINE void record(void)
 		nframes++;
 }
 
+/* The empty asm after each call keeps it from becoming a tail call, which
+ * would take the caller's frame off the stack. */
+#define NOTAIL() __asm__ volatile("" ::: "memory")
+
 ALWAYS void c3(void)
 {
 	line_c3 = __LINE__ + 1;
 	record();
+	NOTAIL();
 }
 
 ALWAYS void c2(void)
 {
 	line_c2 = __LINE__ + 1;
 	c3();
+	NOTAIL();
 }
 
 ALWAYS void c1(void)
 {
 	line_c1 = __LINE__ + 1;
 	c2();
+	NOTAIL();
 }
 
 static NOINLINE void chain(void)
 {
 	line_chain = __LINE__ + 1;
 	c1();
+	NOTAIL();
 }
 
 static void once(void) /* called once: compilers inline it on their own */
 {
 	line_once = __LINE__ + 1;
 	record();
+	NOTAIL();
 }
 
 static NOINLINE void wrapped(void)
 {
 	record();
+	NOTAIL();
 }
 
 static NOINLINE void wrap(void)
 {
 	line_wrap = __LINE__ + 1;
 	wrapped();
-	__asm__ volatile("" ::: "memory"); /* not a tail call */
+	NOTAIL();
 }
 WEFT_FUNCID(wrap, FUNCID_WRAPPER);
 
@@ -155,7 +165,7 @@ static NOINLINE void rec(int n)
 		line_rec[n] = __LINE__ + 1;
 		rec(n - 1);
 	}
-	__asm__ volatile("" ::: "memory"); /* not a tail call */
+	NOTAIL();
 }
 
 static void check_chain(const char *check, int outerline, const char *outer)
@@ -178,6 +188,7 @@ static void goroutine(void *arg)
 	(void)arg;
 	line_go = __LINE__ + 1;
 	chain();
+	NOTAIL();
 	check_chain("goroutine", line_go, "goroutine");
 	bool goexit = nframes > 0 && frames[nframes - 1].funcid == FUNCID_GOEXIT;
 	if (goexit)

@@ -1489,7 +1489,7 @@ static void uw_goroutine(void *arg)
 {
 	struct uwjob *j = arg;
 	for (int i = 0; i < 20; i++)
-		uw_step(&j->seed, 5 + (int)(j->seed % 40));
+		uw_step(&j->seed, 20 + (int)(j->seed % 40));
 	weft_waitgroup_done(j->wg);
 }
 

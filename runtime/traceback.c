@@ -115,6 +115,14 @@ int rulecallers(uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp, uintptr_
 	return i;
 }
 
+/* showframe says whether tracebacks print a frame: like Go's, they leave
+ * out wrappers and the runtime's frames at the bottom of every goroutine
+ * (goexit, and runtime_main below weft_main). */
+static bool showframe(uint8_t funcid)
+{
+	return funcid != FUNCID_WRAPPER && funcid != FUNCID_GOEXIT && funcid != FUNCID_RUNTIME_MAIN;
+}
+
 /* printframe prints one logical frame. */
 static void printframe(const char *name, const char *file, int32_t line, uintptr_t pc, uintptr_t entry)
 {
@@ -128,7 +136,7 @@ static void printframe(const char *name, const char *file, int32_t line, uintptr
 /*
  * printframes prints the logical frames of pcs, innermost first. pcs are
  * return addresses (the call is just before each), except pcs[0] when
- * exact0 (a faulting PC). Wrappers are left out, as Go leaves out its own.
+ * exact0 (a faulting PC). Some frames are left out (showframe).
  */
 void printframes(const uintptr_t *pcs, int n, bool exact0)
 {
@@ -142,7 +150,7 @@ void printframes(const uintptr_t *pcs, int n, bool exact0)
 		InlineUnwinder u;
 		for (InlineFrame uf = newInlineUnwinder(&u, f, pc); inlframe_valid(uf); uf = inl_next(&u, uf)) {
 			SrcFunc sf = inl_srcfunc(&u, uf);
-			if (sf.funcid == FUNCID_WRAPPER)
+			if (!showframe(sf.funcid))
 				continue;
 			int32_t line;
 			const char *file = inl_fileline(&u, uf, &line);

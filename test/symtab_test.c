@@ -162,6 +162,43 @@ Test(symtab_generator, cut_end)
 	free(dir);
 }
 
+/* test/testdata/symtab: tiny.elf and copies damaged one way each (gen.sh
+ * beside them makes them). The error names the file, the section and the
+ * offset, and says what is wrong. */
+Test(symtab_generator, damaged)
+{
+	static const struct {
+		const char *file, *section, *what;
+	} cases[] = {
+		{"badunit.elf", ".debug_info: offset 0x", "past the end"},
+		{"badform.elf", ".debug_info: offset 0x", "unknown attribute form 0x7f"},
+		{"badline.elf", ".debug_line: offset 0x", "version 9"},
+		{"badcfi.elf", ".eh_frame: offset 0x", "truncated"},
+		{"badsec.elf", "section headers: offset 0x", "outside the file"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *path = NULL;
+		cr_assert(asprintf(&path, "test/testdata/symtab/%s", cases[i].file) > 0);
+		bad_input(path, cases[i].section);
+		bad_input(path, cases[i].what);
+		free(path);
+	}
+	/* The undamaged original reads. */
+	struct run r;
+	char *dir = tmpdir("symtab-tiny"), *out = NULL;
+	cr_assert(asprintf(&out, "%s/tiny.symtab", dir) > 0);
+	RUN(&r, NULL, SYMTAB, "-o", out, "test/testdata/symtab/tiny.elf");
+	assert_exit(&r, 0);
+	run_free(&r);
+	RUN(&r, NULL, SYMTAB, "--dump", out);
+	assert_exit(&r, 0);
+	assert_stdout_has(&r, " work ");
+	assert_stdout_has(&r, "twice");
+	run_free(&r);
+	free(out);
+	free(dir);
+}
+
 /* corpus runs the generator on every file in dir: exit 0 or 2, never a
  * signal, never a hang. */
 static void corpus(const char *dir)

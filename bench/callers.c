@@ -1,7 +1,7 @@
 /*
  * callers.c: the cost of capturing a stack, per frame, on a 32-deep stack:
- * weft_callers (frame pointers), weft's frame-rule unwinder (no frame
- * pointers needed), glibc's backtrace() and, when built with
+ * weft_callers and fpTracebackPCs (frame pointers), weft's frame-rule
+ * unwinder (no frame pointers needed), glibc's backtrace() and, when built with
  * -DHAVE_LIBUNWIND, libunwind's unw_backtrace. All run in the same
  * process, in interleaved rounds, on the same goroutine stack; the medians
  * are printed as Markdown table rows for bench/run.
@@ -31,6 +31,11 @@ static NOINLINE int by_fp(uintptr_t *pcs, int n)
 	return weft_callers(0, pcs, n);
 }
 
+static NOINLINE int by_asm(uintptr_t *pcs, int n)
+{
+	return fpTracebackPCs((uintptr_t)__builtin_frame_address(0), pcs, n);
+}
+
 static NOINLINE int by_rules(uintptr_t *pcs, int n)
 {
 	uintptr_t regs[4];
@@ -56,6 +61,7 @@ static const struct {
 	long iters;
 } methods[] = {
 	{"weft_callers (frame pointers)", by_fp, 200000},
+	{"fpTracebackPCs (assembly, the tracer's walk)", by_asm, 200000},
 	{"weft frame-rule unwinder (no frame pointers)", by_rules, 20000},
 	{"glibc backtrace()", by_glibc, 20000},
 #ifdef HAVE_LIBUNWIND
@@ -109,7 +115,7 @@ int weft_main(int argc, char **argv)
 		qsort(results[m], ROUNDS, sizeof(double), cmp);
 		median[m] = results[m][ROUNDS / 2];
 	}
-	double libunwind = NMETHODS > 3 ? median[3] : 0;
+	double libunwind = NMETHODS > 4 ? median[4] : 0;
 	for (int m = 0; m < NMETHODS; m++) {
 		char ratio[32] = "-";
 		if (libunwind > 0)

@@ -45,6 +45,10 @@ void arch_sigreturn(void);
 /* arch_getcontext stores its caller's registers as of the call: regs[0]
  * the pc (the call's return address), [1] sp, [2] fp, [3] lr. */
 void arch_getcontext(uintptr_t regs[4]);
+/* fpTracebackPCs writes the return address of each frame record on the
+ * chain at fp into pcBuf, stopping at a zero frame pointer or return
+ * address or after n; it returns the count (Go's fpTracebackPCs). */
+int fpTracebackPCs(uintptr_t fp, uintptr_t *pcBuf, int n);
 
 #define nelem(a) (sizeof(a) / sizeof((a)[0]))
 #define likely(x) __builtin_expect(!!(x), 1)

@@ -102,6 +102,29 @@ arch_getcontext:
 	ret
 	.size arch_getcontext, .-arch_getcontext
 
+/* int fpTracebackPCs(uintptr_t fp, uintptr_t *pcBuf, int n): the return
+ * address of each frame record on the chain at fp, into pcBuf; stops at a
+ * zero frame pointer or return address, or a full buffer. Returns the
+ * count. The tracer's stack walk: two loads and a store per frame. */
+	.globl fpTracebackPCs
+	.type fpTracebackPCs, @function
+fpTracebackPCs:
+	xor %eax, %eax
+	test %edx, %edx
+	jle 2f
+1:	test %rdi, %rdi
+	jz 2f
+	mov 8(%rdi), %rcx	/* the return address */
+	test %rcx, %rcx
+	jz 2f
+	mov %rcx, (%rsi,%rax,8)
+	mov (%rdi), %rdi	/* the caller's record */
+	inc %eax
+	cmp %edx, %eax
+	jl 1b
+2:	ret
+	.size fpTracebackPCs, .-fpTracebackPCs
+
 	WEFT_FUNCID arch_mcall, FUNCID_MCALL
 	WEFT_FUNCID arch_gogo, FUNCID_GOGO
 	WEFT_FUNCID goexit, FUNCID_GOEXIT

@@ -106,6 +106,28 @@ arch_getcontext:
 	ret
 	.size arch_getcontext, .-arch_getcontext
 
+/* int fpTracebackPCs(uintptr_t fp, uintptr_t *pcBuf, int n): the return
+ * address of each frame record on the chain at fp, into pcBuf; stops at a
+ * zero frame pointer or return address, or a full buffer. Returns the
+ * count. The tracer's stack walk: one load pair and a store per frame. */
+	.globl fpTracebackPCs
+	.type fpTracebackPCs, %function
+fpTracebackPCs:
+	mov w3, #0
+	cmp w2, #0
+	b.le 2f
+1:	cbz x0, 2f
+	ldp x4, x5, [x0]	/* the caller's record, the return address */
+	cbz x5, 2f
+	str x5, [x1, w3, uxtw #3]
+	mov x0, x4
+	add w3, w3, #1
+	cmp w3, w2
+	b.lt 1b
+2:	mov w0, w3
+	ret
+	.size fpTracebackPCs, .-fpTracebackPCs
+
 	WEFT_FUNCID arch_mcall, FUNCID_MCALL
 	WEFT_FUNCID arch_gogo, FUNCID_GOGO
 	WEFT_FUNCID goexit, FUNCID_GOEXIT

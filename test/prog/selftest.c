@@ -1555,6 +1555,23 @@ static int fpwalk(G *gp, uintptr_t fp, uintptr_t *last, bool *clean)
 	return n;
 }
 
+/* The assembly walk sees the same frames as the C one, and stops in
+ * goexit (checked by check_fpchain below). */
+static void check_fptraceback(void)
+{
+	uintptr_t a[64], b[64], regs[4];
+	arch_getcontext(regs);
+	G *gp = getg();
+	int na = fpTracebackPCs(regs[2], a, 64);
+	int nb = fpcallers(regs[2], gp->stack.lo, gp->stack.hi, 0, b, 64);
+	EXPECT(na == nb && na >= 3, "fpTracebackPCs found %d frames, fpcallers %d", na, nb);
+	for (int i = 0; i < na && i < nb; i++)
+		EXPECT(a[i] == b[i], "frame %d: 0x%lx vs 0x%lx", i, (unsigned long)a[i], (unsigned long)b[i]);
+	EXPECT(fpTracebackPCs(regs[2], a, 2) == 2, "a buffer of 2 takes 2");
+	EXPECT(fpTracebackPCs(regs[2], a, 0) == 0, "a buffer of 0 takes none");
+	EXPECT(fpTracebackPCs(0, a, 64) == 0, "a zero frame pointer has no frames");
+}
+
 static bool ingoexit(uintptr_t pc)
 {
 	return pc > (uintptr_t)goexit && pc < (uintptr_t)goexit + 64;
@@ -2047,6 +2064,7 @@ static const struct check {
 	{"stack_reuse", check_stack_reuse},
 	{"stack_depth", check_stack_depth},
 	{"fpchain", check_fpchain},
+	{"fptraceback", check_fptraceback},
 	{"retake", check_retake},
 	{"unwinders", check_unwinders},
 	{"many", check_many},

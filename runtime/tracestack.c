@@ -1,0 +1,207 @@
+/*
+ * tracestack.c: from the tracer's captured stacks to logical frames (Go's
+ * fpunwindExpand in tracestack.go).
+ *
+ * The model. An event's stack is captured cheaply, by a frame-pointer walk
+ * (fpTracebackPCs): pcBuf[0] holds how many logical frames to skip and
+ * pcBuf[1..] the physical return addresses. The stack table keys on that
+ * buffer as it is. Only when a generation's table is dumped does
+ * fpunwindExpand turn each stack into logical frames, inlined calls
+ * included, and tracestack_frame name each frame. A stack from the
+ * default unwinder (WEFTDEBUG=tracefpunwindoff=1) is logical already; it
+ * says so with LOGICAL_STACK_SENTINEL in pcBuf[0] and passes through.
+ *
+ * What a logical frame is, as a number. Go writes one PC per logical
+ * frame, uf.pc + 1, and it can: its inline tree records for each inlined
+ * call a PC in the caller (parentPc) where the caller is the innermost
+ * frame, so every logical frame has a PC of its own, and symbolizing that
+ * PC minus one finds exactly that frame. weft's tree records the call
+ * site's file:line instead, straight from DWARF (abi/symtab.h), and the
+ * inline unwinder's frames all carry the one physical PC. No other PC
+ * would do: a C compiler promises no instruction that belongs to an
+ * enclosing inlined call itself (c1() { c2(); } may leave no instruction
+ * of c1 at all). So a return address names the innermost frame at it, and
+ * the frames around it need something more: which one, counted outward.
+ * That count goes in the value's top byte (tracestack.h gives the layout):
+ *
+ *	0x0000_5555_5555_9a3c   the innermost frame at return address ...9a3c
+ *	0x0100_5555_5555_9a3c   the inlined call just outside it
+ *	0x0200_5555_5555_9a3c   the next one out
+ *	0x7f00_5555_5555_9a3c   the physical function
+ *
+ * A return address never has a bit of its top byte set: user space ends
+ * below 2^47 on amd64 (2^56 with five-level paging) and below 2^52 on
+ * arm64, and the PC never carries an address tag. So a tagged value can't
+ * be mistaken for a return address, and a return address with no
+ * function info (kept, as Go keeps it) is written unchanged. Bit 63 stays
+ * clear, so no value is the sentinel. The one word that could be misread
+ * is one with no function info and its top byte set, which no frame
+ * record holds unless it is damaged; kept as it came, it may then be
+ * named as a frame of whatever code its low bytes point into, a wrong
+ * frame of an already broken stack. (Arm64 pointer authentication signs
+ * saved return addresses in their top bits; weft is not built with it,
+ * and a frame-pointer walk would not survive it either.)
+ *
+ * Every logical frame of a stack gets a value of its own, and the same
+ * frame always gets the same value. That matters beyond naming frames:
+ * Go's trace tools key locations by frame PC (internal/trace/traceviewer
+ * builds a profile's locations in a map on frame.PC), so a tracer that
+ * wrote one PC for several frames would show one function for all of them
+ * in go tool trace's profiles. The tracer writes the value itself as the
+ * frame's PC.
+ *
+ * Rejected:
+ *  - One return address per logical frame, repeated, with the symbolizer
+ *    counting repeats: no entry then means anything alone, skip can start
+ *    in the middle of an expansion, wrapper elision removes entries, and
+ *    recursion repeats return addresses legitimately (f calling itself
+ *    from one call site).
+ *  - Pairs (PC, depth), or a second array: dst is a flat array of frames
+ *    as in Go, and a stack table keys on it.
+ *  - A tag in the low bits: amd64 instructions start at any byte.
+ *  - A representative PC per inlined call, written by the generator: as
+ *    above, there may be none.
+ *
+ * A nest of more than TRACESTACK_TAG_MAXINL inlined calls at one PC loses
+ * its frames beyond that depth (the physical function, tagged
+ * TRACESTACK_TAG_FUNC, stays). Compilers inline nothing like that deep on
+ * their own; it takes a chain of always_inline functions written for the
+ * purpose, which is how test/prog/fpunwind.c checks it.
+ *
+ * Wrappers. As Go's elideWrapperCalling has it, a wrapper (FUNCID_WRAPPER)
+ * is left out unless the frame it calls, the logical frame just inside it
+ * and so the one walked before it, is a panic function (FUNCID_PANIC,
+ * FUNCID_SIGPANIC; Go's third, panicwrap, has no weft counterpart): a
+ * panic raised in a wrapper shows the wrapper. Exactly as in Go:
+ *  - the frame before is whatever was walked last with function info,
+ *    kept, skipped or left out itself: a wrapper calling a wrapper that
+ *    calls a panic function is left out, the inner one stays;
+ *  - the innermost frame calls nothing known, taken as a normal function:
+ *    a wrapper there is left out;
+ *  - a PC with no function info changes nothing: the frame beyond it
+ *    still looks at the frame before it;
+ *  - frames left out do not count toward skip, which applies to what is
+ *    kept, after expansion.
+ */
+#include "runtime.h"
+#include "tracestack.h"
+
+_Static_assert(sizeof(uintptr_t) == 8, "the tag layout needs 64-bit addresses");
+_Static_assert(TRACESTACK_TAG_MAXINL < TRACESTACK_TAG_FUNC && TRACESTACK_TAG_FUNC < 0x80,
+	       "tags must leave bit 63 clear");
+
+/* elideWrapperCalling reports whether a wrapper that calls a frame with
+ * FuncID id is left out of stacks: unless it called a panic function. */
+static bool elideWrapperCalling(uint8_t id)
+{
+	return !(id == FUNCID_PANIC || id == FUNCID_SIGPANIC);
+}
+
+/* frametag returns the tag naming logical frame uf (tracestack.h), or -1
+ * for an inlined call too deep to name. */
+static int frametag(const InlineUnwinder *u, InlineFrame uf)
+{
+	if (uf.depth == 0)
+		return 0;
+	if (!inl_isinlined(u, uf))
+		return TRACESTACK_TAG_FUNC;
+	return uf.depth <= TRACESTACK_TAG_MAXINL ? uf.depth : -1;
+}
+
+/* An Expander is fpunwindExpand's output side: skip, then append. */
+typedef struct Expander {
+	uintptr_t *dst;
+	int ndst, n;
+	uintptr_t skip;
+} Expander;
+
+/* skipOrAdd drops v if frames are still to be skipped, else appends it,
+ * and reports whether dst has room for more. */
+static inline bool skipOrAdd(Expander *e, uintptr_t v)
+{
+	if (e->skip > 0)
+		e->skip--;
+	else if (e->n < e->ndst)
+		e->dst[e->n++] = v;
+	return e->n < e->ndst;
+}
+
+/*
+ * fpunwindExpand (tracestack.h has the contract): pcBuf holds a logical
+ * stack behind the sentinel, copied through, or a skip count and return
+ * addresses. Each return address with function info is expanded by the
+ * inline unwinder at its call (the address minus one), innermost first;
+ * one without is kept as it is, as Go keeps the PCs of C functions.
+ */
+int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc)
+{
+	if (npc <= 0 || ndst <= 0)
+		return 0;
+	if (pcBuf[0] == LOGICAL_STACK_SENTINEL) {
+		int n = npc - 1 < ndst ? npc - 1 : ndst;
+		for (int i = 0; i < n; i++)
+			dst[i] = pcBuf[1 + i];
+		return n;
+	}
+
+	Expander e = {.dst = dst, .ndst = ndst, .n = 0, .skip = pcBuf[0]};
+	uint8_t lastfuncid = FUNCID_NORMAL;
+	for (int i = 1; i < npc; i++) {
+		uintptr_t retpc = pcBuf[i];
+		const SymtabFunc *f = findfunc(retpc - 1);
+		if (!f) {
+			if (!skipOrAdd(&e, retpc))
+				break;
+			continue;
+		}
+		InlineUnwinder u;
+		for (InlineFrame uf = newInlineUnwinder(&u, f, retpc - 1); inlframe_valid(uf);
+		     uf = inl_next(&u, uf)) {
+			SrcFunc sf = inl_srcfunc(&u, uf);
+			int tag = frametag(&u, uf);
+			if (sf.funcid == FUNCID_WRAPPER && elideWrapperCalling(lastfuncid)) {
+				/* left out */
+			} else if (tag < 0) {
+				/* too deep to name: left out */
+			} else if (!skipOrAdd(&e, retpc | (uintptr_t)tag << TRACESTACK_TAG_SHIFT)) {
+				return e.n;
+			}
+			lastfuncid = sf.funcid;
+		}
+	}
+	return e.n;
+}
+
+/*
+ * tracestack_frame (tracestack.h has the contract) finds the logical frame
+ * v names: the one at v's return address that fpunwindExpand would tag
+ * with v's tag. Exactly the values fpunwindExpand writes name frames; any
+ * other tag names nothing.
+ */
+bool tracestack_frame(uintptr_t v, weft_frame *frame)
+{
+	unsigned tag = (unsigned)(v >> TRACESTACK_TAG_SHIFT);
+	uintptr_t retpc = tag <= TRACESTACK_TAG_FUNC ? v & TRACESTACK_PC_MASK : v;
+	const SymtabFunc *f = findfunc(retpc - 1);
+	InlineUnwinder u;
+	for (InlineFrame uf = f ? newInlineUnwinder(&u, f, retpc - 1) : (InlineFrame){0, 0, 0, 0};
+	     inlframe_valid(uf); uf = inl_next(&u, uf)) {
+		if (frametag(&u, uf) != (int)tag)
+			continue;
+		SrcFunc sf = inl_srcfunc(&u, uf);
+		int32_t line;
+		const char *file = inl_fileline(&u, uf, &line);
+		*frame = (weft_frame){
+			.pc = uf.pc,
+			.entry = funcentry(f),
+			.function = sf.name,
+			.file = file,
+			.line = line,
+			.inlined = inl_isinlined(&u, uf),
+			.funcid = sf.funcid,
+		};
+		return true;
+	}
+	*frame = (weft_frame){.pc = v - 1, .function = "?", .file = "?", .funcid = FUNCID_NORMAL};
+	return false;
+}

@@ -1,0 +1,110 @@
+/*
+ * tracemap.h: the tracer's append-only hash map from byte strings to ids
+ * (tracemap.c, Go's traceMap) and the region allocator it takes its nodes
+ * from (traceregion.c, Go's traceRegionAlloc). The stack table and the
+ * string table are each one TraceMap per generation; see tracemap.c for the
+ * design. A zero TraceMap or TraceRegion is ready to use.
+ */
+#ifndef WEFT_TRACEMAP_H
+#define WEFT_TRACEMAP_H
+
+#include "runtime.h"
+
+/* ---- traceregion.c ---- */
+
+/* Blocks are one mapping each; the first TRACEREGION_HEADER bytes hold the
+ * block's own bookkeeping, on a cache line of their own. */
+#ifndef TRACEREGION_BLOCK
+#define TRACEREGION_BLOCK (64 << 10)
+#endif
+#define TRACEREGION_HEADER 64
+#define TRACEREGION_MAXALLOC (TRACEREGION_BLOCK - TRACEREGION_HEADER)
+/* traceregion_drop keeps this many blocks (zeroed) for the region's next
+ * use, and unmaps the rest: a table rebuilt every generation then reuses
+ * resident memory instead of taking page faults on the event path. */
+#ifndef TRACEREGION_KEEP
+#define TRACEREGION_KEEP 16
+#endif
+
+typedef struct TraceRegionBlock TraceRegionBlock;
+
+typedef struct TraceRegion {
+	/* Read and bumped without the lock. */
+	TraceRegionBlock *current; /* atomic: the block being allocated from, or NULL */
+	uint32_t dropping;         /* atomic: set while traceregion_drop runs, to catch misuse */
+
+	/* lock must be held to replace current or to use these. */
+	Mutex lock;
+	TraceRegionBlock *full;  /* blocks current has moved past */
+	TraceRegionBlock *spare; /* zeroed blocks kept by traceregion_drop */
+	int32_t nspare;
+} TraceRegion;
+
+/* traceregion_alloc returns n bytes of zeroed memory, 8-byte aligned, that
+ * live until the next traceregion_drop. Any number of threads may allocate
+ * at once. n may be at most TRACEREGION_MAXALLOC. */
+void *traceregion_alloc(TraceRegion *r, size_t n);
+/* traceregion_drop frees everything allocated from r: it keeps up to
+ * TRACEREGION_KEEP blocks for reuse and unmaps the others. The caller must
+ * make sure nobody allocates from r or uses its memory meanwhile. */
+void traceregion_drop(TraceRegion *r);
+/* traceregion_release is traceregion_drop that keeps nothing: for when the
+ * region will not be used again soon (tracing stops). */
+void traceregion_release(TraceRegion *r);
+
+/* ---- tracemap.c ---- */
+
+/* A node of the trie: one key, its id, and the four subtrees below it. It
+ * lives in the map's region, with the key's bytes inline after it. */
+typedef struct TraceMapNode TraceMapNode;
+struct TraceMapNode {
+	TraceMapNode *children[4]; /* atomic: NULL until set by CAS, then fixed */
+	uint64_t hash;
+	uint64_t id; /* atomic: 0 until the inserter publishes it */
+	size_t size;
+	unsigned char data[]; /* size bytes: a copy of the key */
+};
+
+/* The longest key a map can hold. */
+#define TRACEMAP_MAXDATA (TRACEREGION_MAXALLOC - sizeof(TraceMapNode))
+
+typedef struct TraceMap {
+	/* root and seq are written by every inserting thread: each has a
+	 * cache line to itself. */
+	TraceMapNode *root; /* atomic: the first key put, at the top of the trie */
+	char pad0[64 - sizeof(TraceMapNode *)];
+	uint64_t seq; /* atomic: the last id handed out (ids start at 1) */
+	char pad1[64 - sizeof(uint64_t)];
+	TraceRegion mem; /* the nodes */
+} TraceMap;
+
+/* tracemap_put returns the id of the size bytes at data (data may be NULL
+ * when size is 0), adding them to m when absent. The first put of a key
+ * gets the next id from m's counter (1, 2, 3, ...) and sets *inserted;
+ * every later put of equal bytes returns that id and clears *inserted
+ * (inserted may be NULL). The bytes are copied. Any number of threads may
+ * put at once, but not during tracemap_reset or tracemap_foreach. A key
+ * longer than TRACEMAP_MAXDATA throws. */
+uint64_t tracemap_put(TraceMap *m, const void *data, size_t size, bool *inserted);
+/* tracemap_puthash is tracemap_put with the key's hash given. Every put
+ * of a key must give it the same hash: tracemap_put gives tracemap_hash.
+ * (The tests give deliberately colliding hashes.) */
+uint64_t tracemap_puthash(TraceMap *m, const void *data, size_t size, uint64_t hash, bool *inserted);
+/* tracemap_hash: the 64-bit hash tracemap_put uses. */
+uint64_t tracemap_hash(const void *data, size_t size);
+/* tracemap_stealid returns an id that no key in m will get (Go's stealID):
+ * for an entry written to the trace without being stored in the map. */
+uint64_t tracemap_stealid(TraceMap *m);
+/* tracemap_foreach calls fn(arg, id, data, size) once for each key in m,
+ * in no particular order; data points into m and is valid until the next
+ * reset. No put may run meanwhile. fn must not call tracemap_reset. */
+void tracemap_foreach(TraceMap *m, void (*fn)(void *arg, uint64_t id, const void *data, size_t size),
+		      void *arg);
+/* tracemap_reset empties m (ids start again from 1) and frees its nodes,
+ * keeping some of their memory for reuse (traceregion_drop). No put or
+ * foreach may run meanwhile. */
+void tracemap_reset(TraceMap *m);
+/* tracemap_release is tracemap_reset that gives all the memory back. */
+void tracemap_release(TraceMap *m);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * tracemap_test.c: runs the hash-trie checks (test/prog/tracemap.c: the
+ * tracer's stack and string table, runtime/tracemap.c, and its region
+ * allocator) natively at WEFTMAXPROCS 1, 2 and 8, and arm64 under qemu at
+ * the same counts. A run passes when it exits 0, no check printed FAIL,
+ * and its last line is "tracemap: N passed, 0 failed" with N the full
+ * number of checks. At 1 P the checks that need threads running at once
+ * (idwait, lockstep) say so and pass without running.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+/* The number of checks in tracemap.c; a run that skipped some fails. */
+enum { NCHECKS = 10 };
+
+/* last_line returns the last line of text (static buffer). */
+static const char *last_line(const char *text)
+{
+	static char line[256];
+	size_t n = strlen(text);
+
+	if (n > 0 && text[n - 1] == '\n')
+		n--;
+	size_t start = n;
+	while (start > 0 && text[start - 1] != '\n')
+		start--;
+	snprintf(line, sizeof line, "%.*s", (int)(n - start), text + start);
+	return line;
+}
+
+/* tracemap runs prog at procs Ps (under qemu when arm64) with argument
+ * check (NULL: all) and asserts that want checks passed. */
+static void tracemap(const char *prog, bool arm64, const char *procs, const char *check, int want)
+{
+	struct run r;
+	const char *argv[4];
+	char env0[64];
+	const char *env[] = {env0, NULL};
+	struct run_opts o = {.env = env, .timeout_s = arm64 ? 300 : 120};
+
+	snprintf(env0, sizeof env0, "WEFTMAXPROCS=%s", procs);
+	need_file(prog);
+	prog_argv(argv, arm64, prog, check);
+	run(&r, argv, &o);
+
+	const char *fail = strstr(r.out, "FAIL ");
+	cr_assert(fail == NULL, "a check failed: %.*s\n%s", (int)strcspn(fail ? fail : "", "\n"), fail ? fail : "",
+		  r.report);
+	int passed = -1, failed = -1;
+	const char *last = last_line(r.out);
+	cr_assert(sscanf(last, "tracemap: %d passed, %d failed", &passed, &failed) == 2,
+		  "no final \"tracemap: N passed, M failed\" line (last line: \"%s\")\n%s", last, r.report);
+	cr_assert(failed == 0 && passed == want, "%s; want %d passed, 0 failed\n%s", last, want, r.report);
+	assert_exit(&r, 0);
+	cr_assert(r.errlen == 0, "unexpected standard error\n%s", r.report);
+	/* With 2 Ps the id-wait check must really run. */
+	if (strcmp(procs, "1") != 0 && (check == NULL || strcmp(check, "idwait") == 0))
+		cr_assert(strstr(r.out, "idwait: needs") == NULL, "idwait did not run at %s Ps\n%s", procs,
+			  r.report);
+	run_free(&r);
+}
+
+Test(tracemap, procs1) { tracemap("build/test/prog/tracemap", false, "1", NULL, NCHECKS); }
+Test(tracemap, procs2) { tracemap("build/test/prog/tracemap", false, "2", NULL, NCHECKS); }
+Test(tracemap, procs8) { tracemap("build/test/prog/tracemap", false, "8", NULL, NCHECKS); }
+
+/* The racing checks again on their own, a few times: races are rare
+ * events, and each run is another chance to meet one. */
+Test(tracemap, races_procs8)
+{
+	for (int i = 0; i < 5; i++) {
+		tracemap("build/test/prog/tracemap", false, "8", "concurrent", 1);
+		tracemap("build/test/prog/tracemap", false, "8", "lockstep", 1);
+	}
+}
+
+/* qemu-user runs the guest's threads on host threads, so the arm64 runs
+ * race too (though an x86-64 host's memory order is stronger than arm64's). */
+Test(tracemap_arm64, procs1)
+{
+	skip_without_qemu();
+	tracemap("build/test/prog-arm64/tracemap", true, "1", NULL, NCHECKS);
+}
+Test(tracemap_arm64, procs2)
+{
+	skip_without_qemu();
+	tracemap("build/test/prog-arm64/tracemap", true, "2", NULL, NCHECKS);
+}
+Test(tracemap_arm64, procs8)
+{
+	skip_without_qemu();
+	tracemap("build/test/prog-arm64/tracemap", true, "8", NULL, NCHECKS);
+}
+
+/* An unknown check name is an error, not an empty pass. */
+Test(tracemap, unknown_check)
+{
+	struct run r;
+
+	need_file("build/test/prog/tracemap");
+	RUN(&r, NULL, "build/test/prog/tracemap", "no_such_check");
+	assert_exit(&r, 2);
+	assert_stdout_has(&r, "tracemap: no check named no_such_check");
+	run_free(&r);
+}

@@ -11,13 +11,17 @@
  * executable sections are the remains of code the linker discarded and
  * are dropped. FUNC symbols whose entry no DWARF function covers (the
  * assembly routines, libgcc) are added, clipped at the next DWARF
- * function; they are flagged SYMTAB_FLAG_ASM, as are the functions of an
- * assembler's own DWARF (gas describes .S routines as subprograms).
+ * function. They take their lines from the unit whose range covers them,
+ * if any (clang describes .S files by their lines and labels only). They
+ * are flagged SYMTAB_FLAG_ASM unless that unit is C, as are the
+ * functions of an assembler's own DWARF (gas describes .S routines as
+ * subprograms).
  *
  * Overlaps are settled in entry order: of functions with the same entry
- * the longer wins (then the earlier DIE, or for symbols GLOBAL before
- * WEAK before LOCAL, then the name); a function that starts inside
- * another ends the earlier one there. Entries are never moved, so every
+ * the longer wins, then the earlier DIE, or for symbols the public name
+ * (fewer leading underscores), GLOBAL before WEAK before LOCAL, the
+ * shorter name; a function that starts inside another ends the earlier
+ * one there. Entries are never moved, so every
  * function that survives can still be found from its address.
  *
  * Names and definitions follow DW_AT_abstract_origin and
@@ -37,7 +41,8 @@
  * part or copy of it and to every inlined call of it. Matching on that
  * identity rather than on a DIE offset also catches copies of a static
  * inline function from a header inlined in several compilation units,
- * each of which has its own abstract DIE.
+ * each of which has its own abstract DIE. Assembly routines (no declared
+ * file) are never inlined, and their marks stay with their address.
  */
 #include <stdlib.h>
 
@@ -247,6 +252,7 @@ static Origin resolve(B *b, uint64_t off)
 	return o;
 }
 
+/* nofile returns the index of the file "?", for what has no source file. */
 static int32_t nofile(B *b)
 {
 	if (b->nofile < 0)
@@ -256,6 +262,7 @@ static int32_t nofile(B *b)
 
 /* ---- functions ---- */
 
+/* cmp_range orders ranges by start, then end. */
 static int cmp_range(const void *pa, const void *pb)
 {
 	const Range *a = pa, *b = pb;
@@ -264,6 +271,7 @@ static int cmp_range(const void *pa, const void *pb)
 	return (a->hi > b->hi) - (a->hi < b->hi);
 }
 
+/* sym_rank orders symbol bindings: GLOBAL, WEAK, LOCAL, the rest. */
 static int sym_rank(const Sym *s)
 {
 	switch (s->bind) {
@@ -290,6 +298,8 @@ static int cmp_syms(const Sym *a, const Sym *b)
 	return strcmp(a->name, b->name);
 }
 
+/* cmp_cand orders candidate functions for settle: by entry, the longer
+ * first, then the preferred symbol, then the earlier DIE. */
 static int cmp_cand(const void *pa, const void *pb)
 {
 	const Cand *a = pa, *b = pb;
@@ -336,6 +346,7 @@ static size_t find_cand(const Cand *v, size_t n, uint64_t pc)
 	return lo;
 }
 
+/* cmp_sym orders symbols by address, the preferred alias first. */
 static int cmp_sym(const void *pa, const void *pb)
 {
 	const Sym *a = pa, *b = pb;
@@ -439,6 +450,7 @@ static Unit *unit_for(B *b, uint64_t pc)
 	return NULL;
 }
 
+/* cmp_urange orders unit ranges by address. */
 static int cmp_urange(const void *pa, const void *pb)
 {
 	const struct UnitRange *a = pa, *b = pb;
@@ -581,7 +593,8 @@ static void rule_table(B *b, const Cand *fn, SymtabFunc *f, Paints *ps, PcRuns *
 		Paint *p = VPUSH(c, ps);
 		p->lo = b->cfi.v[i].lo;
 		p->hi = b->cfi.v[i].hi;
-		p->prio = -(int64_t)i;
+		/* .eh_frame first, then the earliest start. */
+		p->prio = ((int64_t)(1 - b->cfi.v[i].src) << 40) - (int64_t)i;
 		p->val = b->cfi.v[i].rule;
 	}
 	runs->n = 0;
@@ -589,6 +602,7 @@ static void rule_table(B *b, const Cand *fn, SymtabFunc *f, Paints *ps, PcRuns *
 	f->pcrule = pctab_add(c, &b->t->pc, runs);
 }
 
+/* cmp_origin orders source-function identities (for the FuncID marks). */
 static int cmp_origin(const Origin *a, const Origin *b)
 {
 	if (a->name != b->name)
@@ -598,6 +612,7 @@ static int cmp_origin(const Origin *a, const Origin *b)
 	return (a->line > b->line) - (a->line < b->line);
 }
 
+/* cmp_mark orders FuncID marks by their function's identity. */
 static int cmp_mark(const void *pa, const void *pb)
 {
 	const struct Mark *a = pa, *b = pb;
@@ -713,7 +728,7 @@ static void read_marks(B *b, Origin *origin)
 		if (f->funcid)
 			continue;
 		f->funcid = (uint8_t)id;
-		if (b->funcs.v[k].sub >= 0 && origin[k].name != UINT32_MAX) {
+		if (b->funcs.v[k].sub >= 0 && origin[k].name != UINT32_MAX && origin[k].file >= 0) {
 			struct Mark *m = VPUSH(c, &b->marks);
 			m->o = origin[k];
 			m->id = (uint8_t)id;
@@ -805,21 +820,23 @@ static void build(B *b)
 	Origin *origin = cx_alloc(c, (n + 1) * sizeof *origin);
 	cx_grow(c, &t->funcs.v, &t->funcs.cap, n, sizeof *t->funcs.v);
 	t->funcs.n = n;
-	memset(t->funcs.v, 0, n * sizeof *t->funcs.v);
+	if (n)
+		memset(t->funcs.v, 0, n * sizeof *t->funcs.v);
 	for (size_t i = 0; i < n; i++) {
 		const Cand *fn = &b->funcs.v[i];
 		SymtabFunc *f = &t->funcs.v[i];
 		f->entry = (uint32_t)(fn->lo - t->hdr.textbase);
 		f->end = (uint32_t)(fn->hi - t->hdr.textbase);
 		origin[i] = (Origin){UINT32_MAX, -1, 0};
-		if (fn->sub >= 0) {
-			const Sub *s = &b->subs.v[fn->sub];
-			origin[i] = resolve(b, s->die);
-			if (s->u->lang == DW_LANG_Mips_Assembler)
-				f->flags |= SYMTAB_FLAG_ASM;
-		} else {
+		/* Assembly: described by an assembler's DWARF, or by none. A
+		 * C function that only its symbol describes (gcc sometimes
+		 * leaves a DIE without its pc range) but whose unit covers
+		 * it is not. */
+		const Unit *u = fn->sub >= 0 ? b->subs.v[fn->sub].u : unit_for(b, fn->lo);
+		if (!u || u->lang == DW_LANG_Mips_Assembler)
 			f->flags |= SYMTAB_FLAG_ASM;
-		}
+		if (fn->sub >= 0)
+			origin[i] = resolve(b, b->subs.v[fn->sub].die);
 	}
 	read_marks(b, origin);
 
@@ -862,7 +879,7 @@ static void build(B *b)
 
 int symtab_generate(Ctx *c, const char *file, const uint8_t *buf, size_t len, Blob *out)
 {
-	cx_init(c, file);
+	cx_init(c, file, len);
 	out->data = NULL;
 	out->size = 0;
 	if (setjmp(c->jb)) {

@@ -1,6 +1,9 @@
 /*
- * cmd/weft-symtab/cfi.c: call-frame information, from .eh_frame (or, in
- * a binary without it, .debug_frame), turned into frame rules.
+ * cmd/weft-symtab/cfi.c: call-frame information, from .eh_frame and
+ * .debug_frame, turned into frame rules. A binary may have both: code
+ * built with -fno-asynchronous-unwind-tables -g describes its frames in
+ * .debug_frame, the C library's start files in .eh_frame. Where both
+ * cover a pc, build.c prefers .eh_frame.
  *
  * Each FDE's instructions are run, after its CIE's initial instructions,
  * tracking just what an unwinder needs to step to the caller: the CFA
@@ -103,6 +106,7 @@ typedef struct Frame {
 	const Section *s;
 	const char *name;
 	bool eh;  /* .eh_frame rather than .debug_frame */
+	int32_t src; /* RuleIv.src */
 	uint64_t sp, fp; /* DWARF numbers of the stack and frame pointer */
 } Frame;
 
@@ -255,6 +259,16 @@ static int32_t rule_of(Frame *f, Rules *rules, const CfaState *st)
 	return rules_add(f->c, rules, &fr);
 }
 
+/* scale returns a * b, saturated: an offset too large for any frame
+ * then fails rule_of's range checks instead of overflowing. */
+static int64_t scale(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_mul_overflow(a, b, &r))
+		return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+	return r;
+}
+
 /* regrule returns the tracked rule for register reg, or NULL. */
 static RegRule *regrule(Frame *f, const Cie *cie, CfaState *st, uint64_t reg)
 {
@@ -288,11 +302,13 @@ static void row(Exec *x, uint64_t to)
 		iv->lo = x->loc;
 		iv->hi = to;
 		iv->rule = rule_of(x->f, x->rules, &x->st);
+		iv->src = x->f->src;
 	}
 	if (to > x->loc)
 		x->loc = to;
 }
 
+/* advance moves the location by delta code units, ending a row. */
 static void advance(Exec *x, uint64_t delta)
 {
 	uint64_t d = delta * x->cie->code_align;
@@ -301,6 +317,7 @@ static void advance(Exec *x, uint64_t delta)
 	row(x, x->loc + d < x->loc ? UINT64_MAX : x->loc + d);
 }
 
+/* set_reg sets the rule of reg, if it is one that is tracked. */
 static void set_reg(Exec *x, uint64_t reg, uint8_t kind, int64_t off)
 {
 	RegRule *rr = regrule(x->f, x->cie, &x->st, reg);
@@ -328,7 +345,7 @@ static void run(Exec *x, Rd *r)
 			continue;
 		case DW_CFA_offset:
 			u = rd_uleb(r);
-			set_reg(x, op & 0x3f, R_OFFSET, (int64_t)u * cie->data_align);
+			set_reg(x, op & 0x3f, R_OFFSET, scale((int64_t)u, cie->data_align));
 			continue;
 		case DW_CFA_restore: {
 			RegRule *rr = regrule(f, cie, st, op & 0x3f);
@@ -359,17 +376,17 @@ static void run(Exec *x, Rd *r)
 		case DW_CFA_offset_extended:
 			reg = rd_uleb(r);
 			u = rd_uleb(r);
-			set_reg(x, reg, R_OFFSET, (int64_t)u * cie->data_align);
+			set_reg(x, reg, R_OFFSET, scale((int64_t)u, cie->data_align));
 			break;
 		case DW_CFA_offset_extended_sf:
 			reg = rd_uleb(r);
 			s = rd_sleb(r);
-			set_reg(x, reg, R_OFFSET, s * cie->data_align);
+			set_reg(x, reg, R_OFFSET, scale(s, cie->data_align));
 			break;
 		case DW_CFA_GNU_negative_offset_extended:
 			reg = rd_uleb(r);
 			u = rd_uleb(r);
-			set_reg(x, reg, R_OFFSET, -(int64_t)u * cie->data_align);
+			set_reg(x, reg, R_OFFSET, scale(scale((int64_t)u, cie->data_align), -1));
 			break;
 		case DW_CFA_restore_extended: {
 			reg = rd_uleb(r);
@@ -410,7 +427,7 @@ static void run(Exec *x, Rd *r)
 			break;
 		case DW_CFA_def_cfa_sf:
 			st->cfa_reg = rd_uleb(r);
-			st->cfa_off = rd_sleb(r) * cie->data_align;
+			st->cfa_off = scale(rd_sleb(r), cie->data_align);
 			st->cfa_expr = false;
 			break;
 		case DW_CFA_def_cfa_register:
@@ -420,7 +437,7 @@ static void run(Exec *x, Rd *r)
 			st->cfa_off = (int64_t)rd_uleb(r);
 			break;
 		case DW_CFA_def_cfa_offset_sf:
-			st->cfa_off = rd_sleb(r) * cie->data_align;
+			st->cfa_off = scale(rd_sleb(r), cie->data_align);
 			break;
 		case DW_CFA_def_cfa_expression:
 			rd_skip(r, rd_uleb(r));
@@ -503,6 +520,7 @@ int32_t rules_add(Ctx *c, Rules *rules, const SymtabFrameRule *r)
 	}
 }
 
+/* cmp_rules orders rule intervals by address, .eh_frame first. */
 static int cmp_rules(const void *pa, const void *pb)
 {
 	const RuleIv *a = pa, *b = pb;
@@ -510,39 +528,23 @@ static int cmp_rules(const void *pa, const void *pb)
 		return a->lo < b->lo ? -1 : 1;
 	if (a->hi != b->hi)
 		return a->hi < b->hi ? -1 : 1;
+	if (a->src != b->src)
+		return a->src - b->src;
 	return (a->rule > b->rule) - (a->rule < b->rule);
 }
 
-void cfi_read(Ctx *c, const Elf *e, Rules *rules, RuleIvs *out)
+/* read_section runs every FDE of one section. */
+static void read_section(Frame *f, Rules *rules, RuleIvs *out)
 {
-	Frame f = {0};
-	f.c = c;
-	f.e = e;
-	f.s = elf_section(e, ".eh_frame");
-	f.name = ".eh_frame";
-	f.eh = true;
-	if (!f.s) {
-		f.s = elf_section(e, ".debug_frame");
-		f.name = ".debug_frame";
-		f.eh = false;
-	}
-	if (!f.s)
-		return;
-	if (e->arch == SYMTAB_ARCH_AMD64) {
-		f.sp = 7;
-		f.fp = 6;
-	} else {
-		f.sp = 31;
-		f.fp = 29;
-	}
+	Ctx *c = f->c;
 	Rd r;
-	rd_init(&r, c, f.name, f.s->data, f.s->size);
+	rd_init(&r, c, f->name, f->s->data, f->s->size);
 	while (rd_left(&r) >= 4) {
 		uint64_t off = r.pos;
 		uint64_t len = rd_u32(&r);
 		unsigned idsize = 4;
 		if (len == 0) {
-			if (f.eh)
+			if (f->eh)
 				break; /* the terminator */
 			continue;
 		}
@@ -554,18 +556,41 @@ void cfi_read(Ctx *c, const Elf *e, Rules *rules, RuleIvs *out)
 		rd_skip(&r, len);
 		uint64_t idpos = ent.pos;
 		uint64_t id = rd_un(&ent, idsize);
-		bool is_cie = f.eh ? id == 0 : id == (idsize == 4 ? 0xffffffffull : UINT64_MAX);
+		bool is_cie = f->eh ? id == 0 : id == (idsize == 4 ? 0xffffffffull : UINT64_MAX);
 		if (is_cie)
 			continue;
 		uint64_t cieoff;
-		if (f.eh) {
+		if (f->eh) {
 			if (id > idpos)
-				fail(c, f.name, off, "CIE pointer 0x%llx out of range", (unsigned long long)id);
+				fail(c, f->name, off, "CIE pointer 0x%llx out of range", (unsigned long long)id);
 			cieoff = idpos - id;
 		} else {
 			cieoff = id;
 		}
-		read_fde(&f, &ent, cieoff, rules, out);
+		read_fde(f, &ent, cieoff, rules, out);
+	}
+}
+
+void cfi_read(Ctx *c, const Elf *e, Rules *rules, RuleIvs *out)
+{
+	static const char *const names[2] = {".eh_frame", ".debug_frame"};
+	for (int i = 0; i < 2; i++) {
+		Frame f = {0};
+		f.c = c;
+		f.e = e;
+		f.name = names[i];
+		f.s = elf_section(e, f.name);
+		f.eh = i == 0;
+		f.src = i;
+		if (e->arch == SYMTAB_ARCH_AMD64) {
+			f.sp = 7;
+			f.fp = 6;
+		} else {
+			f.sp = 31;
+			f.fp = 29;
+		}
+		if (f.s)
+			read_section(&f, rules, out);
 	}
 	xsort(out->v, out->n, sizeof *out->v, cmp_rules);
 }

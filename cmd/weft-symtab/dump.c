@@ -57,6 +57,7 @@ static const char *str(Dump *d, const char *sect, uint64_t at, uint32_t off)
 	return (const char *)s;
 }
 
+/* file_name returns the name of file i (i < nfile, checked by the caller). */
 static const char *file_name(Dump *d, uint32_t i)
 {
 	uint32_t off;
@@ -73,6 +74,8 @@ typedef struct Dec {
 	uint32_t left; /* bytes left in the current run */
 } Dec;
 
+/* dec_init starts decoding the table at blob offset off (0: none), of
+ * the function record at at. */
 static void dec_init(Dump *d, Dec *x, uint32_t off, uint64_t at)
 {
 	const SymtabHeader *h = &d->h;
@@ -100,6 +103,7 @@ static void dec_fill(Dec *x)
 	}
 }
 
+/* print_rule prints r as cfa=REG+OFF ra=... fp=.... */
 static void print_rule(FILE *o, const SymtabFrameRule *r)
 {
 	fprintf(o, "cfa=%s%+d", r->cfareg == SYMTAB_REG_SP ? "sp" : "fp", r->cfaoff);
@@ -113,6 +117,7 @@ static void print_rule(FILE *o, const SymtabFrameRule *r)
 		fprintf(o, " fp=cfa%+d", r->fpoff);
 }
 
+/* funcid_print prints a FuncID by name. */
 static void funcid_print(FILE *o, unsigned id)
 {
 	if (id < FUNCID_COUNT)
@@ -128,6 +133,8 @@ static void check_value(Dump *d, const char *what, uint64_t at, int32_t v, int64
 		fail(d->c, "pctab", at, "%s %d out of range (%lld)", what, v, (long long)n);
 }
 
+/* dump_func checks (and prints) function i, its inline tree and its four
+ * tables, decoded together; prev is function i-1, or NULL. */
 static void dump_func(Dump *d, uint32_t i, const SymtabFunc *f, const SymtabFunc *prev)
 {
 	Ctx *c = d->c;
@@ -246,6 +253,7 @@ static void check_buckets(Dump *d)
 	}
 }
 
+/* dump checks (and prints) the whole table. */
 static void dump(Dump *d)
 {
 	Ctx *c = d->c;
@@ -315,7 +323,7 @@ static void dump(Dump *d)
 
 int symtab_dump(Ctx *c, const char *file, const uint8_t *buf, size_t len, FILE *out)
 {
-	cx_init(c, file);
+	cx_init(c, file, len);
 	if (setjmp(c->jb)) {
 		cx_freeall(c);
 		return -1;

@@ -583,14 +583,17 @@ static void read_ranges(Dwarf *d, Unit *u, uint64_t off, RangeVec *out)
 
 bool dw_pc_ranges(Dwarf *d, Unit *u, const Die *die, RangeVec *out)
 {
-	if (die->low.cls == CLS_ADDR || die->low.cls == CLS_ADDRX) {
+	/* low_pc without high_pc is a base address (of a unit with
+	 * DW_AT_ranges) or a single address: no range by itself. */
+	bool low = die->low.cls == CLS_ADDR || die->low.cls == CLS_ADDRX;
+	bool highc = die->high.cls == CLS_CONST || die->high.cls == CLS_SCONST;
+	bool higha = die->high.cls == CLS_ADDR || die->high.cls == CLS_ADDRX;
+	if (low && (highc || higha)) {
 		uint64_t lo = dw_addr(d, u, &die->low), hi;
-		if (die->high.cls == CLS_CONST || die->high.cls == CLS_SCONST)
+		if (highc)
 			hi = lo + die->high.u < lo ? lo : lo + die->high.u;
-		else if (die->high.cls == CLS_ADDR || die->high.cls == CLS_ADDRX)
-			hi = dw_addr(d, u, &die->high);
 		else
-			return false;
+			hi = dw_addr(d, u, &die->high);
 		push_range(d, out, lo, hi);
 		return true;
 	}

@@ -111,9 +111,13 @@ void elf_open(Elf *e, Ctx *c, const uint8_t *buf, size_t len)
 		}
 	}
 	const Section *shstr = &e->sect[shstrndx];
-	for (size_t i = 0; i < shnum; i++)
-		e->sect[i].name = str_at(c, "section name table", shstr->data, shstr->data ? shstr->size : 0,
-					 names[i]);
+	e->exec = cx_alloc(c, shnum * sizeof *e->exec);
+	for (size_t i = 0; i < shnum; i++) {
+		Section *sc = &e->sect[i];
+		sc->name = str_at(c, "section name table", shstr->data, shstr->size, names[i]);
+		if ((sc->flags & (SHF_ALLOC | SHF_EXECINSTR)) == (SHF_ALLOC | SHF_EXECINSTR))
+			e->exec[e->nexec++] = sc;
+	}
 	cx_free(c, names);
 }
 
@@ -136,10 +140,9 @@ const Section *elf_exec_section(const Elf *e, uint64_t lo, uint64_t hi)
 {
 	if (hi < lo)
 		return NULL;
-	for (size_t i = 0; i < e->nsect; i++) {
-		const Section *s = &e->sect[i];
-		if ((s->flags & (SHF_ALLOC | SHF_EXECINSTR)) != (SHF_ALLOC | SHF_EXECINSTR))
-			continue;
+	cx_work(e->c, e->nexec);
+	for (size_t i = 0; i < e->nexec; i++) {
+		const Section *s = e->exec[i];
 		if (lo >= s->addr && hi - s->addr <= s->size && lo - s->addr < s->size)
 			return s;
 	}
@@ -167,7 +170,6 @@ Sym *elf_symbols(const Elf *e, bool objects, size_t *n)
 	Rd r;
 	rd_init(&r, c, S, st->data, st->size - st->size % 24);
 	while (rd_left(&r) >= 24) {
-		uint64_t at = r.pos;
 		uint32_t name = rd_u32(&r);
 		uint8_t info = rd_u8(&r);
 		rd_u8(&r);
@@ -181,7 +183,6 @@ Sym *elf_symbols(const Elf *e, bool objects, size_t *n)
 			continue;
 		Sym *y = VPUSH(c, &v);
 		y->name = str_at(c, ".strtab", strs->data, strs->size, name);
-		(void)at;
 		y->addr = value;
 		y->size = size;
 		y->bind = info >> 4;

@@ -52,6 +52,7 @@ static const char *join(Ctx *c, const char *dir, const char *name)
 	if (name[0] == '/' || !dir || !dir[0])
 		return name;
 	size_t a = strlen(dir), b = strlen(name);
+	cx_work(c, (a + b) / 64);
 	bool slash = dir[a - 1] != '/';
 	char *s = cx_alloc(c, a + slash + b + 1);
 	memcpy(s, dir, a);
@@ -160,8 +161,7 @@ void line_read(Dwarf *d, Unit *u, uint64_t off)
 		if (maxops != 1)
 			fail(c, LINE, r.pos - 1, "%u operations per instruction not supported", maxops);
 	}
-	bool default_stmt = rd_u8(&r) != 0;
-	(void)default_stmt;
+	rd_u8(&r); /* default_is_stmt: every row counts, as in addr2line */
 	int8_t line_base = (int8_t)rd_u8(&r);
 	uint8_t line_range = rd_u8(&r);
 	if (line_range == 0)

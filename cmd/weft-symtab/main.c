@@ -44,12 +44,14 @@ static const char usage_text[] =
 	"\n"
 	"Errors name the file, the section and the offset; exit status 2.\n";
 
+/* usage_error reports a command-line mistake and exits with status 2. */
 static _Noreturn void usage_error(const char *msg)
 {
 	fprintf(stderr, "weft-symtab: %s\n%s", msg, usage_text);
 	exit(EXIT_ERROR);
 }
 
+/* die prints one error line (fmt with two strings) and exits with 2. */
 static _Noreturn void die(const char *fmt, const char *a, const char *b)
 {
 	fputs("weft-symtab: ", stderr);
@@ -132,6 +134,8 @@ static void write_file(const char *path, const uint8_t *data, size_t len)
 	free(tmp);
 }
 
+/* cmd_generate writes exe's table to out (NULL: EXE.symtab); returns
+ * the exit status. */
 static int cmd_generate(const char *exe, const char *out)
 {
 	size_t len;
@@ -140,6 +144,7 @@ static int cmd_generate(const char *exe, const char *out)
 	Blob b;
 	if (symtab_generate(&c, exe, buf, len, &b) < 0) {
 		fprintf(stderr, "weft-symtab: %s\n", c.msg);
+		free(buf);
 		return EXIT_ERROR;
 	}
 	char *def = NULL;
@@ -159,6 +164,7 @@ static int cmd_generate(const char *exe, const char *out)
 	return 0;
 }
 
+/* cmd_dump checks and prints the table in path; returns the exit status. */
 static int cmd_dump(const char *path)
 {
 	size_t len;
@@ -176,6 +182,7 @@ static int cmd_dump(const char *path)
 	return 0;
 }
 
+/* cmd_same runs --same; returns the exit status. */
 static int cmd_same(const char *a, const char *b)
 {
 	size_t alen, blen;

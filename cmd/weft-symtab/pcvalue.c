@@ -23,6 +23,7 @@ typedef struct Item {
 	uint32_t ix;
 } Item;
 
+/* cmp_start orders sweep items by start, then input order. */
 static int cmp_start(const void *pa, const void *pb)
 {
 	const Item *a = pa, *b = pb;
@@ -39,6 +40,7 @@ static inline bool above(const Item *a, const Item *b)
 	return a->ix > b->ix;
 }
 
+/* heap_push adds it to the max-heap h[0..*n). */
 static void heap_push(Item **h, size_t *n, Item *it)
 {
 	size_t i = (*n)++;
@@ -54,6 +56,7 @@ static void heap_push(Item **h, size_t *n, Item *it)
 	}
 }
 
+/* heap_pop removes the top of the max-heap h[0..*n). */
 static void heap_pop(Item **h, size_t *n)
 {
 	h[0] = h[--*n];

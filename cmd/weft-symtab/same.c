@@ -11,6 +11,7 @@
 
 #include "symtabgen.h"
 
+/* cmp_name_addr orders symbols by name, then address. */
 static int cmp_name_addr(const void *pa, const void *pb)
 {
 	const Sym *a = pa, *b = pb;
@@ -50,7 +51,7 @@ static Sym *load(Ctx *c, const char *name, const uint8_t *p, size_t len, size_t 
 int symtab_same(Ctx *c, const char *fa, const uint8_t *a, size_t alen, const char *fb,
 		const uint8_t *b, size_t blen, FILE *out)
 {
-	cx_init(c, fa);
+	cx_init(c, fa, alen + blen);
 	if (setjmp(c->jb)) {
 		cx_freeall(c);
 		return -1;

@@ -53,16 +53,21 @@ typedef struct Ctx {
 	const char *file; /* the input's name, for messages */
 	char msg[512];    /* the error, without "weft-symtab: " */
 	Alloc head;       /* every live allocation, a circular list */
-	uint64_t work;    /* steps taken by the superlinear parts */
+	uint64_t work;    /* steps taken so far (see cx_work) */
+	uint64_t worklimit;
 } Ctx;
 
-/* Beyond this many steps the input is rejected as too complex: a bound on
- * time that no real binary comes near (selftest takes about 1/1000). */
-#define WORK_LIMIT (1ull << 30)
+/* The work budget bounds the time spent on one input, so that no input,
+ * however crafted, keeps the generator busy for long: WORK_PER_BYTE steps
+ * per input byte, plus WORK_BASE. Real binaries take under one step per
+ * byte (selftest: 0.17); what costs more than linear time is crafted. */
+#define WORK_PER_BYTE 64
+#define WORK_BASE (1ull << 22)
 
-/* cx_init readies c for an entry point; file names the input. The caller
- * then does setjmp(c->jb) and, after either outcome, cx_freeall(c). */
-void cx_init(Ctx *c, const char *file);
+/* cx_init readies c for an entry point; file names the input, of len
+ * bytes (which sets the work budget). The caller then does setjmp(c->jb)
+ * and, after either outcome, cx_freeall(c). */
+void cx_init(Ctx *c, const char *file, size_t len);
 /* fail reports bad input in section sect at byte offset off and does not
  * return (it longjmps to c->jb). sect may be NULL for whole-file errors. */
 _Noreturn void fail(Ctx *c, const char *sect, uint64_t off, const char *fmt, ...)
@@ -79,7 +84,7 @@ void cx_free(Ctx *c, void *p);
 void cx_freeall(Ctx *c);
 /* cx_strdup copies s into memory owned by c. */
 char *cx_strdup(Ctx *c, const char *s);
-/* cx_work charges n steps to c's budget and fails past WORK_LIMIT. */
+/* cx_work charges n steps to c's budget, failing when it is spent. */
 void cx_work(Ctx *c, uint64_t n);
 /* xsort is qsort that accepts an empty (possibly NULL) array. */
 void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
@@ -193,6 +198,8 @@ typedef struct Elf {
 	int arch; /* SYMTAB_ARCH_* */
 	Section *sect;
 	size_t nsect;
+	const Section **exec; /* the allocated executable sections */
+	size_t nexec;
 } Elf;
 
 /* elf_open checks the ELF header and section headers of buf[0..len),
@@ -349,10 +356,12 @@ int32_t files_add(Ctx *c, Files *f, uint32_t stroff);
 
 /* ---- cfi.c ---- */
 
-/* RuleIv: over [lo, hi) the frame rule is rule (index, or -1). */
+/* RuleIv: over [lo, hi) the frame rule is rule (index, or -1), from
+ * .eh_frame (src 0) or .debug_frame (src 1). */
 typedef struct RuleIv {
 	uint64_t lo, hi;
 	int32_t rule;
+	int32_t src;
 } RuleIv;
 
 typedef VEC(RuleIv) RuleIvs;
@@ -362,9 +371,9 @@ typedef struct Rules {
 	Map idx; /* hash of a rule -> index + 1, chains by probing in v */
 } Rules;
 
-/* cfi_read decodes .eh_frame (or, if absent, .debug_frame) into rule
- * intervals, sorted by lo, appended to out; the distinct rules go to
- * rules. A binary without either has no intervals. */
+/* cfi_read decodes .eh_frame and .debug_frame into rule intervals,
+ * sorted by lo, appended to out; the distinct rules go to rules. A binary
+ * without either has no intervals. */
 void cfi_read(Ctx *c, const Elf *e, Rules *rules, RuleIvs *out);
 /* rules_add returns the index of r in rules, adding it if new. */
 int32_t rules_add(Ctx *c, Rules *rules, const SymtabFrameRule *r);

@@ -14,12 +14,13 @@
 
 #include "symtabgen.h"
 
-void cx_init(Ctx *c, const char *file)
+void cx_init(Ctx *c, const char *file, size_t len)
 {
 	c->file = file;
 	c->msg[0] = 0;
 	c->head.prev = c->head.next = &c->head;
 	c->work = 0;
+	c->worklimit = WORK_BASE + (uint64_t)len * WORK_PER_BYTE;
 }
 
 _Noreturn void fail(Ctx *c, const char *sect, uint64_t off, const char *fmt, ...)
@@ -37,6 +38,10 @@ _Noreturn void fail(Ctx *c, const char *sect, uint64_t off, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(c->msg + n, sizeof c->msg - n, fmt, ap);
 	va_end(ap);
+	/* One line of text, whatever bytes of the input it quotes. */
+	for (char *p = c->msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	longjmp(c->jb, 1);
 }
 
@@ -46,6 +51,7 @@ typedef union Hdr {
 	max_align_t align;
 } Hdr;
 
+/* link_block adds a to c's list of live blocks. */
 static void link_block(Ctx *c, Alloc *a)
 {
 	a->next = c->head.next;
@@ -54,6 +60,7 @@ static void link_block(Ctx *c, Alloc *a)
 	c->head.next = a;
 }
 
+/* unlink_block removes a from its list. */
 static void unlink_block(Alloc *a)
 {
 	a->prev->next = a->next;
@@ -118,8 +125,10 @@ char *cx_strdup(Ctx *c, const char *s)
 void cx_work(Ctx *c, uint64_t n)
 {
 	c->work += n;
-	if (c->work > WORK_LIMIT)
-		fail(c, NULL, 0, "input too complex (work limit exceeded)");
+	if (c->work > c->worklimit)
+		fail(c, NULL, 0, "input too complex: more than %llu steps for %llu bytes",
+		     (unsigned long long)c->worklimit,
+		     (unsigned long long)((c->worklimit - WORK_BASE) / WORK_PER_BYTE));
 }
 
 void cx_grow(Ctx *c, void *pv, size_t *cap, size_t need, size_t esz)
@@ -273,8 +282,10 @@ const char *str_at(Ctx *c, const char *sect, const uint8_t *p, uint64_t size, ui
 	if (off >= size)
 		fail(c, sect, off, "string offset out of bounds (size 0x%llx)",
 		     (unsigned long long)size);
-	if (!memchr(p + off, 0, size - off))
+	const uint8_t *z = memchr(p + off, 0, size - off);
+	if (!z)
 		fail(c, sect, off, "unterminated string");
+	cx_work(c, (uint64_t)(z - (p + off)) / 64);
 	return (const char *)p + off;
 }
 
@@ -300,6 +311,7 @@ uint64_t *map_get(const Map *m, uint64_t key)
 	}
 }
 
+/* map_resize rehashes m into ncap slots (a power of two). */
 static void map_resize(Ctx *c, Map *m, size_t ncap)
 {
 	Map n = {0};
@@ -383,6 +395,7 @@ uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 uint32_t str_intern(Ctx *c, Strtab *t, const char *s)
 {
 	size_t n = strlen(s) + 1;
+	cx_work(c, n / 64);
 	uint64_t h = hash_bytes(s, n, 0);
 	bool isnew;
 	uint64_t *head = map_put(c, &t->idx, h, &isnew);

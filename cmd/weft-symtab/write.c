@@ -24,6 +24,8 @@ static uint32_t place(Ctx *c, uint64_t *off, uint64_t n, uint64_t esz)
 	return (uint32_t)at;
 }
 
+/* pcoff turns a build-relative pc-value table offset (1 + offset, 0:
+ * none) into a blob offset. */
 static inline uint32_t pcoff(const SymtabHeader *h, uint32_t rel)
 {
 	return rel ? h->pctab + rel - 1 : 0;

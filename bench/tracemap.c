@@ -69,29 +69,6 @@ typedef struct MutexTable {
 	TraceRegion mem; /* the keys */
 } MutexTable;
 
-static inline uint64_t load64(const unsigned char *p)
-{
-	uint64_t v;
-	__builtin_memcpy(&v, p, sizeof v);
-	return v;
-}
-
-/* keyeq: as tracemap.c's. */
-static inline bool keyeq(const unsigned char *a, const unsigned char *b, size_t n)
-{
-	size_t i;
-
-	if (n >= 8) {
-		for (i = 0; i + 8 <= n; i += 8)
-			if (load64(a + i) != load64(b + i))
-				return false;
-		return load64(a + n - 8) == load64(b + n - 8);
-	}
-	for (i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
-}
 
 static void mt_init(MutexTable *t, uint64_t nslots)
 {
@@ -117,7 +94,7 @@ static uint64_t mt_put(MutexTable *t, const void *data, size_t size, bool *inser
 			*inserted = true;
 			break;
 		}
-		if (s->hash == h && s->size == size && keyeq(s->key, data, size)) {
+		if (s->hash == h && s->size == size && tracemap_keyeq(s->key, data, size)) {
 			id = s->id;
 			*inserted = false;
 			break;

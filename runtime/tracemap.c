@@ -169,23 +169,6 @@ uint64_t tracemap_hash(const void *data, size_t size)
 
 /* ---- the trie ---- */
 
-/* keyeq reports whether the n bytes at a and b are equal. */
-static inline bool keyeq(const unsigned char *a, const unsigned char *b, size_t n)
-{
-	size_t i;
-
-	if (n >= 8) {
-		for (i = 0; i + 8 <= n; i += 8)
-			if (load64(a + i) != load64(b + i))
-				return false;
-		return load64(a + n - 8) == load64(b + n - 8);
-	}
-	for (i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
-}
-
 /* newnode builds an unlinked node for the key, with id 0. */
 static TraceMapNode *newnode(TraceMap *m, const void *data, size_t size, uint64_t hash)
 {
@@ -251,7 +234,7 @@ uint64_t tracemap_puthash(TraceMap *m, const void *data, size_t size, uint64_t h
 			/* Lost: n is the node that won the slot. Compare with
 			 * it like any other; fresh may still fit further down. */
 		}
-		if (n->hash == hash && n->size == size && keyeq(n->data, data, size)) {
+		if (n->hash == hash && n->size == size && tracemap_keyeq(n->data, data, size)) {
 			if (inserted)
 				*inserted = false;
 			return nodeid(n);

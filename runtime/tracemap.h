@@ -92,6 +92,30 @@ uint64_t tracemap_put(TraceMap *m, const void *data, size_t size, bool *inserted
 uint64_t tracemap_puthash(TraceMap *m, const void *data, size_t size, uint64_t hash, bool *inserted);
 /* tracemap_hash: the 64-bit hash tracemap_put uses. */
 uint64_t tracemap_hash(const void *data, size_t size);
+
+/* tracemap_keyeq reports whether the n bytes at a and b are equal: a word
+ * at a time (__builtin_memcpy is one plain load, even freestanding), the
+ * last word overlapping the one before it. */
+static inline bool tracemap_keyeq(const void *a_, const void *b_, size_t n)
+{
+	const unsigned char *a = a_, *b = b_;
+	uint64_t x, y;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 <= n; i += 8) {
+			__builtin_memcpy(&x, a + i, 8);
+			__builtin_memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		__builtin_memcpy(&x, a + n - 8, 8);
+		__builtin_memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
 /* tracemap_stealid returns an id that no key in m will get (Go's stealID):
  * for an entry written to the trace without being stored in the map. */
 uint64_t tracemap_stealid(TraceMap *m);

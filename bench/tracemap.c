@@ -168,6 +168,8 @@ static void place(Run *r, int w)
 			before[j] = atomic_load(&r->beat[j]);
 		for (int spins = 0; spins < 100000 && !all; spins++) {
 			atomic_xadd(&r->beat[w], 1);
+			if (spins % 1000 == 999)
+				sys_nanosleep(20000); /* as in barrier */
 			all = true;
 			for (int j = 0; j < r->t; j++)
 				if (j != w && atomic_load(&r->beat[j]) == before[j])
@@ -180,13 +182,18 @@ static void place(Run *r, int w)
 }
 
 /* barrier waits until all r->t workers have arrived at the phase'th
- * barrier (phases count from 1), beating for those still in place. */
+ * barrier (phases count from 1), beating for those still in place. After
+ * a while it sleeps (keeping its P) rather than spins: on a machine short
+ * of CPUs, the worker it waits for may need this one. */
 static void barrier(Run *r, int w, uint32_t phase)
 {
 	atomic_xadd(&r->arrive, 1);
-	while (atomic_load(&r->arrive) < phase * (uint32_t)r->t) {
+	for (int spins = 0; atomic_load(&r->arrive) < phase * (uint32_t)r->t; spins++) {
 		atomic_xadd(&r->beat[w], 1);
-		arch_procyield();
+		if (spins < 1000)
+			arch_procyield();
+		else
+			sys_nanosleep(20000);
 	}
 }
 

@@ -863,7 +863,10 @@ static int link_once(const struct options *o, const struct target *t,
 		/* Not a static PIE: nothing would apply its relocations. gcc
 		 * needs saying so; clang links -static as non-PIE already and
 		 * warns about the flag. */
-		if (!strstr(t->cc.v[t->cc.len - 1], "clang"))
+		bool clang = false;
+		for (size_t i = 0; i < t->cc.len; i++)
+			clang = clang || strstr(t->cc.v[i], "clang");
+		if (!clang)
 			sv_push(&cmd, "-no-pie");
 	} else if (t->static_hosted) {
 		sv_push(&cmd, "-static");

@@ -117,6 +117,7 @@ void *memset(void *d, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t rt_strlen(const char *s);
 size_t strlen(const char *s);
+int bcmp(const void *a, const void *b, size_t n);
 int rt_strcmp(const char *a, const char *b);
 bool rt_hasprefix(const char *s, const char *prefix);
 int64_t rt_atoi(const char *s, bool *ok); /* decimal; *ok false on junk */

@@ -115,6 +115,13 @@ NOLIBCALL size_t rt_strlen(const char *s)
 	return (size_t)(p - s);
 }
 
+/* bcmp is memcmp under its old name: clang turns memcmp(...) != 0 in a
+ * freestanding program's code into a call to it. */
+int bcmp(const void *a, const void *b, size_t n)
+{
+	return memcmp(a, b, n);
+}
+
 /* strlen is rt_strlen under the C library's name: compilers turn
  * string-length loops in a freestanding program's own code into calls to
  * it, as they do for memcpy and memset. */

@@ -1056,6 +1056,28 @@ static int build_in(const struct options *o, const struct target *t,
 
 /* ---- commands ---- */
 
+/*
+ * begin_command parses the flags of command cmd into o and checks its
+ * source files. It returns true when the command should go on; otherwise
+ * *rc is the exit status (0 after -h). o must be freed either way.
+ */
+static bool begin_command(struct options *o, const char *cmd, int argc, char **argv, int *rc)
+{
+	options_init(o, cmd);
+	switch (parse_options(o, argc, argv)) {
+	case PARSE_OK:
+		break;
+	case PARSE_HELP:
+		*rc = 0;
+		return false;
+	case PARSE_ERROR:
+		*rc = EXIT_ERROR;
+		return false;
+	}
+	*rc = check_sources(o);
+	return *rc == 0;
+}
+
 /* cmd_build is "weft build"; argv[0] is "build". It returns the exit status. */
 static int cmd_build(int argc, char **argv)
 {
@@ -1064,18 +1086,7 @@ static int cmd_build(int argc, char **argv)
 	char *out = NULL, *tmpdir;
 	int rc;
 
-	options_init(&o, "build");
-	switch (parse_options(&o, argc, argv)) {
-	case PARSE_OK:
-		break;
-	case PARSE_HELP:
-		rc = 0;
-		goto done;
-	case PARSE_ERROR:
-		rc = EXIT_ERROR;
-		goto done;
-	}
-	if ((rc = check_sources(&o)) != 0)
+	if (!begin_command(&o, "build", argc, argv, &rc))
 		goto done;
 	out = o.out ? xstrdup(o.out) : file_stem(o.files.v[0]);
 	if ((rc = check_output(&o, out)) != 0 || (rc = target_init(&o, &t)) != 0)
@@ -1136,18 +1147,7 @@ static int cmd_run(int argc, char **argv)
 	char *stem, *exe, *tmpdir;
 	int rc;
 
-	options_init(&o, "run");
-	switch (parse_options(&o, argc, argv)) {
-	case PARSE_OK:
-		break;
-	case PARSE_HELP:
-		rc = 0;
-		goto done;
-	case PARSE_ERROR:
-		rc = EXIT_ERROR;
-		goto done;
-	}
-	if ((rc = check_sources(&o)) != 0 || (rc = target_init(&o, &t)) != 0)
+	if (!begin_command(&o, "run", argc, argv, &rc) || (rc = target_init(&o, &t)) != 0)
 		goto done;
 	if (!(tmpdir = make_tmpdir(&o))) {
 		rc = EXIT_ERROR;

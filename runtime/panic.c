@@ -11,6 +11,7 @@
  * named from the binary's symbol table.
  */
 #include "runtime.h"
+#include "trace.h"
 
 enum { MAXFRAMES = 100, MAXGOROUTINES = 20 };
 
@@ -103,6 +104,7 @@ static _Noreturn void fatalerror(const char *msg, uintptr_t fp)
 		printstack(0, fp, gp);
 	}
 	dumpgoroutines(gp);
+	trace_exitflush();
 	sys_exit_group(2);
 }
 
@@ -133,6 +135,7 @@ static _Noreturn void vpanic(uintptr_t fp, const char *fmt, va_list ap)
 	} else {
 		rt_printf("\n(panic outside a goroutine)\n");
 	}
+	trace_exitflush();
 	sys_exit_group(2);
 }
 
@@ -158,6 +161,7 @@ WEFT_FUNCID(weft_panic, FUNCID_PANIC);
  * waited for. A hosted program exits through libc (stdio is flushed). */
 _Noreturn void weft_exit(int status)
 {
+	trace_exitflush();
 	if (rthooks.exit)
 		rthooks.exit(status);
 	sys_exit_group(status);

@@ -49,6 +49,7 @@
  * holding libc or runtime locks can't be stopped safely).
  */
 #include "runtime.h"
+#include "trace.h"
 
 struct Sched sched;
 P **allp;
@@ -74,9 +75,9 @@ __attribute__((noinline)) static void setg(G *gp) { tls_g = gp; }
 #endif
 
 static _Noreturn void schedule(void);
+static void runtime_main(void *arg);
 static void wakep(void);
 static void startm(P *pp, bool spinning);
-static void newm(void (*fn)(void), P *pp, bool spinning);
 
 const char *waitreason_string(int r)
 {
@@ -338,6 +339,11 @@ static void acquirep(P *pp)
 	mp->p = pp;
 	pp->m = mp;
 	atomic_store(&pp->status, Prunning);
+	TraceLocker tl = traceAcquire();
+	if (traceOk(tl)) {
+		traceProcStart(tl);
+		traceRelease(tl);
+	}
 }
 
 static P *releasep(void)
@@ -346,6 +352,11 @@ static P *releasep(void)
 	P *pp = mp->p;
 	if (!pp || pp->m != mp || atomic_load(&pp->status) != Prunning)
 		throw("releasep: invalid P state");
+	TraceLocker tl = traceAcquire();
+	if (traceOk(tl)) {
+		traceProcStop(tl, pp);
+		traceRelease(tl);
+	}
 	mp->p = NULL;
 	pp->m = NULL;
 	atomic_store(&pp->status, Pidle);
@@ -673,7 +684,12 @@ static _Noreturn void execute(G *gp, bool inherit)
 	M *mp = getm();
 	mp->curg = gp;
 	gp->m = mp;
+	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunnable, Grunning);
+	if (traceOk(tl)) {
+		traceGoStart(tl);
+		traceRelease(tl);
+	}
 	if (!inherit)
 		mp->p->schedtick++;
 	setg(gp);
@@ -739,14 +755,24 @@ static void dropg(G *gp)
 static _Noreturn void park_m(G *gp)
 {
 	M *mp = getm();
+	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunning, Gwaiting);
+	if (traceOk(tl)) {
+		traceGoPark(tl, gp->waitreason);
+		traceRelease(tl);
+	}
 	dropg(gp);
 	bool (*fn)(G *, void *) = mp->waitunlockf;
 	void *lk = mp->waitlock;
 	mp->waitunlockf = NULL;
 	mp->waitlock = NULL;
 	if (fn && !fn(gp, lk)) {
+		tl = traceAcquire();
 		casgstatus(gp, Gwaiting, Grunnable);
+		if (traceOk(tl)) {
+			traceGoUnpark(tl, gp);
+			traceRelease(tl);
+		}
 		execute(gp, true);
 	}
 	schedule();
@@ -791,7 +817,12 @@ void goready(G *gp)
 	 * into, which after a while asleep are out of cache. */
 	for (uintptr_t off = 0; off < 256; off += 64)
 		__builtin_prefetch((void *)(gp->sched_sp + off));
+	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Gwaiting, Grunnable);
+	if (traceOk(tl)) {
+		traceGoUnpark(tl, gp);
+		traceRelease(tl);
+	}
 	M *mp = getm();
 	if (mp && mp->p) {
 		runqput(mp->p, gp, true);
@@ -805,7 +836,12 @@ void goready(G *gp)
 
 static _Noreturn void gosched_m(G *gp)
 {
+	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunning, Grunnable);
+	if (traceOk(tl)) {
+		traceGoSched(tl);
+		traceRelease(tl);
+	}
 	dropg(gp);
 	runqput(getm()->p, gp, false);
 	schedule();
@@ -940,7 +976,13 @@ void newproc(void (*fn)(void *), void *arg)
 	gp->waitreason = WaitReasonZero;
 	gp->param = NULL;
 	gp->waiting = NULL;
+	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Gdead, Grunnable);
+	if (traceOk(tl)) {
+		/* Goroutine 1's function, as the trace names it, is weft_main. */
+		traceGoCreate(tl, gp, fn == runtime_main ? (uintptr_t)weft_main : (uintptr_t)fn);
+		traceRelease(tl);
+	}
 	runqput(pp, gp, true);
 	if (mainStarted)
 		wakep();
@@ -966,7 +1008,12 @@ int weft_gomaxprocs(void)
 
 static _Noreturn void goexit0(G *gp)
 {
+	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunning, Gdead);
+	if (traceOk(tl)) {
+		traceGoEnd(tl);
+		traceRelease(tl);
+	}
 	dropg(gp);
 	gp->waitreason = WaitReasonZero;
 	gfput(getm()->p, gp);
@@ -1002,16 +1049,26 @@ void entersyscall(void)
 	M *mp = getm();
 	P *pp = mp->p;
 	pp->syscalltick++;
+	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunning, Gsyscall);
+	if (traceOk(tl))
+		traceGoSysCall(tl);
 	pp->m = NULL;
 	mp->oldp = pp;
 	mp->p = NULL;
 	atomic_store(&pp->status, Psyscall);
+	if (traceOk(tl))
+		traceRelease(tl);
 }
 
 static _Noreturn void exitsyscall0(G *gp)
 {
+	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Gsyscall, Grunnable);
+	if (traceOk(tl)) {
+		traceGoSysExit(tl, true);
+		traceRelease(tl);
+	}
 	dropg(gp);
 	lock(&sched.lock);
 	P *pp = pidleget();
@@ -1039,7 +1096,12 @@ void exitsyscall(void)
 	if (oldp && atomic_cas(&oldp->status, Psyscall, Prunning)) {
 		mp->p = oldp;
 		oldp->m = mp;
+		TraceLocker tl = traceAcquire();
 		casgstatus(gp, Gsyscall, Grunning);
+		if (traceOk(tl)) {
+			traceGoSysExit(tl, false);
+			traceRelease(tl);
+		}
 		return;
 	}
 	if (atomic_load(&sched.npidle) > 0) {
@@ -1048,7 +1110,14 @@ void exitsyscall(void)
 		unlock(&sched.lock);
 		if (pp) {
 			acquirep(pp);
+			TraceLocker tl = traceAcquire();
 			casgstatus(gp, Gsyscall, Grunning);
+			if (traceOk(tl)) {
+				/* It lost its P: it blocked, and starts again. */
+				traceGoSysExit(tl, true);
+				traceGoStart(tl);
+				traceRelease(tl);
+			}
 			return;
 		}
 	}
@@ -1083,7 +1152,14 @@ static int retake(int64_t now)
 		lock(&sched.lock);
 		sched.nretaking++;
 		unlock(&sched.lock);
-		if (atomic_cas(&pp->status, Psyscall, Pidle)) {
+		TraceLocker tl = traceAcquire();
+		bool took = atomic_cas(&pp->status, Psyscall, Pidle);
+		if (traceOk(tl)) {
+			if (took)
+				traceProcSteal(tl, pp);
+			traceRelease(tl);
+		}
+		if (took) {
 			n++;
 			handoffp(pp);
 		}
@@ -1175,7 +1251,7 @@ void mstart0(void *arg)
 WEFT_FUNCID(mstart0, FUNCID_MSTART);
 
 /* newm creates an M, running fn (no P) or with pp, on a new thread. */
-static void newm(void (*fn)(void), P *pp, bool spinning)
+void newm(void (*fn)(void), P *pp, bool spinning)
 {
 	M *mp = persistentalloc(sizeof *mp);
 	mp->g0 = rtalloc(sizeof(G));
@@ -1271,6 +1347,7 @@ static void runtime_main(void *arg)
 	(void)arg;
 	mainStarted = true;
 	newm(sysmon, NULL, false);
+	trace_mainstarted();
 	weft_exit(weft_main(rt_argc, rt_argv));
 }
 WEFT_FUNCID(runtime_main, FUNCID_RUNTIME_MAIN);
@@ -1308,6 +1385,7 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	mcommoninit(mp);
 	initsig();
 	schedinit();
+	trace_init();
 	newproc(runtime_main, NULL);
 
 	/* Leave the process's initial stack for m0's g0 stack, and never

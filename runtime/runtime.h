@@ -24,6 +24,26 @@ typedef struct M M;
 typedef struct P P;
 typedef struct Sudog Sudog;
 typedef struct Timer Timer;
+typedef struct TraceBuf TraceBuf;
+
+/* The tracer's per-M, per-G and per-P state (trace.h, trace.c). An M's
+ * seqlock is odd while it writes events: the generation it read stays
+ * open until it is even again. A G's or P's statusgen is the last
+ * generation whose status event for it has been written (claimed by CAS:
+ * one writer per generation); seq counts its sequenced events in seqgen. */
+typedef struct MTrace {
+	uint64_t seqlock;
+	TraceBuf *buf[2]; /* per generation, gen % 2 */
+} MTrace;
+typedef struct GTrace {
+	uint64_t statusgen;
+	uint64_t seq, seqgen;
+} GTrace;
+typedef struct PTrace {
+	uint64_t statusgen;
+	uint64_t seq, seqgen;
+	int64_t syscallm; /* the M in a system call with this P */
+} PTrace;
 
 /* ---- arch/<arch>/asm.S: the same routines on every arch ----
  *
@@ -78,7 +98,7 @@ enum {
 	MADV_DONTNEED = 4, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
 	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
 	CLOCK_MONOTONIC = 1,
-	O_RDONLY = 0, O_CLOEXEC = 02000000, AT_FDCWD = -100,
+	O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000, AT_FDCWD = -100,
 	SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
 	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_NODEFER = 0x40000000,
 	SS_DISABLE = 2,
@@ -91,7 +111,8 @@ long sys_read(int fd, void *p, size_t n);
 long sys_write(int fd, const void *p, size_t n);
 long sys_close(int fd);
 long sys_pipe2(int fds[2], int flags);
-long sys_openat(int dirfd, const char *path, int flags);
+long sys_openat(int dirfd, const char *path, int flags, int mode);
+long sys_sched_yield(void);
 void *sys_mmap(void *addr, size_t n, int prot, int flags); /* anonymous private; NULL on failure (see sys_mmap_err) */
 long sys_mmap_err(void *addr, size_t n, int prot, int flags, void **out);
 long sys_munmap(void *p, size_t n);
@@ -215,6 +236,7 @@ struct G {
 
 	Timer *timer; /* for weft_sleep */
 	int64_t syscallwhen;
+	GTrace trace;
 };
 
 struct Sudog {
@@ -261,6 +283,7 @@ struct P {
 	G *gfree;
 	int32_t gfreecnt;
 	Sudog *sudogcache;
+	PTrace trace;
 };
 
 struct M {
@@ -283,6 +306,7 @@ struct M {
 	bool (*waitunlockf)(G *, void *); /* gopark's arguments, for park_m */
 	void *waitlock;
 	void (*mstartfn)(void); /* run by mstart0 before scheduling (sysmon) */
+	MTrace trace;
 };
 
 struct Sched {
@@ -355,6 +379,9 @@ void goparkunlock(Mutex *l, int reason);
 void goready(G *gp);
 void gosched(void);
 void newproc(void (*fn)(void *), void *arg);
+/* newm starts an M on a new thread: running fn with no P (sysmon, the
+ * trace M), or scheduling with pp. */
+void newm(void (*fn)(void), P *pp, bool spinning);
 _Noreturn void goexit1(void);
 
 void entersyscall(void);
@@ -469,6 +496,8 @@ int fpcallers(uintptr_t fp, uintptr_t lo, uintptr_t hi, int skip, uintptr_t *pcs
 /* rulecallers walks with the frame rules from the frame at pc (exact when
  * exactpc, else a return address) with the given sp, fp and lr. */
 int rulecallers(uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp, uintptr_t lr, uintptr_t *pcs, int n);
+int rulecallers_in(uintptr_t lo, uintptr_t hi, uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp,
+		   uintptr_t lr, uintptr_t *pcs, int n);
 /* printframes prints logical frames, Go style, for pcs (return addresses,
  * but pcs[0] exact when exact0). */
 void printframes(const uintptr_t *pcs, int n, bool exact0);

@@ -8,6 +8,7 @@
  * and exit with status 2.
  */
 #include "runtime.h"
+#include "trace.h"
 
 enum { SIGSETSIZE = 8 };
 
@@ -55,11 +56,13 @@ static void sighandler(int sig, void *info, void *uc)
 		if (mp && gp == mp->g0) {
 			rt_printf("fatal error: stack overflow on the scheduler stack (g0 of M %lld)\n",
 				  (long long)mp->id);
+			trace_exitflush();
 			sys_exit_group(2);
 		}
 		rt_printf("fatal error: stack overflow\n\nstack trace:\ngoroutine %lld [running]:\n",
 			  (long long)gp->goid);
 		printstack(pc, fp, gp);
+		trace_exitflush();
 		sys_exit_group(2);
 	}
 
@@ -78,6 +81,7 @@ static void sighandler(int sig, void *info, void *uc)
 		rt_printf("\n(on the scheduler stack)\n");
 		printstack(pc, fp, NULL);
 	}
+	trace_exitflush();
 	sys_exit_group(2);
 }
 

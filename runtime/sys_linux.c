@@ -33,10 +33,16 @@ long sys_pipe2(int fds[2], int flags)
 }
 
 /* sys_openat opens path relative to dirfd (AT_FDCWD: the working
- * directory). It never creates files, so it passes no mode. */
-long sys_openat(int dirfd, const char *path, int flags)
+ * directory); mode is for a file that O_CREAT creates. */
+long sys_openat(int dirfd, const char *path, int flags, int mode)
 {
-	return arch_syscall4(SYS_openat, dirfd, (long)path, flags, 0);
+	return arch_syscall4(SYS_openat, dirfd, (long)path, flags, mode);
+}
+
+/* sys_sched_yield lets other threads run on this CPU. */
+long sys_sched_yield(void)
+{
+	return arch_syscall0(SYS_sched_yield);
 }
 
 /* sys_mmap_err maps n bytes of anonymous private memory (flags are added to

@@ -83,6 +83,14 @@ int rulecallers(uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp, uintptr_
 {
 	uintptr_t lo, hi;
 	stackbounds(&lo, &hi);
+	return rulecallers_in(lo, hi, pc, exactpc, sp, fp, lr, pcs, n);
+}
+
+/* rulecallers_in is rulecallers on the stack [lo, hi), which need not be
+ * the current one (the tracer walks a parked goroutine's from g0). */
+int rulecallers_in(uintptr_t lo, uintptr_t hi, uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp,
+		   uintptr_t lr, uintptr_t *pcs, int n)
+{
 	if (!hi || n <= 0)
 		return 0;
 	int i = 0;

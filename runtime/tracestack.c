@@ -205,3 +205,148 @@ bool tracestack_frame(uintptr_t v, weft_frame *frame)
 	*frame = (weft_frame){.pc = v - 1, .function = "?", .file = "?", .funcid = FUNCID_NORMAL};
 	return false;
 }
+
+/* ---- the tracer's stacks: capture and the table dump (Go's traceStack
+ * and traceStackTable.dump) ---- */
+
+#include "trace.h"
+
+/*
+ * traceStack captures a stack for an event and returns its id in
+ * generation gen's table (0: none, for an M outside any goroutine).
+ *
+ * With frame pointers (the default), pcBuf is the skip count and the raw
+ * return addresses, one fpTracebackPCs walk: from traceStack's own frame
+ * record for the current goroutine (gp NULL), or from the record that
+ * arch_mcall saved on a parked one's stack. With WEFTDEBUG=
+ * tracefpunwindoff=1 the default unwinder walks by frame rules instead
+ * (rulecallers, no frame pointers needed), and the stack is expanded into
+ * logical frames right away, behind LOGICAL_STACK_SENTINEL: the slow path
+ * that Go keeps for checking the fast one.
+ */
+__attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
+{
+	uintptr_t pcBuf[TRACE_STACK_DEPTH + 1];
+	uintptr_t pc, sp, fp, lo, hi;
+	bool exactpc = false;
+	int extra = 0; /* physical frames of the default unwinder's to skip */
+
+	if (!gp) {
+		gp = getg();
+		if (!gp || gp == getm()->g0)
+			return 0;
+		if (!trace.fpunwindoff) {
+			pcBuf[0] = (uintptr_t)skip;
+			int n = fpTracebackPCs((uintptr_t)__builtin_frame_address(0), pcBuf + 1, TRACE_STACK_DEPTH);
+			return tracemap_put(&trace.stackTab[gen % 2], pcBuf, (size_t)(n + 1) * sizeof(uintptr_t), NULL);
+		}
+		uintptr_t regs[4];
+		arch_getcontext(regs); /* regs[0]: a return address inside traceStack */
+		pc = regs[0];
+		sp = regs[1];
+		fp = regs[2];
+		extra = 1;
+	} else {
+		const uintptr_t *save = (const uintptr_t *)gp->sched_sp;
+		if (!save)
+			return 0;
+		if (!trace.fpunwindoff) {
+			pcBuf[0] = (uintptr_t)skip;
+			int n = fpTracebackPCs((uintptr_t)(save + ARCH_GOBUF_FPSLOT), pcBuf + 1, TRACE_STACK_DEPTH);
+			return tracemap_put(&trace.stackTab[gen % 2], pcBuf, (size_t)(n + 1) * sizeof(uintptr_t), NULL);
+		}
+		/* As if arch_mcall had returned: its caller's frame. */
+		pc = save[ARCH_GOBUF_PCSLOT];
+		sp = (uintptr_t)(save + ARCH_GOBUF_WORDS);
+		fp = save[ARCH_GOBUF_FPSLOT];
+	}
+	lo = gp->stack.lo;
+	hi = gp->stack.hi;
+	uintptr_t phys[TRACE_STACK_DEPTH + 1];
+	phys[0] = (uintptr_t)(skip + extra);
+	int n = rulecallers_in(lo, hi, pc, exactpc, sp, fp, 0, phys + 1, TRACE_STACK_DEPTH);
+	pcBuf[0] = LOGICAL_STACK_SENTINEL;
+	n = fpunwindExpand(pcBuf + 1, TRACE_STACK_DEPTH, phys, n + 1);
+	return tracemap_put(&trace.stackTab[gen % 2], pcBuf, (size_t)(n + 1) * sizeof(uintptr_t), NULL);
+}
+
+/* traceStartStack: a new goroutine's start "stack", its function alone,
+ * as a logical frame (fn + 1, so that it names fn as a return address
+ * would). */
+uint64_t traceStartStack(uintptr_t fn, uint64_t gen)
+{
+	uintptr_t pcBuf[2] = {LOGICAL_STACK_SENTINEL, fn + 1};
+	return tracemap_put(&trace.stackTab[gen % 2], pcBuf, sizeof pcBuf, NULL);
+}
+
+/* isapi: a frame of one of weft.h's functions, the boundary between the
+ * runtime and the program. */
+static bool isapi(const weft_frame *f)
+{
+	return rt_hasprefix(f->function, "weft_");
+}
+
+typedef struct StackDump {
+	TraceWriter w;
+	uint64_t gen;
+} StackDump;
+
+/*
+ * dumpstack writes one stack table entry. The frames are those of
+ * fpunwindExpand, symbolized, less the runtime's on either side: above,
+ * everything inside the public function the program called (the top frame
+ * of a blocking event is weft_chan_send, weft_sleep, ...), below, goexit
+ * and goroutine 1's runtime_main (the bottom frame is the goroutine's own
+ * function, weft_main for goroutine 1). A stack with no public function
+ * (a start stack) keeps its top.
+ */
+static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
+{
+	StackDump *d = arg;
+	uintptr_t lf[2 * TRACE_MAX_FRAMES];
+	weft_frame fr[2 * TRACE_MAX_FRAMES];
+	int n = fpunwindExpand(lf, (int)nelem(lf), data, (int)(size / sizeof(uintptr_t)));
+	int top = -1;
+	for (int i = 0; i < n; i++) {
+		tracestack_frame(lf[i], &fr[i]);
+		if (top < 0 && isapi(&fr[i]))
+			top = i;
+	}
+	if (top < 0)
+		top = 0;
+	while (n > top && (fr[n - 1].funcid == FUNCID_GOEXIT || fr[n - 1].funcid == FUNCID_RUNTIME_MAIN))
+		n--;
+	if (n - top > TRACE_MAX_FRAMES)
+		n = top + TRACE_MAX_FRAMES;
+
+	TraceWriter w = d->w;
+	uint32_t need = 1 + 2 * TRACE_VARINT_MAX + (uint32_t)(n - top) * 4 * TRACE_VARINT_MAX;
+	if (!w.buf || w.buf->pos + need > sizeof w.buf->arr) {
+		w = traceRefill(w, TRACE_NO_THREAD);
+		traceByte(w.buf, EvStacks);
+	}
+	traceByte(w.buf, EvStack);
+	traceVarint(w.buf, id);
+	traceVarint(w.buf, (uint64_t)(n - top));
+	for (int i = top; i < n; i++) {
+		/* The strings go in this generation's table, dumped after
+		 * this one. */
+		const char *fn = fr[i].function, *file = fr[i].file;
+		traceVarint(w.buf, lf[i]);
+		traceVarint(w.buf, traceString(d->gen, fn, rt_strlen(fn)));
+		traceVarint(w.buf, traceString(d->gen, file, rt_strlen(file)));
+		traceVarint(w.buf, (uint64_t)(fr[i].line > 0 ? fr[i].line : 0));
+	}
+	d->w = w;
+}
+
+/* traceStackDump writes generation gen's stack table and empties it. No
+ * event of gen may still be written. */
+void traceStackDump(uint64_t gen)
+{
+	StackDump d = {traceUnsafeWriter(gen, NULL), gen};
+	tracemap_foreach(&trace.stackTab[gen % 2], dumpstack, &d);
+	if (d.w.buf)
+		traceBufFlush(d.w.buf, gen);
+	tracemap_reset(&trace.stackTab[gen % 2]);
+}

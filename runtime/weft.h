@@ -128,6 +128,25 @@ typedef struct weft_frames {
 void weft_frames_init(weft_frames *it, const uintptr_t *pcs, int n);
 bool weft_frames_next(weft_frames *it, weft_frame *frame);
 
+/*
+ * Execution tracing. The trace is a Go execution trace: `go tool trace
+ * FILE` reads it. WEFTTRACE=FILE traces a whole run, exit included.
+ * weft_trace_start starts writing one to fd (0, or -1 when a trace is
+ * already running or the header can't be written); weft_trace_stop ends
+ * it and returns once everything is written (0, or -1 when no trace was
+ * running or a write failed).
+ */
+int weft_trace_start(int fd);
+int weft_trace_stop(void);
+/* User annotations (Go's runtime/trace): tasks, regions within a
+ * goroutine, and log messages, each tied to a task (0: none). They cost a
+ * load and a branch while tracing is off. Task ids are never 0. */
+uint64_t weft_trace_task_begin(uint64_t parent, const char *name);
+void weft_trace_task_end(uint64_t task);
+void weft_trace_region_begin(uint64_t task, const char *name);
+void weft_trace_region_end(uint64_t task, const char *name);
+void weft_trace_log(uint64_t task, const char *category, const char *message);
+
 /* weft_exit ends the whole program at once with the given status. */
 _Noreturn void weft_exit(int status);
 

@@ -110,7 +110,7 @@ static void signal_done(weft_chan *done)
  * NUL-terminated weft_alloc'd copy. */
 static long readfile(const char *path, char **out)
 {
-	long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
 	size_t cap = 1 << 16, len = 0;
 	char *buf;
 

@@ -1,0 +1,373 @@
+/*
+ * trace.c: the execution tracer (Go's trace.go): starting and stopping,
+ * generations, the trace M that ends them and writes them out, and the
+ * flush on exit.
+ *
+ * Output. A weft trace is a Go 1.22 execution trace (abi/traceevent.h):
+ * `go tool trace` reads it, and its parser is the tests' oracle.
+ *
+ * Events. Each M writes its events, with no lock, into a buffer of its
+ * own (tracebuf.c); the scheduler calls one function per transition
+ * (traceruntime.c) between traceAcquire and traceRelease. A full buffer
+ * is sealed as a batch and queued on its generation's list.
+ *
+ * Generations. The trace is cut into generations, each self-contained:
+ * its own string and stack tables (gen % 2), its own frequency, and a
+ * status event for each G and P before the first event that involves it
+ * (traceruntime.c). A generation ends after trace.period (1 s), or once
+ * its full buffers pass TRACE_GEN_MAX_BYTES, without stopping the world,
+ * as in Go 1.22:
+ *
+ *  1. trace.gen moves on. From then on traceAcquire hands out the new
+ *     generation; events of the old one may still be in flight.
+ *  2. For each M, wait until its seqlock is even or has moved: an M reads
+ *     the generation only with its seqlock odd, so once it is seen even
+ *     (or odd anew) it can no longer write to the old generation, and its
+ *     buffer for it is complete: take it.
+ *  3. Dump the old generation's stack table (symbolizing each stack, which
+ *     adds strings), then its string table, then write its frequency.
+ *  4. Write the old generation out, and empty its tables for reuse two
+ *     generations on.
+ *
+ * A generation is written only once it is complete, in one burst of
+ * write(2)s, rather than as buffers fill (Go streams them). That costs
+ * memory (a generation's data, at most about TRACE_GEN_MAX_BYTES), and
+ * buys a file that is a valid trace at every generation boundary: a
+ * process killed with SIGKILL leaves every generation it finished intact
+ * and, almost always, nothing else; go tool trace reads it.
+ *
+ * The trace M. A thread of its own, with no P (like sysmon, it does not
+ * count for deadlock detection), ends the generations: it sleeps until the
+ * period is up or a buffer flush reports the size bound, then does 1-4
+ * holding advlock. weft_trace_stop and the exit path do the same with a
+ * final generation, on their own thread.
+ *
+ * Exit. weft_exit, panics and fatal errors call trace_exitflush before
+ * the process ends: it ends the current generation as a final one and
+ * writes it. Waits there are bounded, so a thread that died writing an
+ * event cannot hang the exit.
+ */
+#include "trace.h"
+
+struct Trace trace = {.fd = -1};
+
+static Mutex advlock;    /* serializes generation ends, starts and stops */
+static bool tracemstarted; /* the trace M exists */
+static Note tracenote;   /* wakes the trace M */
+static uint32_t tracewake_pending;
+static uint32_t exitflushing; /* set by the first exiting thread */
+static M *exitflusher;
+static bool writefailed;
+
+void trace_wake(void)
+{
+	if (atomic_load(&tracemstarted) && atomic_cas(&tracewake_pending, 0, 1))
+		notewakeup(&tracenote);
+}
+
+/* writeall writes n bytes to the trace's file; on failure it reports
+ * once and drops the rest of the trace. */
+static void writeall(const void *p, size_t n)
+{
+	const char *s = p;
+	while (n > 0 && !writefailed) {
+		long r = sys_write(trace.fd, s, n);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0) {
+			rt_printf("runtime: writing the trace failed (errno %ld); the rest is dropped\n",
+				  r < 0 ? -r : 0);
+			writefailed = true;
+			return;
+		}
+		s += r;
+		n -= (size_t)r;
+	}
+}
+
+/* traceFrequency writes generation gen's frequency batch: trace clock
+ * units per second, measured against the monotonic clock since the trace
+ * began (at least a millisecond of it). */
+static void traceFrequency(uint64_t gen)
+{
+	uint64_t t1;
+	int64_t n1;
+	do {
+		t1 = arch_cputicks();
+		n1 = nanotime();
+	} while (n1 - trace.nanos0 < 1000 * 1000);
+	double hz = (double)(t1 - trace.ticks0) * 1e9 / (double)(n1 - trace.nanos0);
+	uint64_t freq = (uint64_t)hz >> ARCH_TRACE_TICK_SHIFT;
+	TraceWriter w = traceRefill(traceUnsafeWriter(gen, NULL), TRACE_NO_THREAD);
+	traceByte(w.buf, EvFrequency);
+	traceVarint(w.buf, freq ? freq : 1);
+	traceBufFlush(w.buf, gen);
+}
+
+/* waitwriters waits until no M can still write to generation gen (the
+ * current one having moved on) and takes each M's buffer for it. With
+ * bounded, it gives up on an M after 100 ms (the exit path: that M may
+ * have died writing); its buffer is then left out. */
+static void waitwriters(uint64_t gen, bool bounded)
+{
+	M *self = getm();
+	for (M *mp = atomic_load(&allm); mp; mp = mp->alllink) {
+		uint64_t s = atomic_load(&mp->trace.seqlock);
+		if (mp != self && (s & 1)) {
+			int64_t deadline = bounded ? nanotime() + 100 * 1000 * 1000 : 0;
+			bool gaveup = false;
+			while (atomic_load(&mp->trace.seqlock) == s) {
+				if (bounded && nanotime() > deadline) {
+					gaveup = true;
+					break;
+				}
+				sys_sched_yield();
+			}
+			if (gaveup)
+				continue;
+		}
+		TraceBuf *b = mp->trace.buf[gen % 2];
+		if (b) {
+			mp->trace.buf[gen % 2] = NULL;
+			traceBufFlush(b, gen);
+		}
+	}
+}
+
+/* writegen writes generation gen's batches, threads' first and tables
+ * last, and recycles the buffers. */
+static void writegen(uint64_t gen)
+{
+	int i = (int)(gen % 2);
+	lock(&trace.lock);
+	TraceBuf *list = trace.full[i];
+	trace.full[i] = trace.fulltail[i] = NULL;
+	trace.fullbytes[i] = 0;
+	unlock(&trace.lock);
+	TraceBuf *last = NULL;
+	for (TraceBuf *b = list; b; b = b->link) {
+		writeall(b->arr, b->pos);
+		last = b;
+	}
+	if (last) {
+		lock(&trace.lock);
+		last->link = trace.empty;
+		trace.empty = list;
+		unlock(&trace.lock);
+	}
+}
+
+/* traceAdvance ends the current generation (steps 1-4 above) and starts
+ * the next, or stops tracing. advlock held. */
+static void traceAdvance(bool stop, bool bounded)
+{
+	uint64_t gen = atomic_load(&trace.gen);
+	if (!gen)
+		return;
+	uint64_t next = stop ? 0 : gen + 1;
+	if (!stop)
+		traceRegisterReasons(next); /* its tables were emptied two generations ago */
+	atomic_store(&trace.gen, next);
+	if (stop)
+		atomic_store(&trace.enabled, 0);
+
+	waitwriters(gen, bounded);
+	traceStackDump(gen);
+	traceStringDump(gen);
+	traceFrequency(gen);
+	writegen(gen);
+
+	if (stop) {
+		/* Nothing is left in flight: give the memory back. */
+		lock(&trace.lock);
+		TraceBuf *b = trace.empty;
+		trace.empty = NULL;
+		unlock(&trace.lock);
+		while (b) {
+			TraceBuf *next = b->link;
+			sys_munmap(b, sizeof *b);
+			b = next;
+		}
+		for (int i = 0; i < 2; i++) {
+			tracemap_release(&trace.stackTab[i]);
+			tracemap_release(&trace.stringTab[i]);
+		}
+		trace.fd = -1;
+	}
+}
+
+/* traceloop is the trace M: it ends a generation each period, or sooner
+ * when one grows past its bound. */
+static void traceloop(void)
+{
+	for (;;) {
+		bool on = atomic_load(&trace.gen) != 0;
+		notetsleep(&tracenote, on ? trace.period : -1);
+		noteclear(&tracenote);
+		atomic_store(&tracewake_pending, 0);
+		lock(&advlock);
+		traceAdvance(false, false);
+		unlock(&advlock);
+	}
+}
+
+/* traceStart begins a trace into fd, the header written at once. The
+ * caller holds advlock and the world is such that no goroutine exists
+ * whose state the trace would have to announce (trace_init: before the
+ * first; weft_trace_start: the world stopped). */
+static int traceStart(int fd)
+{
+	if (atomic_load(&trace.gen) != 0)
+		return -1;
+	trace.fd = fd;
+	writefailed = false;
+	writeall(TRACE_HEADER, TRACE_HEADER_LEN);
+	if (writefailed) {
+		trace.fd = -1;
+		return -1;
+	}
+	trace.ticks0 = arch_cputicks();
+	trace.nanos0 = nanotime();
+	traceRegisterReasons(1);
+	atomic_store(&trace.gen, 1);
+	atomic_store(&trace.enabled, 1);
+
+	TraceLocker tl = traceAcquire();
+	if (traceOk(tl)) {
+		traceStartStatus(tl);
+		traceRelease(tl);
+	}
+	if (!tracemstarted) {
+		newm(traceloop, NULL, false);
+		atomic_store(&tracemstarted, true); /* trace_wake may now wake it */
+	} else {
+		trace_wake();
+	}
+	return 0;
+}
+
+/* weftdebug reads a name=value option of WEFTDEBUG (comma-separated), or
+ * returns def. */
+static int64_t weftdebug(const char *name, int64_t def)
+{
+	const char *s = rt_getenv("WEFTDEBUG");
+	size_t n = rt_strlen(name);
+	while (s && *s) {
+		if (rt_hasprefix(s, name) && s[n] == '=') {
+			char num[32];
+			size_t i = 0;
+			for (const char *p = s + n + 1; *p && *p != ',' && i < sizeof num - 1; p++)
+				num[i++] = *p;
+			num[i] = 0;
+			bool ok;
+			int64_t v = rt_atoi(num, &ok);
+			if (!ok) {
+				rt_printf("runtime: WEFTDEBUG: %s wants a number\n", name);
+				fatal("bad WEFTDEBUG");
+			}
+			return v;
+		}
+		while (*s && *s != ',')
+			s++;
+		if (*s == ',')
+			s++;
+	}
+	return def;
+}
+
+/*
+ * trace_init runs once at start-up, on m0 with its P and before goroutine
+ * 1 exists: it reads WEFTDEBUG's tracer options (tracefpunwindoff=1: the
+ * default unwinder; tracegenms=N: a generation period of N ms, for tests)
+ * and starts tracing to the file WEFTTRACE names, if it names one.
+ */
+void trace_init(void)
+{
+	trace.fpunwindoff = weftdebug("tracefpunwindoff", 0) != 0;
+	int64_t ms = weftdebug("tracegenms", 0);
+	trace.period = ms > 0 ? ms * 1000 * 1000 : TRACE_GEN_PERIOD_NS;
+	const char *path = rt_getenv("WEFTTRACE");
+	if (!path || !*path)
+		return;
+	long fd = sys_openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		rt_printf("runtime: WEFTTRACE=%s: cannot create the file (errno %ld)\n", path, -fd);
+		fatal("cannot start the trace");
+	}
+	lock(&advlock);
+	if (traceStart((int)fd) < 0) {
+		unlock(&advlock);
+		fatal("cannot start the trace");
+	}
+	unlock(&advlock);
+}
+
+/* trace_mainstarted: goroutine 1 records the number of Ps, which Go's
+ * parser takes only from a goroutine. */
+void trace_mainstarted(void)
+{
+	TraceLocker tl = traceAcquire();
+	if (traceOk(tl)) {
+		traceProcsChange(tl, gomaxprocs);
+		traceRelease(tl);
+	}
+}
+
+/*
+ * trace_exitflush ends the trace on the way out of the process: the
+ * current generation becomes the last and is written. The first thread
+ * to get here does it; another one waits (the first will end the
+ * process), unless it is the first one failing inside the flush.
+ */
+void trace_exitflush(void)
+{
+	if (!atomic_load(&trace.enabled))
+		return;
+	M *mp = getm();
+	if (atomic_xchg(&exitflushing, 1)) {
+		if (atomic_load(&exitflusher) == mp)
+			return;
+		for (int i = 0; i < 10; i++)
+			sys_nanosleep(1000 * 1000 * 1000);
+		return;
+	}
+	atomic_store(&exitflusher, mp);
+	/* The trace M may be writing a generation: wait for it, a while. */
+	int64_t deadline = nanotime() + 10LL * 1000 * 1000 * 1000;
+	while (!atomic_cas(&advlock.key, 0, 1)) {
+		if (nanotime() > deadline)
+			return;
+		sys_nanosleep(1000 * 1000);
+	}
+	traceAdvance(true, true);
+}
+
+/* ---- weft.h ---- */
+
+int weft_trace_start(int fd)
+{
+	if (fd < 0)
+		return -1;
+	lock(&advlock);
+	int r = traceStart(fd);
+	unlock(&advlock);
+	if (r == 0)
+		trace_mainstarted();
+	return r;
+}
+
+/* weft_trace_stop ends the trace and returns once it is all written. The
+ * writing happens on this thread, as a system call would. */
+int weft_trace_stop(void)
+{
+	if (!atomic_load(&trace.enabled))
+		return -1;
+	entersyscall();
+	lock(&advlock);
+	int r = atomic_load(&trace.gen) ? 0 : -1;
+	traceAdvance(true, false);
+	bool failed = writefailed;
+	unlock(&advlock);
+	exitsyscall();
+	return r == 0 && !failed ? 0 : -1;
+}

@@ -1,0 +1,204 @@
+/*
+ * trace.h: the execution tracer's internal interface. trace.c explains
+ * the design: generations, per-M buffers, the writer. The pieces:
+ *
+ *	trace.c         start, stop, generations, the trace M, exit flush
+ *	tracebuf.c      per-M buffers and the batch framing
+ *	traceruntime.c  the events, one function per scheduler transition
+ *	tracestack.c    stacks: capture, fpunwindExpand, the table dump
+ *	tracestring.c   the string table
+ *	tracemap.c      the hash trie both tables are made of
+ */
+#ifndef WEFT_TRACE_H
+#define WEFT_TRACE_H
+
+#include "runtime.h"
+#include "tracemap.h"
+#include "traceevent.h"
+
+/* A buffer's size, header included; a batch's data stays below Go's
+ * TRACE_MAX_BATCH. */
+#ifndef TRACE_BUF_SIZE
+#define TRACE_BUF_SIZE (64 << 10)
+#endif
+/* A generation ends after this long ... */
+#ifndef TRACE_GEN_PERIOD_NS
+#define TRACE_GEN_PERIOD_NS (1000 * 1000 * 1000LL)
+#endif
+/* ... or once its full buffers hold this many bytes. A generation is kept
+ * in memory until it is complete and written whole (trace.c says why). */
+#ifndef TRACE_GEN_MAX_BYTES
+#define TRACE_GEN_MAX_BYTES (8 << 20)
+#endif
+/* The deepest physical stack captured (the stack table keys on it). */
+#define TRACE_STACK_DEPTH TRACE_MAX_FRAMES
+
+struct TraceBuf {
+	TraceBuf *link;
+	uint64_t lastTime; /* timestamp of the last event, for deltas */
+	uint32_t pos;      /* bytes used in arr */
+	uint32_t lenPos;   /* where the batch length goes */
+	uint8_t arr[TRACE_BUF_SIZE - 24];
+};
+
+/* The tracer's global state. */
+struct Trace {
+	/* The event path reads these two. gen is the current generation
+	 * (1, 2, ...) or 0 when tracing is off; enabled is a cheaper test of
+	 * the same thing for code that has not yet taken the seqlock. */
+	uint32_t enabled;
+	uint64_t gen;
+
+	Mutex lock; /* the lists below */
+	TraceBuf *empty;
+	TraceBuf *full[2], *fulltail[2]; /* per generation, in flush order */
+	uint64_t fullbytes[2];
+
+	TraceMap stackTab[2]; /* per generation, gen % 2 */
+	TraceMap stringTab[2];
+	uint64_t reasons[2][16]; /* GoBlock reason strings' ids, per generation */
+	uint64_t reasonYield[2];
+
+	int fd;            /* where the trace goes; -1 when not tracing */
+	bool fpunwindoff;  /* WEFTDEBUG=tracefpunwindoff=1 */
+	int64_t period;    /* generation length */
+	uint64_t ticks0;   /* cputicks at the start, for the frequency */
+	int64_t nanos0;
+};
+extern struct Trace trace;
+
+/* ---- the event path ---- */
+
+/* A TraceLocker is an M's right to write events in generation gen; mp
+ * is NULL when tracing is off. */
+typedef struct TraceLocker {
+	M *mp;
+	uint64_t gen;
+} TraceLocker;
+
+TraceLocker traceAcquireEnabled(void);
+static inline TraceLocker traceAcquire(void)
+{
+	if (likely(!__atomic_load_n(&trace.enabled, __ATOMIC_RELAXED)))
+		return (TraceLocker){0};
+	return traceAcquireEnabled();
+}
+static inline bool traceOk(TraceLocker tl) { return tl.mp != NULL; }
+void traceRelease(TraceLocker tl);
+
+/* A TraceWriter appends to its M's buffer for the locker's generation. */
+typedef struct TraceWriter {
+	TraceLocker tl;
+	TraceBuf *buf;
+} TraceWriter;
+
+TraceWriter traceWriter(TraceLocker tl);
+/* traceUnsafeWriter writes generation gen's batches that belong to no
+ * thread (the tables, the frequency), starting from buf (may be NULL),
+ * with no M's seqlock: only the generation's end uses it. */
+TraceWriter traceUnsafeWriter(uint64_t gen, TraceBuf *buf);
+/* traceRefill flushes w's buffer and starts a new batch; traceEnsure
+ * makes room for n more bytes, refilling when needed. */
+TraceWriter traceRefill(TraceWriter w, uint64_t mid);
+static inline TraceWriter traceEnsure(TraceWriter w, uint32_t n)
+{
+	if (unlikely(!w.buf || w.buf->pos + n > sizeof w.buf->arr))
+		w = traceRefill(w, w.tl.mp ? (uint64_t)w.tl.mp->id : TRACE_NO_THREAD);
+	return w;
+}
+static inline void traceByte(TraceBuf *b, uint8_t v) { b->arr[b->pos++] = v; }
+static inline void traceVarint(TraceBuf *b, uint64_t v)
+{
+	uint8_t *p = b->arr + b->pos, *p0 = p;
+	for (; v >= 0x80; v >>= 7)
+		*p++ = 0x80 | (uint8_t)v;
+	*p++ = (uint8_t)v;
+	b->pos += (uint32_t)(p - p0);
+}
+/* traceEventv writes event ev: its type, the timestamp delta (each event
+ * of a batch strictly after the one before) and nargs arguments. */
+static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs)
+{
+	w = traceEnsure(w, 1 + (uint32_t)(nargs + 1) * TRACE_VARINT_MAX);
+	TraceBuf *b = w.buf;
+	uint64_t now = arch_cputicks() >> ARCH_TRACE_TICK_SHIFT;
+	if (now <= b->lastTime)
+		now = b->lastTime + 1;
+	traceByte(b, ev);
+	traceVarint(b, now - b->lastTime);
+	b->lastTime = now;
+	for (int i = 0; i < nargs; i++)
+		traceVarint(b, args[i]);
+	return w;
+}
+#define TRACE_ARGS(...) ((const uint64_t[]){__VA_ARGS__})
+#define traceEvent(w, ev, ...) \
+	traceEventv((w), (ev), TRACE_ARGS(__VA_ARGS__), (int)(sizeof TRACE_ARGS(__VA_ARGS__) / sizeof(uint64_t)))
+
+/* traceBufFlush hands the buffer to its generation's full list. */
+void traceBufFlush(TraceBuf *b, uint64_t gen);
+TraceBuf *traceBufGet(void);
+
+static inline uint64_t traceClockNow(void) { return arch_cputicks() >> ARCH_TRACE_TICK_SHIFT; }
+
+/* ---- statuses and sequence numbers ---- */
+static inline bool traceStatusWasTraced(uint64_t *statusgen, uint64_t gen)
+{
+	return atomic_load_acq(statusgen) == gen;
+}
+/* traceAcquireStatus claims the status event of generation gen: true for
+ * the one caller that must write it. */
+static inline bool traceAcquireStatus(uint64_t *statusgen, uint64_t gen)
+{
+	uint64_t old = atomic_load(statusgen);
+	return old != gen && atomic_cas(statusgen, old, gen);
+}
+static inline uint64_t traceNextSeq(uint64_t *seq, uint64_t *seqgen, uint64_t gen)
+{
+	if (*seqgen != gen) {
+		*seqgen = gen;
+		*seq = 0;
+	}
+	return ++*seq;
+}
+
+/* ---- traceruntime.c: one call per transition, Go's traceLocker methods.
+ * Each takes a locker from traceAcquire that is ok. ---- */
+void traceProcStart(TraceLocker tl);
+void traceProcStop(TraceLocker tl, P *pp);
+void traceProcSteal(TraceLocker tl, P *pp);
+void traceProcsChange(TraceLocker tl, int32_t procs);
+void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc);
+void traceGoStart(TraceLocker tl);
+void traceGoEnd(TraceLocker tl);
+void traceGoSched(TraceLocker tl);
+void traceGoPark(TraceLocker tl, int reason);
+void traceGoUnpark(TraceLocker tl, G *gp);
+void traceGoSysCall(TraceLocker tl);
+void traceGoSysExit(TraceLocker tl, bool lostP);
+/* traceStartStatus: every P's status, first thing in a trace. */
+void traceStartStatus(TraceLocker tl);
+
+/* ---- tracestack.c ---- */
+/* traceStack returns the stack id, in generation gen's table, of gp's
+ * stack: the current goroutine's from the caller of traceStack (gp NULL),
+ * or a parked one's from its saved context. 0 when there is none. */
+uint64_t traceStack(int skip, G *gp, uint64_t gen);
+/* traceStartStack: the id of a new goroutine's one-frame start stack. */
+uint64_t traceStartStack(uintptr_t fn, uint64_t gen);
+/* traceStackDump writes generation gen's stack table (and the strings
+ * its frames name) and empties it. */
+void traceStackDump(uint64_t gen);
+
+/* ---- tracestring.c ---- */
+uint64_t traceString(uint64_t gen, const char *s, size_t n);
+void traceStringDump(uint64_t gen);
+void traceRegisterReasons(uint64_t gen);
+
+/* ---- trace.c ---- */
+void trace_init(void);       /* at start-up: WEFTTRACE, WEFTDEBUG */
+void trace_exitflush(void);  /* on exit, panic or fatal error */
+void trace_mainstarted(void); /* goroutine 1 runs */
+void trace_wake(void);       /* a generation grew past its bound */
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * tracebuf.c: the tracer's buffers (Go's tracebuf.go).
+ *
+ * Each M writes events into a buffer of its own for the current
+ * generation, mp->trace.buf[gen % 2], with no lock: only the M itself
+ * touches it while its seqlock is odd, and the generation's end takes it
+ * only once the M has left that generation (trace.c). A buffer is one
+ * batch: the header EvEventBatch, generation, M id, base timestamp and a
+ * length reserved as a padded ten-byte varint, filled in when the buffer
+ * is flushed. A full buffer goes on its generation's full list under
+ * trace.lock, about once per 64 KiB of events.
+ */
+#include "trace.h"
+
+/* traceAcquireEnabled is traceAcquire's slow half, when tracing may be
+ * on: it opens the M's seqlock and reads the generation. The generation
+ * then stays open until traceRelease; a locker with no M means tracing is
+ * off (or this M is already writing: an event from inside the tracer, say
+ * a fatal error there, is dropped rather than nested). */
+TraceLocker traceAcquireEnabled(void)
+{
+	M *mp = getm();
+	if (!mp || (mp->trace.seqlock & 1))
+		return (TraceLocker){0};
+	/* A full barrier between the seqlock's store and the generation's
+	 * load: the generation's end stores the generation, then loads
+	 * seqlocks. Either it sees ours odd, or we see its new generation. */
+	atomic_xadd(&mp->trace.seqlock, 1);
+	uint64_t gen = atomic_load(&trace.gen);
+	if (!gen) {
+		atomic_store_rel(&mp->trace.seqlock, mp->trace.seqlock + 1);
+		return (TraceLocker){0};
+	}
+	return (TraceLocker){mp, gen};
+}
+
+void traceRelease(TraceLocker tl)
+{
+	/* Only this M writes its seqlock: a release store publishes the
+	 * events written to whoever sees the even value. */
+	atomic_store_rel(&tl.mp->trace.seqlock, tl.mp->trace.seqlock + 1);
+}
+
+TraceWriter traceWriter(TraceLocker tl)
+{
+	return (TraceWriter){tl, tl.mp->trace.buf[tl.gen % 2]};
+}
+
+TraceWriter traceUnsafeWriter(uint64_t gen, TraceBuf *buf)
+{
+	return (TraceWriter){{NULL, gen}, buf};
+}
+
+/* traceBufGet returns an empty buffer: a recycled one, or a new mapping. */
+TraceBuf *traceBufGet(void)
+{
+	lock(&trace.lock);
+	TraceBuf *b = trace.empty;
+	if (b)
+		trace.empty = b->link;
+	unlock(&trace.lock);
+	if (!b) {
+		b = sys_mmap(NULL, sizeof *b, PROT_READ | PROT_WRITE, 0);
+		if (!b)
+			fatal("out of memory: cannot allocate a trace buffer");
+	}
+	b->link = NULL;
+	b->pos = 0;
+	b->lenPos = 0;
+	b->lastTime = 0;
+	return b;
+}
+
+/* traceBufFlush seals b's batch (its length) and appends it to
+ * generation gen's full list. A generation that grows past its bound
+ * wakes the trace M to end it. */
+void traceBufFlush(TraceBuf *b, uint64_t gen)
+{
+	uint64_t n = b->pos - (b->lenPos + TRACE_VARINT_MAX);
+	for (int i = 0; i < TRACE_VARINT_MAX; i++, n >>= 7)
+		b->arr[b->lenPos + i] = (uint8_t)(n & 0x7f) | (i < TRACE_VARINT_MAX - 1 ? 0x80 : 0);
+	b->link = NULL;
+	lock(&trace.lock);
+	int i = (int)(gen % 2);
+	if (trace.fulltail[i])
+		trace.fulltail[i]->link = b;
+	else
+		trace.full[i] = b;
+	trace.fulltail[i] = b;
+	trace.fullbytes[i] += b->pos;
+	bool wake = trace.fullbytes[i] >= TRACE_GEN_MAX_BYTES;
+	unlock(&trace.lock);
+	if (wake)
+		trace_wake();
+}
+
+/* traceRefill flushes w's buffer, if any, and starts a new batch for
+ * thread mid in a fresh one. */
+TraceWriter traceRefill(TraceWriter w, uint64_t mid)
+{
+	uint64_t gen = w.tl.gen;
+	if (w.buf)
+		traceBufFlush(w.buf, gen);
+	TraceBuf *b = traceBufGet();
+	uint64_t now = traceClockNow();
+	traceByte(b, EvEventBatch);
+	traceVarint(b, gen);
+	traceVarint(b, mid);
+	traceVarint(b, now);
+	b->lenPos = b->pos;
+	b->pos += TRACE_VARINT_MAX;
+	b->lastTime = now;
+	w.buf = b;
+	if (w.tl.mp)
+		w.tl.mp->trace.buf[gen % 2] = b;
+	return w;
+}

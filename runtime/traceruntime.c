@@ -1,0 +1,252 @@
+/*
+ * traceruntime.c: the events, one function per scheduler transition (Go's
+ * traceruntime.go), and the user annotations of weft.h.
+ *
+ * The scheduler calls them in a fixed pattern, as Go's does:
+ *
+ *	TraceLocker tl = traceAcquire();
+ *	casgstatus(gp, old, new);          (or the P's change)
+ *	if (traceOk(tl)) {
+ *		traceGoPark(tl, reason);
+ *		traceRelease(tl);
+ *	}
+ *
+ * so that the change and its event fall in one generation (trace.c).
+ *
+ * Statuses. Go's trace parser knows a goroutine's or P's state only from
+ * events of the current generation: the first event that involves a G or
+ * a P in a generation must be preceded by a status event giving the state
+ * it was in. traceEventWriter does that for the M's own P and G, the ones
+ * an event's context implies, given the states the caller knows they were
+ * in before the transition; events about another G (GoUnblock) or P
+ * (ProcSteal) do it for that one. traceAcquireStatus lets exactly one
+ * writer claim each status event.
+ */
+#include "trace.h"
+
+static TraceWriter writeGoStatus(TraceWriter w, int64_t goid, uint64_t mid, int status)
+{
+	return traceEvent(w, EvGoStatus, (uint64_t)goid, mid, (uint64_t)status);
+}
+
+static TraceWriter writeProcStatus(TraceWriter w, int32_t pid, int status)
+{
+	return traceEvent(w, EvProcStatus, (uint64_t)pid, (uint64_t)status);
+}
+
+/* traceEventWriter returns a writer for an event in the context of
+ * tl.mp, after announcing its P and its current G if this generation has
+ * not seen them yet: the P as procStatus, the G as goStatus. */
+static TraceWriter traceEventWriter(TraceLocker tl, int goStatus, int procStatus)
+{
+	TraceWriter w = traceWriter(tl);
+	P *pp = tl.mp->p;
+	if (pp && !traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
+	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
+		w = writeProcStatus(w, pp->id, procStatus);
+	G *gp = tl.mp->curg;
+	if (gp && !traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
+	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
+		w = writeGoStatus(w, gp->goid, (uint64_t)tl.mp->id, goStatus);
+	return w;
+}
+
+static inline uint64_t pnextseq(P *pp, uint64_t gen)
+{
+	return traceNextSeq(&pp->trace.seq, &pp->trace.seqgen, gen);
+}
+
+static inline uint64_t gnextseq(G *gp, uint64_t gen)
+{
+	return traceNextSeq(&gp->trace.seq, &gp->trace.seqgen, gen);
+}
+
+/* traceStartStatus announces every P, first thing in a trace, from the
+ * M that starts it (which holds one P). */
+void traceStartStatus(TraceLocker tl)
+{
+	TraceWriter w = traceWriter(tl);
+	for (int32_t i = 0; i < gomaxprocs; i++) {
+		P *pp = allp[i];
+		if (!traceAcquireStatus(&pp->trace.statusgen, tl.gen))
+			continue;
+		pp->trace.syscallm = -1;
+		int st = TraceProcIdle;
+		if (pp == tl.mp->p)
+			st = TraceProcRunning;
+		w = writeProcStatus(w, pp->id, st);
+	}
+}
+
+/* ProcStart: tl.mp has just acquired its P. */
+void traceProcStart(TraceLocker tl)
+{
+	P *pp = tl.mp->p;
+	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, TraceProcIdle);
+	traceEvent(w, EvProcStart, (uint64_t)pp->id, pnextseq(pp, tl.gen));
+}
+
+/* ProcStop: tl.mp is about to give up pp. */
+void traceProcStop(TraceLocker tl, P *pp)
+{
+	(void)pp;
+	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, TraceProcRunning);
+	traceEventv(w, EvProcStop, NULL, 0);
+}
+
+/* ProcSteal: pp, whose M is in a system call, has been taken from it
+ * (sysmon's retake). */
+void traceProcSteal(TraceLocker tl, P *pp)
+{
+	int64_t from = pp->trace.syscallm;
+	pp->trace.syscallm = -1;
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	if (!traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
+	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
+		w = writeProcStatus(w, pp->id, TraceProcSyscallAbandoned);
+	traceEvent(w, EvProcSteal, (uint64_t)pp->id, pnextseq(pp, tl.gen), (uint64_t)from);
+}
+
+/* ProcsChange: the number of Ps, with the stack that set it. Go's parser
+ * wants it from a running goroutine. */
+void traceProcsChange(TraceLocker tl, int32_t procs)
+{
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	traceEvent(w, EvProcsChange, (uint64_t)procs, traceStack(0, NULL, tl.gen));
+}
+
+/* GoCreate: newg, starting at startpc, has been made runnable by the
+ * current G (or by the M itself, as goroutine 1 is). */
+void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc)
+{
+	/* A new goroutine's state is known from this event: it needs no
+	 * status in this generation, and its sequence starts over. */
+	atomic_store(&newg->trace.statusgen, tl.gen);
+	newg->trace.seqgen = tl.gen;
+	newg->trace.seq = 0;
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	traceEvent(w, EvGoCreate, (uint64_t)newg->goid, traceStartStack(startpc, tl.gen),
+		   traceStack(0, NULL, tl.gen));
+}
+
+/* GoStart: tl.mp->curg, runnable, starts running. */
+void traceGoStart(TraceLocker tl)
+{
+	G *gp = tl.mp->curg;
+	TraceWriter w = traceEventWriter(tl, TraceGoRunnable, TraceProcRunning);
+	traceEvent(w, EvGoStart, (uint64_t)gp->goid, gnextseq(gp, tl.gen));
+}
+
+/* GoDestroy: the current G has finished. */
+void traceGoEnd(TraceLocker tl)
+{
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	traceEventv(w, EvGoDestroy, NULL, 0);
+}
+
+/* GoStop: the current G yields (weft_yield) and stays runnable. Called
+ * on g0: the stack is the G's, from its saved context. */
+void traceGoSched(TraceLocker tl)
+{
+	G *gp = tl.mp->curg;
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	traceEvent(w, EvGoStop, trace.reasonYield[tl.gen % 2], traceStack(0, gp, tl.gen));
+}
+
+/* GoBlock: the current G parks for reason (a WaitReason). On g0, like
+ * traceGoSched. */
+void traceGoPark(TraceLocker tl, int reason)
+{
+	G *gp = tl.mp->curg;
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	traceEvent(w, EvGoBlock, trace.reasons[tl.gen % 2][reason], traceStack(0, gp, tl.gen));
+}
+
+/* GoUnblock: gp, waiting, has been made runnable by the current G (its
+ * stack), or by the M outside any G (a timer, the scheduler: no stack). */
+void traceGoUnpark(TraceLocker tl, G *gp)
+{
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	if (!traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
+	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
+		w = writeGoStatus(w, gp->goid, TRACE_NO_THREAD, TraceGoWaiting);
+	G *cur = getg();
+	uint64_t stk = cur && cur != tl.mp->g0 ? traceStack(0, NULL, tl.gen) : 0;
+	traceEvent(w, EvGoUnblock, (uint64_t)gp->goid, gnextseq(gp, tl.gen), stk);
+}
+
+/* GoSyscallBegin: the current G enters a blocking system call; its P
+ * stays with it, in syscall state, until sysmon takes it. */
+void traceGoSysCall(TraceLocker tl)
+{
+	P *pp = tl.mp->p;
+	pp->trace.syscallm = tl.mp->id;
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	traceEvent(w, EvGoSyscallBegin, pnextseq(pp, tl.gen), traceStack(0, NULL, tl.gen));
+}
+
+/* GoSyscallEnd (the M got its P back) or GoSyscallEndBlocked (it lost
+ * it: it now holds another P, or none). */
+void traceGoSysExit(TraceLocker tl, bool lostP)
+{
+	int procStatus = TraceProcSyscall;
+	if (lostP)
+		procStatus = TraceProcRunning;
+	else
+		tl.mp->p->trace.syscallm = -1;
+	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, procStatus);
+	traceEventv(w, lostP ? EvGoSyscallEndBlocked : EvGoSyscallEnd, NULL, 0);
+}
+
+/* ---- user annotations (weft.h) ---- */
+
+static uint64_t nexttask; /* task ids: 1, 2, ...; 0 is the background task */
+
+/* annotation writes a user event from the current goroutine; they cost
+ * a load and a branch while tracing is off. */
+#define ANNOTATE(...)                                                                   \
+	do {                                                                            \
+		TraceLocker tl = traceAcquire();                                        \
+		if (traceOk(tl)) {                                                      \
+			if (tl.mp->curg && tl.mp->p) {                                  \
+				TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning); \
+				(void)(__VA_ARGS__);                                    \
+			}                                                               \
+			traceRelease(tl);                                               \
+		}                                                                       \
+	} while (0)
+
+static uint64_t str(uint64_t gen, const char *s)
+{
+	if (!s)
+		s = "";
+	return traceString(gen, s, rt_strlen(s));
+}
+
+__attribute__((noinline)) uint64_t weft_trace_task_begin(uint64_t parent, const char *name)
+{
+	uint64_t id = atomic_xadd(&nexttask, 1);
+	ANNOTATE(traceEvent(w, EvUserTaskBegin, id, parent, str(tl.gen, name), traceStack(0, NULL, tl.gen)));
+	return id;
+}
+
+__attribute__((noinline)) void weft_trace_task_end(uint64_t task)
+{
+	ANNOTATE(traceEvent(w, EvUserTaskEnd, task, traceStack(0, NULL, tl.gen)));
+}
+
+__attribute__((noinline)) void weft_trace_region_begin(uint64_t task, const char *name)
+{
+	ANNOTATE(traceEvent(w, EvUserRegionBegin, task, str(tl.gen, name), traceStack(0, NULL, tl.gen)));
+}
+
+__attribute__((noinline)) void weft_trace_region_end(uint64_t task, const char *name)
+{
+	ANNOTATE(traceEvent(w, EvUserRegionEnd, task, str(tl.gen, name), traceStack(0, NULL, tl.gen)));
+}
+
+__attribute__((noinline)) void weft_trace_log(uint64_t task, const char *category, const char *message)
+{
+	ANNOTATE(traceEvent(w, EvUserLog, task, str(tl.gen, category), str(tl.gen, message),
+			    traceStack(0, NULL, tl.gen)));
+}

@@ -75,6 +75,7 @@ __attribute__((noinline)) static void setg(G *gp) { tls_g = gp; }
 #endif
 
 static _Noreturn void schedule(void);
+static void gcstopm(void);
 static void runtime_main(void *arg);
 static void wakep(void);
 static void startm(P *pp, bool spinning);
@@ -312,6 +313,13 @@ static void pidleput(P *pp) /* sched.lock held */
 {
 	if (!runqempty(pp))
 		throw("pidleput: P has non-empty run queue");
+	if (atomic_load(&sched.gcwaiting)) {
+		/* The world is stopping: this P stops instead. */
+		atomic_store(&pp->status, Pgcstop);
+		if (--sched.stopwait == 0)
+			notewakeup(&sched.stopnote);
+		return;
+	}
 	pp->link = sched.pidle;
 	sched.pidle = pp;
 	atomic_xadd(&sched.npidle, 1);
@@ -512,6 +520,83 @@ static void resetspinning(void)
 	wakep();
 }
 
+/* ---- stopping the world ---- */
+
+/* gcstopm stops the current M's P for stopTheWorld and parks the M until
+ * the world starts again and hands it a P. */
+static void gcstopm(void)
+{
+	M *mp = getm();
+	if (mp->spinning) {
+		mp->spinning = false;
+		if (atomic_xadd(&sched.nmspinning, -1) < 0)
+			throw("gcstopm: negative nmspinning");
+	}
+	P *pp = releasep();
+	lock(&sched.lock);
+	atomic_store(&pp->status, Pgcstop);
+	if (--sched.stopwait == 0)
+		notewakeup(&sched.stopnote);
+	unlock(&sched.lock);
+	stopm();
+}
+
+void stopTheWorld(void)
+{
+	M *mp = getm();
+	lock(&sched.lock);
+	sched.stopwait = gomaxprocs;
+	atomic_store(&sched.gcwaiting, 1);
+	atomic_store(&mp->p->status, Pgcstop);
+	sched.stopwait--;
+	for (int32_t i = 0; i < gomaxprocs; i++) {
+		P *pp = allp[i];
+		if (atomic_cas(&pp->status, Psyscall, Pgcstop))
+			sched.stopwait--;
+	}
+	P *pp;
+	while ((pp = pidleget())) {
+		atomic_store(&pp->status, Pgcstop);
+		sched.stopwait--;
+	}
+	bool wait = sched.stopwait > 0;
+	if (wait)
+		noteclear(&sched.stopnote);
+	unlock(&sched.lock);
+	if (wait) {
+		notesleep(&sched.stopnote);
+		noteclear(&sched.stopnote);
+	}
+	if (sched.stopwait != 0)
+		throw("stopTheWorld: not stopped");
+}
+
+void startTheWorld(void)
+{
+	M *mp = getm();
+	P *run[MAX_PROCS];
+	int nrun = 0;
+	lock(&sched.lock);
+	atomic_store(&sched.gcwaiting, 0);
+	atomic_store(&mp->p->status, Prunning);
+	for (int32_t i = 0; i < gomaxprocs; i++) {
+		P *pp = allp[i];
+		if (pp == mp->p)
+			continue;
+		if (atomic_load(&pp->status) != Pgcstop)
+			throw("startTheWorld: P not stopped");
+		atomic_store(&pp->status, Pidle);
+		if (runqempty(pp))
+			pidleput(pp);
+		else
+			run[nrun++] = pp;
+	}
+	unlock(&sched.lock);
+	for (int i = 0; i < nrun; i++)
+		startm(run[i], false);
+	wakep();
+}
+
 /* ---- timers and the scheduler ---- */
 
 /* sched_timerchanged wakes the M sleeping until the next timer if a new
@@ -584,7 +669,9 @@ static bool timersleep(void)
 static G *findrunnable(bool *inherit)
 {
 	M *mp = getm();
-top:;
+top:
+	if (unlikely(atomic_load(&sched.gcwaiting)))
+		gcstopm();
 	P *pp = mp->p;
 	G *gp;
 
@@ -704,6 +791,8 @@ static _Noreturn void schedule(void)
 	M *mp = getm();
 	if (mp->locks)
 		throw("schedule: holding locks");
+	if (unlikely(atomic_load(&sched.gcwaiting)))
+		gcstopm();
 	P *pp = mp->p;
 	G *gp = NULL;
 	bool inherit = false;
@@ -1063,6 +1152,15 @@ void entersyscall(void)
 
 static _Noreturn void exitsyscall0(G *gp)
 {
+	/* While the world is stopped, leave gp in its system call: the
+	 * world's stopper may be reading the goroutines' states (sched.lock
+	 * orders this with stopTheWorld). */
+	lock(&sched.lock);
+	while (atomic_load(&sched.gcwaiting)) {
+		unlock(&sched.lock);
+		sys_nanosleep(20 * 1000);
+		lock(&sched.lock);
+	}
 	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Gsyscall, Grunnable);
 	if (traceOk(tl)) {
@@ -1070,7 +1168,6 @@ static _Noreturn void exitsyscall0(G *gp)
 		traceRelease(tl);
 	}
 	dropg(gp);
-	lock(&sched.lock);
 	P *pp = pidleget();
 	if (!pp)
 		globrunqput(gp);
@@ -1347,7 +1444,7 @@ static void runtime_main(void *arg)
 	(void)arg;
 	mainStarted = true;
 	newm(sysmon, NULL, false);
-	trace_mainstarted();
+	trace_mainstarted(false);
 	weft_exit(weft_main(rt_argc, rt_argv));
 }
 WEFT_FUNCID(runtime_main, FUNCID_RUNTIME_MAIN);

@@ -257,6 +257,7 @@ enum {
 	Pidle,
 	Prunning,
 	Psyscall, /* its M is in a system call; sysmon may take it */
+	Pgcstop,  /* stopped by stopTheWorld */
 };
 
 struct P {
@@ -333,6 +334,12 @@ struct Sched {
 	Mutex sudoglock;
 	Sudog *sudogcache;
 
+	/* stopTheWorld: while gcwaiting, every P stops at its next
+	 * schedule; stopwait counts those still to stop. */
+	uint32_t gcwaiting; /* atomic */
+	int32_t stopwait;
+	Note stopnote;
+
 	/* sysmon parks on sysmonnote while every P is idle. */
 	bool sysmonwait;
 	Note sysmonnote;
@@ -384,6 +391,12 @@ void newproc(void (*fn)(void *), void *arg);
 void newm(void (*fn)(void), P *pp, bool spinning);
 _Noreturn void goexit1(void);
 
+/* stopTheWorld stops every P but the caller's, waiting for each running
+ * goroutine to reach the scheduler (a goroutine that never blocks or
+ * yields holds it up: weft has no preemption); startTheWorld restarts
+ * them. For a goroutine; callers serialize among themselves. */
+void stopTheWorld(void);
+void startTheWorld(void);
 void entersyscall(void);
 void exitsyscall(void);
 
@@ -435,6 +448,8 @@ void sched_timerchanged(int64_t when);
 extern int64_t timer0when;
 static inline int64_t timer_next(void) { return atomic_load(&timer0when); }
 int32_t timer_count(void);
+void timers_stop(void);  /* no timer function runs until timers_start */
+void timers_start(void);
 
 /* ---- chan.c ---- */
 typedef struct weft_chan hchan;

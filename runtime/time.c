@@ -121,6 +121,18 @@ bool deltimer(Timer *t)
 	return pending;
 }
 
+/* timers_stop keeps any timer function from running until timers_start
+ * (the tracer reads goroutines' states meanwhile). */
+void timers_stop(void)
+{
+	lock(&timers.runlock);
+}
+
+void timers_start(void)
+{
+	unlock(&timers.runlock);
+}
+
 /* checktimers runs every timer due at now and returns the next when, or -1. */
 int64_t checktimers(int64_t now)
 {

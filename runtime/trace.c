@@ -58,6 +58,7 @@ static uint32_t tracewake_pending;
 static uint32_t exitflushing; /* set by the first exiting thread */
 static M *exitflusher;
 static bool writefailed;
+static uint64_t lastgen; /* the last generation of the last trace, or 0 */
 
 void trace_wake(void)
 {
@@ -165,6 +166,7 @@ static void traceAdvance(bool stop, bool bounded)
 	if (!gen)
 		return;
 	uint64_t next = stop ? 0 : gen + 1;
+	lastgen = gen;
 	if (!stop)
 		traceRegisterReasons(next); /* its tables were emptied two generations ago */
 	atomic_store(&trace.gen, next);
@@ -211,11 +213,11 @@ static void traceloop(void)
 	}
 }
 
-/* traceStart begins a trace into fd, the header written at once. The
- * caller holds advlock and the world is such that no goroutine exists
- * whose state the trace would have to announce (trace_init: before the
- * first; weft_trace_start: the world stopped). */
-static int traceStart(int fd)
+/* traceStart begins a trace into fd, the header written at once, and
+ * announces every P and, with gstatus, every goroutine. The caller holds
+ * advlock and keeps every goroutine's state still: trace_init runs before
+ * there is any; weft_trace_start stops the world and the timers. */
+static int traceStart(int fd, bool gstatus)
 {
 	if (atomic_load(&trace.gen) != 0)
 		return -1;
@@ -228,13 +230,19 @@ static int traceStart(int fd)
 	}
 	trace.ticks0 = arch_cputicks();
 	trace.nanos0 = nanotime();
-	traceRegisterReasons(1);
-	atomic_store(&trace.gen, 1);
+	/* Generations go on counting from the last trace's: Gs and Ps keep
+	 * the generation of their last status event, which must not look
+	 * like this trace's. */
+	uint64_t gen = lastgen + 1;
+	traceRegisterReasons(gen);
+	atomic_store(&trace.gen, gen);
 	atomic_store(&trace.enabled, 1);
 
 	TraceLocker tl = traceAcquire();
 	if (traceOk(tl)) {
 		traceStartStatus(tl);
+		if (gstatus)
+			traceStartGoStatus(tl);
 		traceRelease(tl);
 	}
 	if (!tracemstarted) {
@@ -295,7 +303,7 @@ void trace_init(void)
 		fatal("cannot start the trace");
 	}
 	lock(&advlock);
-	if (traceStart((int)fd) < 0) {
+	if (traceStart((int)fd, false) < 0) {
 		unlock(&advlock);
 		fatal("cannot start the trace");
 	}
@@ -304,11 +312,11 @@ void trace_init(void)
 
 /* trace_mainstarted: goroutine 1 records the number of Ps, which Go's
  * parser takes only from a goroutine. */
-void trace_mainstarted(void)
+void trace_mainstarted(bool withstack)
 {
 	TraceLocker tl = traceAcquire();
 	if (traceOk(tl)) {
-		traceProcsChange(tl, gomaxprocs);
+		traceProcsChange(tl, gomaxprocs, withstack);
 		traceRelease(tl);
 	}
 }
@@ -344,15 +352,26 @@ void trace_exitflush(void)
 
 /* ---- weft.h ---- */
 
+static weft_mutex apimu; /* one weft_trace_start or _stop at a time */
+
+/* weft_trace_start starts a trace in a running program: it stops the
+ * world so that every goroutine's state can be announced (a goroutine
+ * that never blocks or yields delays it, as it would Go 1.13's). */
 int weft_trace_start(int fd)
 {
-	if (fd < 0)
+	if (fd < 0 || atomic_load(&trace.enabled))
 		return -1;
+	weft_mutex_lock(&apimu);
+	stopTheWorld();
 	lock(&advlock);
-	int r = traceStart(fd);
+	timers_stop();
+	int r = traceStart(fd, true);
+	timers_start();
 	unlock(&advlock);
+	startTheWorld();
+	weft_mutex_unlock(&apimu);
 	if (r == 0)
-		trace_mainstarted();
+		trace_mainstarted(true);
 	return r;
 }
 
@@ -360,8 +379,11 @@ int weft_trace_start(int fd)
  * writing happens on this thread, as a system call would. */
 int weft_trace_stop(void)
 {
-	if (!atomic_load(&trace.enabled))
+	weft_mutex_lock(&apimu);
+	if (!atomic_load(&trace.enabled)) {
+		weft_mutex_unlock(&apimu);
 		return -1;
+	}
 	entersyscall();
 	lock(&advlock);
 	int r = atomic_load(&trace.gen) ? 0 : -1;
@@ -369,5 +391,6 @@ int weft_trace_stop(void)
 	bool failed = writefailed;
 	unlock(&advlock);
 	exitsyscall();
+	weft_mutex_unlock(&apimu);
 	return r == 0 && !failed ? 0 : -1;
 }

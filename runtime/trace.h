@@ -167,7 +167,7 @@ static inline uint64_t traceNextSeq(uint64_t *seq, uint64_t *seqgen, uint64_t ge
 void traceProcStart(TraceLocker tl);
 void traceProcStop(TraceLocker tl, P *pp);
 void traceProcSteal(TraceLocker tl, P *pp);
-void traceProcsChange(TraceLocker tl, int32_t procs);
+void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack);
 void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc);
 void traceGoStart(TraceLocker tl);
 void traceGoEnd(TraceLocker tl);
@@ -178,6 +178,9 @@ void traceGoSysCall(TraceLocker tl);
 void traceGoSysExit(TraceLocker tl, bool lostP);
 /* traceStartStatus: every P's status, first thing in a trace. */
 void traceStartStatus(TraceLocker tl);
+/* traceStartGoStatus: every goroutine's, when a running program starts a
+ * trace (the world stopped). */
+void traceStartGoStatus(TraceLocker tl);
 
 /* ---- tracestack.c ---- */
 /* traceStack returns the stack id, in generation gen's table, of gp's
@@ -198,7 +201,7 @@ void traceRegisterReasons(uint64_t gen);
 /* ---- trace.c ---- */
 void trace_init(void);       /* at start-up: WEFTTRACE, WEFTDEBUG */
 void trace_exitflush(void);  /* on exit, panic or fatal error */
-void trace_mainstarted(void); /* goroutine 1 runs */
+void trace_mainstarted(bool withstack); /* goroutine 1 runs, or the program started a trace */
 void trace_wake(void);       /* a generation grew past its bound */
 
 #endif

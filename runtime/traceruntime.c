@@ -78,6 +78,41 @@ void traceStartStatus(TraceLocker tl)
 	}
 }
 
+/* traceStartGoStatus announces every goroutine, when a trace starts in a
+ * running program: the world is stopped and no timer function runs, so
+ * no goroutine changes state meanwhile but the caller, which is running,
+ * and those in system calls, which wait to leave them (exitsyscall0). */
+void traceStartGoStatus(TraceLocker tl)
+{
+	TraceWriter w = traceWriter(tl);
+	for (G *gp = atomic_load(&allgs); gp; gp = atomic_load(&gp->alllink)) {
+		uint64_t mid = TRACE_NO_THREAD;
+		int st;
+		switch (readgstatus(gp)) {
+		case Grunnable:
+			st = TraceGoRunnable;
+			break;
+		case Gwaiting:
+			st = TraceGoWaiting;
+			break;
+		case Gsyscall:
+			st = TraceGoSyscall;
+			mid = (uint64_t)gp->m->id;
+			break;
+		case Grunning:
+			if (gp != tl.mp->curg)
+				throw("traceStartGoStatus: a goroutine runs while the world is stopped");
+			st = TraceGoRunning;
+			mid = (uint64_t)tl.mp->id;
+			break;
+		default:
+			continue;
+		}
+		if (traceAcquireStatus(&gp->trace.statusgen, tl.gen))
+			w = writeGoStatus(w, gp->goid, mid, st);
+	}
+}
+
 /* ProcStart: tl.mp has just acquired its P. */
 void traceProcStart(TraceLocker tl)
 {
@@ -107,12 +142,13 @@ void traceProcSteal(TraceLocker tl, P *pp)
 	traceEvent(w, EvProcSteal, (uint64_t)pp->id, pnextseq(pp, tl.gen), (uint64_t)from);
 }
 
-/* ProcsChange: the number of Ps, with the stack that set it. Go's parser
- * wants it from a running goroutine. */
-void traceProcsChange(TraceLocker tl, int32_t procs)
+/* ProcsChange: the number of Ps, with the stack of the program's call
+ * that started the trace (withstack), or none (WEFTTRACE: the runtime
+ * started it). Go's parser wants it from a running goroutine. */
+void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEvent(w, EvProcsChange, (uint64_t)procs, traceStack(0, NULL, tl.gen));
+	traceEvent(w, EvProcsChange, (uint64_t)procs, withstack ? traceStack(0, NULL, tl.gen) : 0);
 }
 
 /* GoCreate: newg, starting at startpc, has been made runnable by the

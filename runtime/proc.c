@@ -765,8 +765,10 @@ top:
 	goto top;
 }
 
-/* execute runs gp on the current M; it does not return. */
-static _Noreturn void execute(G *gp, bool inherit)
+/* execute runs gp on the current M; it does not return. samepoint: gp
+ * came straight off the local queue after the last G stopped (the trace
+ * may reuse that time, traceGoStart). */
+static _Noreturn void execute(G *gp, bool inherit, bool samepoint)
 {
 	M *mp = getm();
 	mp->curg = gp;
@@ -774,7 +776,7 @@ static _Noreturn void execute(G *gp, bool inherit)
 	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunnable, Grunning);
 	if (traceOk(tl)) {
-		traceGoStart(tl);
+		traceGoStart(tl, samepoint);
 		traceRelease(tl);
 	}
 	if (!inherit)
@@ -797,9 +799,12 @@ static _Noreturn void schedule(void)
 	G *gp = NULL;
 	bool inherit = false;
 
+	bool samepoint = true;
 	int64_t next = timer_next();
-	if (next >= 0 && next <= nanotime())
+	if (next >= 0 && next <= nanotime()) {
 		checktimers(nanotime());
+		samepoint = false;
+	}
 
 	/* Now and then take from the global queue first, so that two Gs
 	 * handing off to each other cannot starve it. */
@@ -815,13 +820,15 @@ static _Noreturn void schedule(void)
 		runqput(pp, gp, false);
 		gp = runqget(pp, &inherit);
 	}
-	if (!gp)
+	if (!gp) {
 		gp = findrunnable(&inherit);
+		samepoint = false;
+	}
 	if (!inherit)
 		pp->runnextstreak = 0;
 	if (mp->spinning)
 		resetspinning();
-	execute(gp, inherit);
+	execute(gp, inherit, samepoint);
 }
 
 /* mcall switches to g0 and calls fn(gp) there, gp being the current G. fn
@@ -862,7 +869,7 @@ static _Noreturn void park_m(G *gp)
 			traceGoUnpark(tl, gp);
 			traceRelease(tl);
 		}
-		execute(gp, true);
+		execute(gp, true, false);
 	}
 	schedule();
 }
@@ -1174,7 +1181,7 @@ static _Noreturn void exitsyscall0(G *gp)
 	unlock(&sched.lock);
 	if (pp) {
 		acquirep(pp);
-		execute(gp, false);
+		execute(gp, false, false);
 	}
 	stopm();
 	schedule();
@@ -1212,7 +1219,7 @@ void exitsyscall(void)
 			if (traceOk(tl)) {
 				/* It lost its P: it blocked, and starts again. */
 				traceGoSysExit(tl, true);
-				traceGoStart(tl);
+				traceGoStart(tl, false);
 				traceRelease(tl);
 			}
 			return;

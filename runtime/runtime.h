@@ -34,6 +34,7 @@ typedef struct TraceBuf TraceBuf;
 typedef struct MTrace {
 	uint64_t seqlock;
 	TraceBuf *buf[2]; /* per generation, gen % 2 */
+	bool stopped;     /* its last event ended a goroutine's run (traceGoStart) */
 } MTrace;
 typedef struct GTrace {
 	uint64_t statusgen;
@@ -94,7 +95,7 @@ int fpTracebackPCs(uintptr_t fp, uintptr_t *pcBuf, int n);
 enum {
 	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, ETIMEDOUT = 110,
 	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
-	MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000,
+	MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
 	MADV_DONTNEED = 4, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
 	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
 	CLOCK_MONOTONIC = 1,

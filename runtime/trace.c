@@ -53,17 +53,19 @@ struct Trace trace = {.fd = -1};
 
 static Mutex advlock;    /* serializes generation ends, starts and stops */
 static bool tracemstarted; /* the trace M exists */
-static Note tracenote;   /* wakes the trace M */
-static uint32_t tracewake_pending;
+static uint32_t tracewake; /* futex: 1 asks the trace M to end the generation now */
 static uint32_t exitflushing; /* set by the first exiting thread */
 static M *exitflusher;
 static bool writefailed;
 static uint64_t lastgen; /* the last generation of the last trace, or 0 */
 
+/* trace_wake asks the trace M to end the generation now. Any number of
+ * callers may ask at once; a request that comes while it is ending one
+ * anyway may be lost, which is harmless. */
 void trace_wake(void)
 {
-	if (atomic_load(&tracemstarted) && atomic_cas(&tracewake_pending, 0, 1))
-		notewakeup(&tracenote);
+	if (atomic_load(&tracemstarted) && atomic_xchg(&tracewake, 1) == 0)
+		sys_futex(&tracewake, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
 /* writeall writes n bytes to the trace's file; on failure it reports
@@ -203,10 +205,19 @@ static void traceAdvance(bool stop, bool bounded)
 static void traceloop(void)
 {
 	for (;;) {
-		bool on = atomic_load(&trace.gen) != 0;
-		notetsleep(&tracenote, on ? trace.period : -1);
-		noteclear(&tracenote);
-		atomic_store(&tracewake_pending, 0);
+		if (atomic_load(&trace.gen) == 0) {
+			/* Off: wait for traceStart. */
+			while (atomic_load(&tracewake) == 0)
+				sys_futex(&tracewake, FUTEX_WAIT_PRIVATE, 0, NULL);
+			atomic_store(&tracewake, 0);
+			continue;
+		}
+		int64_t deadline = nanotime() + trace.period, left;
+		while (atomic_load(&tracewake) == 0 && (left = deadline - nanotime()) > 0) {
+			struct sys_timespec ts = {left / 1000000000, left % 1000000000};
+			sys_futex(&tracewake, FUTEX_WAIT_PRIVATE, 0, &ts);
+		}
+		atomic_store(&tracewake, 0);
 		lock(&advlock);
 		traceAdvance(false, false);
 		unlock(&advlock);

@@ -21,6 +21,10 @@
 #ifndef TRACE_BUF_SIZE
 #define TRACE_BUF_SIZE (64 << 10)
 #endif
+/* Buffers are mapped this many at a time. */
+#ifndef TRACE_BUF_CHUNK
+#define TRACE_BUF_CHUNK 16
+#endif
 /* A generation ends after this long ... */
 #ifndef TRACE_GEN_PERIOD_NS
 #define TRACE_GEN_PERIOD_NS (1000 * 1000 * 1000LL)
@@ -28,7 +32,7 @@
 /* ... or once its full buffers hold this many bytes. A generation is kept
  * in memory until it is complete and written whole (trace.c says why). */
 #ifndef TRACE_GEN_MAX_BYTES
-#define TRACE_GEN_MAX_BYTES (8 << 20)
+#define TRACE_GEN_MAX_BYTES (4 << 20)
 #endif
 /* The deepest physical stack captured (the stack table keys on it). */
 #define TRACE_STACK_DEPTH TRACE_MAX_FRAMES
@@ -92,7 +96,10 @@ typedef struct TraceWriter {
 	TraceBuf *buf;
 } TraceWriter;
 
-TraceWriter traceWriter(TraceLocker tl);
+static inline TraceWriter traceWriter(TraceLocker tl)
+{
+	return (TraceWriter){tl, tl.mp->trace.buf[tl.gen % 2]};
+}
 /* traceUnsafeWriter writes generation gen's batches that belong to no
  * thread (the tables, the frequency), starting from buf (may be NULL),
  * with no M's seqlock: only the generation's end uses it. */
@@ -115,13 +122,17 @@ static inline void traceVarint(TraceBuf *b, uint64_t v)
 	*p++ = (uint8_t)v;
 	b->pos += (uint32_t)(p - p0);
 }
-/* traceEventv writes event ev: its type, the timestamp delta (each event
- * of a batch strictly after the one before) and nargs arguments. */
-static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs)
+/* traceEventClock writes event ev: its type, the timestamp delta (each
+ * event of a batch strictly after the one before) and nargs arguments.
+ * With samepoint the event takes the time of the one before it on this M
+ * (plus one unit) instead of reading the clock: for an event that
+ * follows it by a few dozen instructions (traceGoStart says which). */
+static inline TraceWriter traceEventClock(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs,
+					  bool samepoint)
 {
 	w = traceEnsure(w, 1 + (uint32_t)(nargs + 1) * TRACE_VARINT_MAX);
 	TraceBuf *b = w.buf;
-	uint64_t now = arch_cputicks() >> ARCH_TRACE_TICK_SHIFT;
+	uint64_t now = samepoint ? 0 : arch_cputicks() >> ARCH_TRACE_TICK_SHIFT;
 	if (now <= b->lastTime)
 		now = b->lastTime + 1;
 	traceByte(b, ev);
@@ -130,6 +141,10 @@ static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t 
 	for (int i = 0; i < nargs; i++)
 		traceVarint(b, args[i]);
 	return w;
+}
+static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs)
+{
+	return traceEventClock(w, ev, args, nargs, false);
 }
 #define TRACE_ARGS(...) ((const uint64_t[]){__VA_ARGS__})
 #define traceEvent(w, ev, ...) \
@@ -169,7 +184,7 @@ void traceProcStop(TraceLocker tl, P *pp);
 void traceProcSteal(TraceLocker tl, P *pp);
 void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack);
 void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc);
-void traceGoStart(TraceLocker tl);
+void traceGoStart(TraceLocker tl, bool samepoint);
 void traceGoEnd(TraceLocker tl);
 void traceGoSched(TraceLocker tl);
 void traceGoPark(TraceLocker tl, int reason);

@@ -24,12 +24,12 @@
  */
 #include "trace.h"
 
-static TraceWriter writeGoStatus(TraceWriter w, int64_t goid, uint64_t mid, int status)
+static inline TraceWriter writeGoStatus(TraceWriter w, int64_t goid, uint64_t mid, int status)
 {
 	return traceEvent(w, EvGoStatus, (uint64_t)goid, mid, (uint64_t)status);
 }
 
-static TraceWriter writeProcStatus(TraceWriter w, int32_t pid, int status)
+static inline TraceWriter writeProcStatus(TraceWriter w, int32_t pid, int status)
 {
 	return traceEvent(w, EvProcStatus, (uint64_t)pid, (uint64_t)status);
 }
@@ -37,7 +37,7 @@ static TraceWriter writeProcStatus(TraceWriter w, int32_t pid, int status)
 /* traceEventWriter returns a writer for an event in the context of
  * tl.mp, after announcing its P and its current G if this generation has
  * not seen them yet: the P as procStatus, the G as goStatus. */
-static TraceWriter traceEventWriter(TraceLocker tl, int goStatus, int procStatus)
+static inline __attribute__((always_inline)) TraceWriter traceEventWriter(TraceLocker tl, int goStatus, int procStatus)
 {
 	TraceWriter w = traceWriter(tl);
 	P *pp = tl.mp->p;
@@ -165,12 +165,22 @@ void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc)
 		   traceStack(0, NULL, tl.gen));
 }
 
-/* GoStart: tl.mp->curg, runnable, starts running. */
-void traceGoStart(TraceLocker tl)
+/*
+ * GoStart: tl.mp->curg, runnable, starts running. With samepoint, the
+ * scheduler took it straight from its P's queue right after the M's last
+ * goroutine stopped (GoBlock, GoStop, GoDestroy): the two events are one
+ * scheduling decision apart, a few dozen instructions, and GoStart takes
+ * the stop's time plus one unit (16-32 ns on amd64) instead of reading
+ * the clock, which costs more than the decision on some machines (rdtsc
+ * is 10-15 ns on AMD and in VMs). The error is below a unit.
+ */
+void traceGoStart(TraceLocker tl, bool samepoint)
 {
 	G *gp = tl.mp->curg;
+	samepoint = samepoint && tl.mp->trace.stopped;
+	tl.mp->trace.stopped = false;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunnable, TraceProcRunning);
-	traceEvent(w, EvGoStart, (uint64_t)gp->goid, gnextseq(gp, tl.gen));
+	traceEventClock(w, EvGoStart, TRACE_ARGS((uint64_t)gp->goid, gnextseq(gp, tl.gen)), 2, samepoint);
 }
 
 /* GoDestroy: the current G has finished. */
@@ -178,6 +188,7 @@ void traceGoEnd(TraceLocker tl)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	traceEventv(w, EvGoDestroy, NULL, 0);
+	tl.mp->trace.stopped = true;
 }
 
 /* GoStop: the current G yields (weft_yield) and stays runnable. Called
@@ -187,6 +198,7 @@ void traceGoSched(TraceLocker tl)
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	traceEvent(w, EvGoStop, trace.reasonYield[tl.gen % 2], traceStack(0, gp, tl.gen));
+	tl.mp->trace.stopped = true;
 }
 
 /* GoBlock: the current G parks for reason (a WaitReason). On g0, like
@@ -196,6 +208,7 @@ void traceGoPark(TraceLocker tl, int reason)
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	traceEvent(w, EvGoBlock, trace.reasons[tl.gen % 2][reason], traceStack(0, gp, tl.gen));
+	tl.mp->trace.stopped = true;
 }
 
 /* GoUnblock: gp, waiting, has been made runnable by the current G (its

@@ -1144,7 +1144,7 @@ void entersyscall(void)
 	G *gp = getg();
 	M *mp = getm();
 	P *pp = mp->p;
-	pp->syscalltick++;
+	mp->syscalltick = ++pp->syscalltick;
 	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunning, Gsyscall);
 	if (traceOk(tl))
@@ -1200,10 +1200,23 @@ void exitsyscall(void)
 	if (oldp && atomic_cas(&oldp->status, Psyscall, Prunning)) {
 		mp->p = oldp;
 		oldp->m = mp;
+		/* The P may have been taken meanwhile and be in another M's
+		 * system call now: then this takes it from that M (which
+		 * will find it gone), and the trace must say so. */
+		bool lostP = mp->syscalltick != oldp->syscalltick;
 		TraceLocker tl = traceAcquire();
+		if (lostP) {
+			oldp->syscalltick++;
+			if (traceOk(tl)) {
+				traceProcSteal(tl, oldp, true);
+				traceProcStart(tl);
+			}
+		}
 		casgstatus(gp, Gsyscall, Grunning);
 		if (traceOk(tl)) {
-			traceGoSysExit(tl, false);
+			traceGoSysExit(tl, lostP);
+			if (lostP)
+				traceGoStart(tl, false);
 			traceRelease(tl);
 		}
 		return;
@@ -1260,7 +1273,7 @@ static int retake(int64_t now)
 		bool took = atomic_cas(&pp->status, Psyscall, Pidle);
 		if (traceOk(tl)) {
 			if (took)
-				traceProcSteal(tl, pp);
+				traceProcSteal(tl, pp, false);
 			traceRelease(tl);
 		}
 		if (took) {

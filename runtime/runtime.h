@@ -305,6 +305,7 @@ struct M {
 	long procid;    /* tid */
 	uint32_t fastrand[2];
 	int32_t locks;
+	uint32_t syscalltick; /* its P's syscalltick when it entered its system call */
 	bool (*waitunlockf)(G *, void *); /* gopark's arguments, for park_m */
 	void *waitlock;
 	void (*mstartfn)(void); /* run by mstart0 before scheduling (sysmon) */

@@ -160,12 +160,43 @@ static void writegen(uint64_t gen)
 	}
 }
 
-/* traceAdvance ends the current generation (steps 1-4 above) and starts
- * the next, or stops tracing. advlock held. */
+/* genhasevents reports whether some M has written an event in
+ * generation gen, as far as can be seen from here. */
+static bool genhasevents(uint64_t gen)
+{
+	lock(&trace.lock);
+	bool any = trace.full[gen % 2] != NULL;
+	unlock(&trace.lock);
+	for (M *mp = atomic_load(&allm); mp && !any; mp = mp->alllink)
+		any = atomic_load(&mp->trace.buf[gen % 2]) != NULL;
+	return any;
+}
+
+/* dropgen recycles generation gen's buffers unwritten. */
+static void dropgen(uint64_t gen)
+{
+	int i = (int)(gen % 2);
+	lock(&trace.lock);
+	TraceBuf *list = trace.full[i];
+	if (list) {
+		trace.fulltail[i]->link = trace.empty;
+		trace.empty = list;
+	}
+	trace.full[i] = trace.fulltail[i] = NULL;
+	trace.fullbytes[i] = 0;
+	unlock(&trace.lock);
+}
+
+/*
+ * traceAdvance ends the current generation (steps 1-4 above) and starts
+ * the next, or stops tracing. advlock held. A generation in which nothing
+ * happened goes on instead: Go's parser rejects one with no events. For
+ * the same reason a last generation with no events is left out.
+ */
 static void traceAdvance(bool stop, bool bounded)
 {
 	uint64_t gen = atomic_load(&trace.gen);
-	if (!gen)
+	if (!gen || (!stop && !genhasevents(gen)))
 		return;
 	uint64_t next = stop ? 0 : gen + 1;
 	lastgen = gen;
@@ -176,10 +207,17 @@ static void traceAdvance(bool stop, bool bounded)
 		atomic_store(&trace.enabled, 0);
 
 	waitwriters(gen, bounded);
+	lock(&trace.lock);
+	bool empty = trace.full[gen % 2] == NULL;
+	unlock(&trace.lock);
 	traceStackDump(gen);
 	traceStringDump(gen);
-	traceFrequency(gen);
-	writegen(gen);
+	if (empty) {
+		dropgen(gen);
+	} else {
+		traceFrequency(gen);
+		writegen(gen);
+	}
 
 	if (stop) {
 		/* Nothing is left in flight: give the memory back. */

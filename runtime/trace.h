@@ -181,7 +181,7 @@ static inline uint64_t traceNextSeq(uint64_t *seq, uint64_t *seqgen, uint64_t ge
  * Each takes a locker from traceAcquire that is ok. ---- */
 void traceProcStart(TraceLocker tl);
 void traceProcStop(TraceLocker tl, P *pp);
-void traceProcSteal(TraceLocker tl, P *pp);
+void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall);
 void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack);
 void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc);
 void traceGoStart(TraceLocker tl, bool samepoint);

@@ -129,13 +129,15 @@ void traceProcStop(TraceLocker tl, P *pp)
 	traceEventv(w, EvProcStop, NULL, 0);
 }
 
-/* ProcSteal: pp, whose M is in a system call, has been taken from it
- * (sysmon's retake). */
-void traceProcSteal(TraceLocker tl, P *pp)
+/* ProcSteal: pp, whose M is in a system call, has been taken from it:
+ * by sysmon's retake, or (inSyscall) by an M leaving its own system call
+ * that finds its old P back in syscall state under another M. */
+void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall)
 {
 	int64_t from = pp->trace.syscallm;
 	pp->trace.syscallm = -1;
-	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	TraceWriter w = inSyscall ? traceEventWriter(tl, TraceGoSyscall, TraceProcSyscallAbandoned)
+				  : traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	if (!traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
 	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
 		w = writeProcStatus(w, pp->id, TraceProcSyscallAbandoned);

@@ -35,6 +35,7 @@ typedef struct MTrace {
 	uint64_t seqlock;
 	TraceBuf *buf[2]; /* per generation, gen % 2 */
 	bool stopped;     /* its last event ended a goroutine's run (traceGoStart) */
+	struct TraceStackCache *stackcache; /* tracestack.c */
 } MTrace;
 typedef struct GTrace {
 	uint64_t statusgen;

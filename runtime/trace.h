@@ -114,6 +114,13 @@ static inline TraceWriter traceEnsure(TraceWriter w, uint32_t n)
 	return w;
 }
 static inline void traceByte(TraceBuf *b, uint8_t v) { b->arr[b->pos++] = v; }
+static inline uint8_t *tracePutVarint(uint8_t *p, uint64_t v)
+{
+	for (; v >= 0x80; v >>= 7)
+		*p++ = 0x80 | (uint8_t)v;
+	*p++ = (uint8_t)v;
+	return p;
+}
 static inline void traceVarint(TraceBuf *b, uint64_t v)
 {
 	uint8_t *p = b->arr + b->pos, *p0 = p;
@@ -132,14 +139,19 @@ static inline TraceWriter traceEventClock(TraceWriter w, uint8_t ev, const uint6
 {
 	w = traceEnsure(w, 1 + (uint32_t)(nargs + 1) * TRACE_VARINT_MAX);
 	TraceBuf *b = w.buf;
+	uint64_t last = b->lastTime;
 	uint64_t now = samepoint ? 0 : arch_cputicks() >> ARCH_TRACE_TICK_SHIFT;
-	if (now <= b->lastTime)
-		now = b->lastTime + 1;
-	traceByte(b, ev);
-	traceVarint(b, now - b->lastTime);
+	if (now <= last)
+		now = last + 1;
 	b->lastTime = now;
+	/* A local cursor: byte stores through b would make the compiler
+	 * reload b->pos after each one. */
+	uint8_t *p = b->arr + b->pos;
+	*p++ = ev;
+	p = tracePutVarint(p, now - last);
 	for (int i = 0; i < nargs; i++)
-		traceVarint(b, args[i]);
+		p = tracePutVarint(p, args[i]);
+	b->pos = (uint32_t)(p - b->arr);
 	return w;
 }
 static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs)

@@ -224,6 +224,50 @@ bool tracestack_frame(uintptr_t v, weft_frame *frame)
  * logical frames right away, behind LOGICAL_STACK_SENTINEL: the slow path
  * that Go keeps for checking the fast one.
  */
+/*
+ * The stack cache: a small direct-mapped table per M in front of the
+ * stack table. An M's events repeat a few stacks over and over (the same
+ * blocking call sites); an entry remembers one pcBuf and its id in one
+ * generation, so a repeat costs a comparison of the words instead of a
+ * hash of all of them and a walk down the trie. The index mixes only the
+ * innermost frames, the outermost one and the depth: cheap, and what
+ * tells call sites apart.
+ */
+#define STACKCACHE_SIZE 32  /* entries, a power of two */
+#define STACKCACHE_DEPTH 40 /* the longest pcBuf cached, in words */
+typedef struct TraceStackCacheEntry {
+	uint64_t gen, id;
+	uint32_t n;
+	uintptr_t pcs[STACKCACHE_DEPTH];
+} TraceStackCacheEntry;
+struct TraceStackCache {
+	TraceStackCacheEntry e[STACKCACHE_SIZE];
+};
+
+/* traceStackID returns the id of pcBuf[0..n) in generation gen's table. */
+static uint64_t traceStackID(uint64_t gen, const uintptr_t *pcBuf, int n)
+{
+	TraceMap *tab = &trace.stackTab[gen % 2];
+	M *mp = getm();
+	if (n > STACKCACHE_DEPTH || !mp)
+		return tracemap_put(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
+	struct TraceStackCache *c = mp->trace.stackcache;
+	if (unlikely(!c))
+		c = mp->trace.stackcache = rtalloc(sizeof *c);
+	uint64_t k = (uint64_t)pcBuf[n > 1 ? 1 : 0] ^ (uint64_t)pcBuf[n > 2 ? 2 : 0] << 1 ^
+		     (uint64_t)pcBuf[n - 1] << 2 ^ (uint64_t)n;
+	TraceStackCacheEntry *e = &c->e[(k * 0x9E3779B97F4A7C15ull) >> (64 - 5)];
+	_Static_assert(STACKCACHE_SIZE == 1 << 5, "the index takes 5 bits");
+	if (e->gen == gen && e->n == (uint32_t)n && tracemap_keyeq(e->pcs, pcBuf, (size_t)n * sizeof(uintptr_t)))
+		return e->id;
+	uint64_t id = tracemap_put(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
+	e->gen = gen;
+	e->id = id;
+	e->n = (uint32_t)n;
+	memcpy(e->pcs, pcBuf, (size_t)n * sizeof(uintptr_t));
+	return id;
+}
+
 __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 {
 	uintptr_t pcBuf[TRACE_STACK_DEPTH + 1];
@@ -238,7 +282,7 @@ __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 		if (!trace.fpunwindoff) {
 			pcBuf[0] = (uintptr_t)skip;
 			int n = fpTracebackPCs((uintptr_t)__builtin_frame_address(0), pcBuf + 1, TRACE_STACK_DEPTH);
-			return tracemap_put(&trace.stackTab[gen % 2], pcBuf, (size_t)(n + 1) * sizeof(uintptr_t), NULL);
+			return traceStackID(gen, pcBuf, n + 1);
 		}
 		uintptr_t regs[4];
 		arch_getcontext(regs); /* regs[0]: a return address inside traceStack */
@@ -253,7 +297,7 @@ __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 		if (!trace.fpunwindoff) {
 			pcBuf[0] = (uintptr_t)skip;
 			int n = fpTracebackPCs((uintptr_t)(save + ARCH_GOBUF_FPSLOT), pcBuf + 1, TRACE_STACK_DEPTH);
-			return tracemap_put(&trace.stackTab[gen % 2], pcBuf, (size_t)(n + 1) * sizeof(uintptr_t), NULL);
+			return traceStackID(gen, pcBuf, n + 1);
 		}
 		/* As if arch_mcall had returned: its caller's frame. */
 		pc = save[ARCH_GOBUF_PCSLOT];
@@ -267,7 +311,7 @@ __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 	int n = rulecallers_in(lo, hi, pc, exactpc, sp, fp, 0, phys + 1, TRACE_STACK_DEPTH);
 	pcBuf[0] = LOGICAL_STACK_SENTINEL;
 	n = fpunwindExpand(pcBuf + 1, TRACE_STACK_DEPTH, phys, n + 1);
-	return tracemap_put(&trace.stackTab[gen % 2], pcBuf, (size_t)(n + 1) * sizeof(uintptr_t), NULL);
+	return traceStackID(gen, pcBuf, n + 1);
 }
 
 /* traceStartStack: a new goroutine's start "stack", its function alone,

@@ -802,6 +802,9 @@ static int compile(const struct options *o, const struct target *t,
 	sv_pushf(&cmd, "-O%s", o->opt);
 	sv_push(&cmd, o->debug ? "-g" : "-g0");
 	sv_push(&cmd, "-fno-omit-frame-pointer");
+	/* A tail call leaves no frame: keep every caller on the chain, so
+	 * stacks (panics, weft_callers, traces) show each call, as Go's do. */
+	sv_push(&cmd, "-fno-optimize-sibling-calls");
 	if (t->leaf_fp)
 		sv_push(&cmd, "-mno-omit-leaf-frame-pointer");
 	else /* arm64: libgcc's outline atomics need libc's getauxval */
@@ -1219,7 +1222,7 @@ static const char common_flags_text[] =
 	"\n"
 	"Each file is compiled with\n"
 	"\n"
-	"\t$CC -std=gnu11 -O2 -g -fno-omit-frame-pointer\n"
+	"\t$CC -std=gnu11 -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls\n"
 	"\t    -mno-omit-leaf-frame-pointer (amd64 only) -fno-stack-protector\n"
 	"\t    -Wall -I<root>/include $WEFTFLAGS\n"
 	"\n"

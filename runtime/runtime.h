@@ -102,6 +102,7 @@ enum {
 	CLOCK_MONOTONIC = 1,
 	O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000, AT_FDCWD = -100,
 	SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
+	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
 	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_NODEFER = 0x40000000,
 	SS_DISABLE = 2,
 };
@@ -115,6 +116,7 @@ long sys_close(int fd);
 long sys_pipe2(int fds[2], int flags);
 long sys_openat(int dirfd, const char *path, int flags, int mode);
 long sys_sched_yield(void);
+long sys_membarrier(int cmd);
 void *sys_mmap(void *addr, size_t n, int prot, int flags); /* anonymous private; NULL on failure (see sys_mmap_err) */
 long sys_mmap_err(void *addr, size_t n, int prot, int flags, void **out);
 long sys_munmap(void *p, size_t n);

@@ -39,6 +39,12 @@ long sys_openat(int dirfd, const char *path, int flags, int mode)
 	return arch_syscall4(SYS_openat, dirfd, (long)path, flags, mode);
 }
 
+/* sys_membarrier: membarrier(2), cmd with no flags. */
+long sys_membarrier(int cmd)
+{
+	return arch_syscall3(SYS_membarrier, cmd, 0, 0);
+}
+
 /* sys_sched_yield lets other threads run on this CPU. */
 long sys_sched_yield(void)
 {

@@ -205,6 +205,8 @@ static void traceAdvance(bool stop, bool bounded)
 	atomic_store(&trace.gen, next);
 	if (stop)
 		atomic_store(&trace.enabled, 0);
+	if (trace.asymfence && sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) < 0)
+		throw("trace: membarrier failed");
 
 	waitwriters(gen, bounded);
 	lock(&trace.lock);
@@ -276,6 +278,14 @@ static int traceStart(int fd, bool gstatus)
 	if (writefailed) {
 		trace.fd = -1;
 		return -1;
+	}
+	/* Registered once per process; where the kernel (or qemu-user)
+	 * lacks it, the event path fences itself. */
+	static bool registered;
+	if (!registered) {
+		registered = true;
+		trace.asymfence = sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
+				  sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0;
 	}
 	trace.ticks0 = arch_cputicks();
 	trace.nanos0 = nanotime();

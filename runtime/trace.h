@@ -63,6 +63,10 @@ struct Trace {
 	uint64_t reasons[2][16]; /* GoBlock reason strings' ids, per generation */
 	uint64_t reasonYield[2];
 
+	/* With asymfence, an M opens its seqlock with a plain store and a
+	 * generation's end pays for the barrier instead, with membarrier(2)
+	 * (tracebuf.c). */
+	bool asymfence;
 	int fd;            /* where the trace goes; -1 when not tracing */
 	bool fpunwindoff;  /* WEFTDEBUG=tracefpunwindoff=1 */
 	int64_t period;    /* generation length */

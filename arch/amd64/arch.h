@@ -27,6 +27,7 @@ enum {
 	SYS_rt_sigaction = 13,
 	SYS_rt_sigprocmask = 14,
 	SYS_madvise = 28,
+	SYS_membarrier = 324,
 	SYS_sched_yield = 24,
 	SYS_nanosleep = 35,
 	SYS_getpid = 39,

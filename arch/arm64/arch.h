@@ -23,6 +23,7 @@ enum {
 	SYS_exit = 93,
 	SYS_exit_group = 94,
 	SYS_futex = 98,
+	SYS_membarrier = 283,
 	SYS_sched_yield = 124,
 	SYS_nanosleep = 101,
 	SYS_clock_gettime = 113,

@@ -4,7 +4,9 @@
  * unwinder (no frame pointers needed), glibc's backtrace() and, when built with
  * -DHAVE_LIBUNWIND, libunwind's unw_backtrace. All run in the same
  * process, in interleaved rounds, on the same goroutine stack; the medians
- * are printed as Markdown table rows for bench/run.
+ * are printed as Markdown table rows for bench/run: method, frames,
+ * ns/frame, ratio to libunwind, and the target where there is one
+ * (weft_callers at most 0.5x libunwind, fpTracebackPCs at most 1 ns/frame).
  *
  * A hosted program (weft build --libc): glibc and libunwind need libc.
  * It includes the runtime's internal header for the frame-rule unwinder.
@@ -23,6 +25,10 @@
 #define NOINLINE __attribute__((noinline))
 
 enum { DEPTH = 32, MAXF = 128, ROUNDS = 7 };
+
+/* The targets, each met at or below. */
+#define TARGET_CALLERS_RATIO 0.5 /* weft_callers, to libunwind */
+#define TARGET_FP_NS 1.0         /* fpTracebackPCs, ns per frame */
 
 typedef int (*unwinder)(uintptr_t *pcs, int n);
 
@@ -117,10 +123,18 @@ int weft_main(int argc, char **argv)
 	}
 	double libunwind = NMETHODS > 4 ? median[4] : 0;
 	for (int m = 0; m < NMETHODS; m++) {
-		char ratio[32] = "-";
+		char ratio[32] = "-", target[64] = "-";
 		if (libunwind > 0)
 			snprintf(ratio, sizeof ratio, "%.3f", median[m] / libunwind);
-		printf("| %s | %d | %.2f | %s |\n", methods[m].name, frames[m], median[m], ratio);
+		if (methods[m].fn == by_fp && libunwind > 0)
+			snprintf(target, sizeof target, "<= %.1fx libunwind %s", TARGET_CALLERS_RATIO,
+				 median[m] / libunwind <= TARGET_CALLERS_RATIO ? "met" : "MISSED");
+		else if (methods[m].fn == by_fp)
+			snprintf(target, sizeof target, "<= %.1fx libunwind (no libunwind)", TARGET_CALLERS_RATIO);
+		else if (methods[m].fn == by_asm)
+			snprintf(target, sizeof target, "<= %.0f ns/frame %s", TARGET_FP_NS,
+				 median[m] <= TARGET_FP_NS ? "met" : "MISSED");
+		printf("| %s | %d | %.2f | %s | %s |\n", methods[m].name, frames[m], median[m], ratio, target);
 	}
 	if (!symtab_present())
 		printf("(no symbol table: the frame-rule unwinder found nothing to walk)\n");

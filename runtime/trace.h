@@ -46,12 +46,14 @@ struct TraceBuf {
 };
 
 /* The tracer's global state. */
-struct Trace {
-	/* The event path reads these two. gen is the current generation
-	 * (1, 2, ...) or 0 when tracing is off; enabled is a cheaper test of
-	 * the same thing for code that has not yet taken the seqlock. */
+struct __attribute__((aligned(64))) Trace {
+	/* The event path reads these two, on a cache line of their own.
+	 * gen is the current generation (1, 2, ..., counting on from the
+	 * last trace's) or 0 when tracing is off; enabled is a cheaper test
+	 * of the same thing for code that has not yet taken the seqlock. */
 	uint32_t enabled;
 	uint64_t gen;
+	char pad[64 - 16];
 
 	Mutex lock; /* the lists below */
 	TraceBuf *empty;
@@ -191,6 +193,34 @@ static inline uint64_t traceNextSeq(uint64_t *seq, uint64_t *seqgen, uint64_t ge
 		*seq = 0;
 	}
 	return ++*seq;
+}
+
+/* ---- status events (traceruntime.c explains them) ---- */
+static inline TraceWriter writeGoStatus(TraceWriter w, int64_t goid, uint64_t mid, int status)
+{
+	return traceEvent(w, EvGoStatus, (uint64_t)goid, mid, (uint64_t)status);
+}
+
+static inline TraceWriter writeProcStatus(TraceWriter w, int32_t pid, int status)
+{
+	return traceEvent(w, EvProcStatus, (uint64_t)pid, (uint64_t)status);
+}
+
+/* traceEventWriter returns a writer for an event in the context of
+ * tl.mp, after announcing its P and its current G if this generation has
+ * not seen them yet: the P as procStatus, the G as goStatus. */
+static inline __attribute__((always_inline)) TraceWriter traceEventWriter(TraceLocker tl, int goStatus, int procStatus)
+{
+	TraceWriter w = traceWriter(tl);
+	P *pp = tl.mp->p;
+	if (pp && !traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
+	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
+		w = writeProcStatus(w, pp->id, procStatus);
+	G *gp = tl.mp->curg;
+	if (gp && !traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
+	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
+		w = writeGoStatus(w, gp->goid, (uint64_t)tl.mp->id, goStatus);
+	return w;
 }
 
 /* ---- traceruntime.c: one call per transition, Go's traceLocker methods.

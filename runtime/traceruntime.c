@@ -24,33 +24,6 @@
  */
 #include "trace.h"
 
-static inline TraceWriter writeGoStatus(TraceWriter w, int64_t goid, uint64_t mid, int status)
-{
-	return traceEvent(w, EvGoStatus, (uint64_t)goid, mid, (uint64_t)status);
-}
-
-static inline TraceWriter writeProcStatus(TraceWriter w, int32_t pid, int status)
-{
-	return traceEvent(w, EvProcStatus, (uint64_t)pid, (uint64_t)status);
-}
-
-/* traceEventWriter returns a writer for an event in the context of
- * tl.mp, after announcing its P and its current G if this generation has
- * not seen them yet: the P as procStatus, the G as goStatus. */
-static inline __attribute__((always_inline)) TraceWriter traceEventWriter(TraceLocker tl, int goStatus, int procStatus)
-{
-	TraceWriter w = traceWriter(tl);
-	P *pp = tl.mp->p;
-	if (pp && !traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
-	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
-		w = writeProcStatus(w, pp->id, procStatus);
-	G *gp = tl.mp->curg;
-	if (gp && !traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
-	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
-		w = writeGoStatus(w, gp->goid, (uint64_t)tl.mp->id, goStatus);
-	return w;
-}
-
 static inline uint64_t pnextseq(P *pp, uint64_t gen)
 {
 	return traceNextSeq(&pp->trace.seq, &pp->trace.seqgen, gen);

@@ -27,6 +27,7 @@ func main() {
 		ch1 <- i
 		<-ch2
 	}
+	stop := bench.StartTrace()
 	start := time.Now()
 	for i := int64(0); i < n; i++ {
 		ch1 <- i
@@ -34,6 +35,8 @@ func main() {
 			panic(fmt.Sprintf("pingpong: sent %d, got back %d", i, v))
 		}
 	}
-	bench.Report(time.Since(start), n)
+	elapsed := time.Since(start)
+	stop()
+	bench.Report(elapsed, n)
 	close(ch1)
 }

@@ -48,9 +48,12 @@ func sieve() {
 
 func main() {
 	n := bench.Arg(1, 1)
+	stop := bench.StartTrace()
 	start := time.Now()
 	for i := int64(0); i < n; i++ {
 		sieve()
 	}
-	bench.Report(time.Since(start), n)
+	elapsed := time.Since(start)
+	stop()
+	bench.Report(elapsed, n)
 }

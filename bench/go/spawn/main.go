@@ -32,7 +32,10 @@ func main() {
 	rounds := (n + batch - 1) / batch
 
 	run(rounds/100 + 1)
+	stop := bench.StartTrace()
 	start := time.Now()
 	run(rounds)
-	bench.Report(time.Since(start), rounds*batch)
+	elapsed := time.Since(start)
+	stop()
+	bench.Report(elapsed, rounds*batch)
 }

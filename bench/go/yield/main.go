@@ -26,10 +26,13 @@ func main() {
 	go yielder(n/100+1, &wg)
 	wg.Wait()
 
+	stop := bench.StartTrace()
 	start := time.Now()
 	wg.Add(2)
 	go yielder(n, &wg)
 	go yielder(n, &wg)
 	wg.Wait()
-	bench.Report(time.Since(start), 2*n)
+	elapsed := time.Since(start)
+	stop()
+	bench.Report(elapsed, 2*n)
 }

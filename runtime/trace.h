@@ -72,8 +72,9 @@ struct __attribute__((aligned(64))) Trace {
 	int fd;            /* where the trace goes; -1 when not tracing */
 	bool fpunwindoff;  /* WEFTDEBUG=tracefpunwindoff=1 */
 	int64_t period;    /* generation length */
-	uint64_t ticks0;   /* cputicks at the start, for the frequency */
-	int64_t nanos0;
+	uint64_t ticks0;   /* cputicks at the start: timestamps count from here */
+	int64_t nanos0;    /* nanotime then */
+	uint64_t freq;     /* timestamp units per second, once measured */
 };
 extern struct Trace trace;
 

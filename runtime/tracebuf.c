@@ -120,11 +120,13 @@ TraceWriter traceRefill(TraceWriter w, uint64_t mid)
 	if (w.buf)
 		traceBufFlush(w.buf, gen);
 	TraceBuf *b = traceBufGet();
-	uint64_t now = traceClockNow();
+	uint64_t now = traceClockNow(), base = trace.ticks0 >> ARCH_TRACE_TICK_SHIFT;
 	traceByte(b, EvEventBatch);
 	traceVarint(b, gen);
 	traceVarint(b, mid);
-	traceVarint(b, now);
+	/* Events carry deltas from here on; the batch's base counts from the
+	 * trace's start (trace.c's traceFrequency says why). */
+	traceVarint(b, now > base ? now - base : 0);
 	b->lenPos = b->pos;
 	b->pos += TRACE_VARINT_MAX;
 	b->lastTime = now;

@@ -130,6 +130,12 @@ _Noreturn void badgstatus(G *gp, uint32_t old, uint32_t new, uint32_t cur)
 
 /* ---- run queues ---- */
 
+/* runqringempty: the ring alone, what thieves can take. */
+static bool runqringempty(P *pp)
+{
+	return atomic_load(&pp->runqhead) == atomic_load(&pp->runqtail);
+}
+
 static bool runqempty(P *pp)
 {
 	/* runnext is checked first: a G moving from runnext to runq passes
@@ -744,8 +750,12 @@ top:
 			return gp;
 		}
 		unlock(&sched.lock);
+		/* Only what stealing can take counts: a G in another P's
+		 * runnext is its owner's to run (runqgrab leaves it), and
+		 * taking a P for it would only spin, find nothing and give
+		 * the P back, over and over. */
 		for (int32_t i = 0; i < gomaxprocs; i++) {
-			if (!runqempty(allp[i])) {
+			if (!runqringempty(allp[i])) {
 				lock(&sched.lock);
 				pp = pidleget();
 				unlock(&sched.lock);

@@ -323,11 +323,53 @@ uint64_t traceStartStack(uintptr_t fn, uint64_t gen)
 	return tracemap_put(&trace.stackTab[gen % 2], pcBuf, sizeof pcBuf, NULL);
 }
 
-/* isapi: a frame of one of weft.h's functions, the boundary between the
- * runtime and the program. */
-static bool isapi(const weft_frame *f)
+/*
+ * The boundary between the program and the runtime, for trimming stacks:
+ * a frame is the runtime's when its source file lies in the runtime's
+ * own directories (runtime/ and arch/<arch>/), which the symbol table
+ * gives as the files of two functions known to be there. A name prefix
+ * would not do: the runtime's public functions call each other
+ * (weft_printf ends in weft_write), and the program's own weft_main has
+ * the prefix too.
+ */
+static struct {
+	bool known;
+	const char *dir[2];
+	size_t len[2];
+} rtdirs;
+
+static void findrtdirs(void)
 {
-	return rt_hasprefix(f->function, "weft_");
+	const uintptr_t fns[2] = {(uintptr_t)traceStack, (uintptr_t)fpTracebackPCs};
+	for (int i = 0; i < 2; i++) {
+		weft_frame f;
+		if (!tracestack_frame(fns[i] + 1, &f))
+			continue;
+		const char *slash = NULL;
+		for (const char *p = f.file; *p; p++)
+			if (*p == '/')
+				slash = p;
+		if (slash) {
+			rtdirs.dir[i] = f.file;
+			rtdirs.len[i] = (size_t)(slash - f.file) + 1;
+		}
+	}
+	rtdirs.known = true;
+}
+
+static bool isruntime(const weft_frame *f)
+{
+	for (int i = 0; i < 2; i++) {
+		size_t n = rtdirs.len[i];
+		if (!n || memcmp(f->file, rtdirs.dir[i], n) != 0)
+			continue;
+		const char *p = f->file + n;
+		while (*p && *p != '/')
+			p++;
+		if (!*p)
+			return true;
+	}
+	return false;
 }
 
 typedef struct StackDump {
@@ -339,10 +381,11 @@ typedef struct StackDump {
  * dumpstack writes one stack table entry. The frames are those of
  * fpunwindExpand, symbolized, less the runtime's on either side: above,
  * everything inside the public function the program called (the top frame
- * of a blocking event is weft_chan_send, weft_sleep, ...), below, goexit
- * and goroutine 1's runtime_main (the bottom frame is the goroutine's own
- * function, weft_main for goroutine 1). A stack with no public function
- * (a start stack) keeps its top.
+ * of a blocking event is weft_chan_send, weft_sleep, ...: the outermost
+ * of the runtime's frames on top), below, goexit and goroutine 1's
+ * runtime_main (the bottom frame is the goroutine's own function,
+ * weft_main for goroutine 1). A stack that is the runtime's all through
+ * is kept whole.
  */
 static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 {
@@ -350,14 +393,14 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	uintptr_t lf[2 * TRACE_MAX_FRAMES];
 	weft_frame fr[2 * TRACE_MAX_FRAMES];
 	int n = fpunwindExpand(lf, (int)nelem(lf), data, (int)(size / sizeof(uintptr_t)));
-	int top = -1;
-	for (int i = 0; i < n; i++) {
+	if (!rtdirs.known)
+		findrtdirs();
+	for (int i = 0; i < n; i++)
 		tracestack_frame(lf[i], &fr[i]);
-		if (top < 0 && isapi(&fr[i]))
-			top = i;
-	}
-	if (top < 0)
-		top = 0;
+	int top = 0;
+	while (top < n && isruntime(&fr[top]))
+		top++;
+	top = top == n ? 0 : top > 0 ? top - 1 : 0;
 	while (n > top && (fr[n - 1].funcid == FUNCID_GOEXIT || fr[n - 1].funcid == FUNCID_RUNTIME_MAIN))
 		n--;
 	if (n - top > TRACE_MAX_FRAMES)

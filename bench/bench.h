@@ -38,4 +38,17 @@ static inline void bench_report(int64_t ns, int64_t ops)
 	weft_printf("ns/op %lld.%02lld\n", (long long)(c / 100), (long long)(c % 100));
 }
 
+/* bench_median sorts the n values at v and returns their median (for the
+ * benchmarks that time interleaved rounds themselves). */
+static inline int64_t bench_median(int64_t *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			int64_t x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 #endif

@@ -140,18 +140,6 @@ static NOINLINE int64_t descend(int d, int kind, int64_t n)
 	return r;
 }
 
-/* median sorts the n values at v and returns their median. */
-static int64_t median(int64_t *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			int64_t x = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int weft_main(int argc, char **argv)
 {
 	int64_t n = bench_arg(argc, argv, 1, 1000000);
@@ -193,7 +181,7 @@ int weft_main(int argc, char **argv)
 	weft_printf("| trace event, tracing on | frames | ns/event | target |\n");
 	weft_printf("|---|---|---|---|\n");
 	for (int kind = 0; kind < NKINDS; kind++) {
-		int64_t c = (median(res[kind], ROUNDS) + 5) / 10; /* tenths */
+		int64_t c = (bench_median(res[kind], ROUNDS) + 5) / 10; /* tenths */
 		char target[64] = "-";
 		if (kind == STACKHIT)
 			weft_snprintf(target, sizeof target, "<= %d ns %s", TARGET_HIT,

@@ -242,18 +242,6 @@ static void worker(void *arg)
 	weft_waitgroup_done(&r->wg);
 }
 
-/* median sorts the n values at v and returns their median. */
-static int64_t median(int64_t *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			int64_t x = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* measure runs one workload and returns its time per put in units of
  * 1/100 ns. */
 static int64_t measure(int op, int impl, int t)
@@ -292,7 +280,7 @@ static int64_t measure(int op, int impl, int t)
 		}
 		per[rep] = (e - s) * 100 / puts;
 	}
-	return median(per, r.reps);
+	return bench_median(per, r.reps);
 }
 
 /* dec1 formats hundredths as a decimal with one digit after the point. */
@@ -350,7 +338,7 @@ int weft_main(int argc, char **argv)
 	weft_printf("|---|---|---|---|---|\n");
 	for (int op = HIT; op <= MISS; op++)
 		for (int t = 1; t <= maxt; t++) {
-			int64_t a = median(res[op][t][TRIE], rounds), b = median(res[op][t][PEER], rounds);
+			int64_t a = bench_median(res[op][t][TRIE], rounds), b = bench_median(res[op][t][PEER], rounds);
 			char sa[32], sb[32];
 			int64_t q = b > 0 ? (a * 100 + b / 2) / b : 0;
 			weft_printf("| tracemap put, %s | %d | %s | mutex table %s | %lld.%02lld |\n",

@@ -136,18 +136,18 @@ static inline void traceVarint(TraceBuf *b, uint64_t v)
 	*p++ = (uint8_t)v;
 	b->pos += (uint32_t)(p - p0);
 }
-/* traceEventClock writes event ev: its type, the timestamp delta (each
- * event of a batch strictly after the one before) and nargs arguments.
- * With samepoint the event takes the time of the one before it on this M
- * (plus one unit) instead of reading the clock: for an event that
- * follows it by a few dozen instructions (traceGoStart says which). */
-static inline TraceWriter traceEventClock(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs,
-					  bool samepoint)
+static inline uint64_t traceClockNow(void) { return arch_cputicks() >> ARCH_TRACE_TICK_SHIFT; }
+
+/* traceEventAt writes event ev at time now: its type, the timestamp
+ * delta (each event of a batch strictly after the one before) and nargs
+ * arguments. An event that walks a stack reads the clock before the walk
+ * and passes it here, so that the counter's latency (10-40 cycles)
+ * overlaps the walk. */
+static inline TraceWriter traceEventAt(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs, uint64_t now)
 {
 	w = traceEnsure(w, 1 + (uint32_t)(nargs + 1) * TRACE_VARINT_MAX);
 	TraceBuf *b = w.buf;
 	uint64_t last = b->lastTime;
-	uint64_t now = samepoint ? 0 : arch_cputicks() >> ARCH_TRACE_TICK_SHIFT;
 	if (now <= last)
 		now = last + 1;
 	b->lastTime = now;
@@ -161,6 +161,15 @@ static inline TraceWriter traceEventClock(TraceWriter w, uint8_t ev, const uint6
 	b->pos = (uint32_t)(p - b->arr);
 	return w;
 }
+/* traceEventClock writes event ev at the time it reads from the clock,
+ * or with samepoint at the time of the one before it on this M (plus one
+ * unit), without reading the clock: for an event that follows that one
+ * by a few dozen instructions (traceGoStart says which). */
+static inline TraceWriter traceEventClock(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs,
+					  bool samepoint)
+{
+	return traceEventAt(w, ev, args, nargs, samepoint ? 0 : traceClockNow());
+}
 static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs)
 {
 	return traceEventClock(w, ev, args, nargs, false);
@@ -173,7 +182,6 @@ static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t 
 void traceBufFlush(TraceBuf *b, uint64_t gen);
 TraceBuf *traceBufGet(void);
 
-static inline uint64_t traceClockNow(void) { return arch_cputicks() >> ARCH_TRACE_TICK_SHIFT; }
 
 /* ---- statuses and sequence numbers ---- */
 static inline bool traceStatusWasTraced(uint64_t *statusgen, uint64_t gen)

@@ -130,14 +130,15 @@ void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack)
  * current G (or by the M itself, as goroutine 1 is). */
 void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc)
 {
+	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	/* A new goroutine's state is known from this event: it needs no
 	 * status in this generation, and its sequence starts over. */
 	atomic_store(&newg->trace.statusgen, tl.gen);
 	newg->trace.seqgen = tl.gen;
 	newg->trace.seq = 0;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEvent(w, EvGoCreate, (uint64_t)newg->goid, traceStartStack(startpc, tl.gen),
-		   traceStack(0, NULL, tl.gen));
+	uint64_t stk = traceStack(0, NULL, tl.gen);
+	traceEventAt(w, EvGoCreate, TRACE_ARGS((uint64_t)newg->goid, traceStartStack(startpc, tl.gen), stk), 3, now);
 }
 
 /*
@@ -170,9 +171,11 @@ void traceGoEnd(TraceLocker tl)
  * on g0: the stack is the G's, from its saved context. */
 void traceGoSched(TraceLocker tl)
 {
+	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEvent(w, EvGoStop, trace.reasonYield[tl.gen % 2], traceStack(0, gp, tl.gen));
+	uint64_t stk = traceStack(0, gp, tl.gen);
+	traceEventAt(w, EvGoStop, TRACE_ARGS(trace.reasonYield[tl.gen % 2], stk), 2, now);
 	tl.mp->trace.stopped = true;
 }
 
@@ -180,9 +183,11 @@ void traceGoSched(TraceLocker tl)
  * traceGoSched. */
 void traceGoPark(TraceLocker tl, int reason)
 {
+	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEvent(w, EvGoBlock, trace.reasons[tl.gen % 2][reason], traceStack(0, gp, tl.gen));
+	uint64_t stk = traceStack(0, gp, tl.gen);
+	traceEventAt(w, EvGoBlock, TRACE_ARGS(trace.reasons[tl.gen % 2][reason], stk), 2, now);
 	tl.mp->trace.stopped = true;
 }
 
@@ -190,23 +195,26 @@ void traceGoPark(TraceLocker tl, int reason)
  * stack), or by the M outside any G (a timer, the scheduler: no stack). */
 void traceGoUnpark(TraceLocker tl, G *gp)
 {
+	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	if (!traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
 	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
 		w = writeGoStatus(w, gp->goid, TRACE_NO_THREAD, TraceGoWaiting);
 	G *cur = getg();
 	uint64_t stk = cur && cur != tl.mp->g0 ? traceStack(0, NULL, tl.gen) : 0;
-	traceEvent(w, EvGoUnblock, (uint64_t)gp->goid, gnextseq(gp, tl.gen), stk);
+	traceEventAt(w, EvGoUnblock, TRACE_ARGS((uint64_t)gp->goid, gnextseq(gp, tl.gen), stk), 3, now);
 }
 
 /* GoSyscallBegin: the current G enters a blocking system call; its P
  * stays with it, in syscall state, until sysmon takes it. */
 void traceGoSysCall(TraceLocker tl)
 {
+	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	P *pp = tl.mp->p;
 	pp->trace.syscallm = tl.mp->id;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEvent(w, EvGoSyscallBegin, pnextseq(pp, tl.gen), traceStack(0, NULL, tl.gen));
+	uint64_t stk = traceStack(0, NULL, tl.gen);
+	traceEventAt(w, EvGoSyscallBegin, TRACE_ARGS(pnextseq(pp, tl.gen), stk), 2, now);
 }
 
 /* GoSyscallEnd (the M got its P back) or GoSyscallEndBlocked (it lost

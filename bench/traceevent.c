@@ -21,7 +21,7 @@
  *                emit does).
  *
  * The times include everything the event path amortizes: a buffer flush
- * every 64 KiB, and a new generation every 8 MiB or so of events (whose
+ * every 64 KiB, and a new generation every 4 MiB or so of events (whose
  * tables start empty: its first stack is a miss). Run it at one P
  * (bench/run does); the trace M ends generations on a thread of its own.
  * It prints Markdown rows:

@@ -271,8 +271,7 @@ static uint64_t traceStackID(uint64_t gen, const uintptr_t *pcBuf, int n)
 __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 {
 	uintptr_t pcBuf[TRACE_STACK_DEPTH + 1];
-	uintptr_t pc, sp, fp, lo, hi;
-	bool exactpc = false;
+	uintptr_t pc, sp, fp; /* pc: a return address */
 	int extra = 0; /* physical frames of the default unwinder's to skip */
 
 	if (!gp) {
@@ -304,11 +303,9 @@ __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 		sp = (uintptr_t)(save + ARCH_GOBUF_WORDS);
 		fp = save[ARCH_GOBUF_FPSLOT];
 	}
-	lo = gp->stack.lo;
-	hi = gp->stack.hi;
 	uintptr_t phys[TRACE_STACK_DEPTH + 1];
 	phys[0] = (uintptr_t)(skip + extra);
-	int n = rulecallers_in(lo, hi, pc, exactpc, sp, fp, 0, phys + 1, TRACE_STACK_DEPTH);
+	int n = rulecallers_in(gp->stack.lo, gp->stack.hi, pc, false, sp, fp, 0, phys + 1, TRACE_STACK_DEPTH);
 	pcBuf[0] = LOGICAL_STACK_SENTINEL;
 	n = fpunwindExpand(pcBuf + 1, TRACE_STACK_DEPTH, phys, n + 1);
 	return traceStackID(gen, pcBuf, n + 1);

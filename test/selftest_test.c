@@ -17,21 +17,6 @@ enum { NCHECKS = 40 };
 /* The line check_printf prints: weft_printf's own formatting, on stdout. */
 static const char printf_line[] = "printf: |42|   -7|ab |ff|z|%|end|\n";
 
-/* last_line returns the last line of text (static buffer). */
-static const char *last_line(const char *text)
-{
-	static char line[256];
-	size_t n = strlen(text);
-
-	if (n > 0 && text[n - 1] == '\n')
-		n--;
-	size_t start = n;
-	while (start > 0 && text[start - 1] != '\n')
-		start--;
-	snprintf(line, sizeof line, "%.*s", (int)(n - start), text + start);
-	return line;
-}
-
 /* selftest runs the self-test with the extra environment env (NULL-ended)
  * and argument check (NULL: all) and asserts that want checks passed. */
 static void selftest(const char *prog, bool arm64, const char *const *env, const char *check, int want)
@@ -44,16 +29,7 @@ static void selftest(const char *prog, bool arm64, const char *const *env, const
 	prog_argv(argv, arm64, prog, check);
 	run(&r, argv, &o);
 
-	const char *fail = strstr(r.out, "FAIL ");
-	cr_assert(fail == NULL, "a check failed: %.*s\n%s", (int)strcspn(fail ? fail : "", "\n"), fail ? fail : "",
-		  r.report);
-	int passed = -1, failed = -1;
-	const char *last = last_line(r.out);
-	cr_assert(sscanf(last, "selftest: %d passed, %d failed", &passed, &failed) == 2,
-		  "no final \"selftest: N passed, M failed\" line (last line: \"%s\")\n%s", last, r.report);
-	cr_assert(failed == 0 && passed == want, "%s; want %d passed, 0 failed\n%s", last, want, r.report);
-	assert_exit(&r, 0);
-	cr_assert(r.errlen == 0, "unexpected standard error\n%s", r.report);
+	assert_checks_passed(&r, "selftest", want);
 	if (check == NULL)
 		assert_stdout_has(&r, printf_line);
 	run_free(&r);

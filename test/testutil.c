@@ -24,7 +24,7 @@ extern char **environ;
 
 enum { MAX_OUTPUT = 64 << 20 };
 
-static double now(void)
+double monotime(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -38,8 +38,7 @@ static size_t namelen(const char *kv)
 	return eq ? (size_t)(eq - kv) : strlen(kv);
 }
 
-/* make_env: environ without the names in extra, then extra. */
-static char **make_env(const char *const *extra)
+char **make_env(const char *const *extra)
 {
 	size_t n = 0, m = 0, k = 0;
 
@@ -58,7 +57,8 @@ static char **make_env(const char *const *extra)
 			env[k++] = environ[i];
 	}
 	for (size_t j = 0; j < m; j++)
-		env[k++] = (char *)extra[j];
+		if (strchr(extra[j], '='))
+			env[k++] = (char *)extra[j];
 	env[k] = NULL;
 	return env;
 }
@@ -163,8 +163,8 @@ void run(struct run *r, const char *const *argv, const struct run_opts *o)
 	struct buf out = {calloc(1, 1), 0, 1}, err = {calloc(1, 1), 0, 1};
 	bool outopen = true, erropen = true, exited = false;
 	int ws = 0;
-	double deadline = now() + timeout;
-	while (now() < deadline) {
+	double deadline = monotime() + timeout;
+	while (monotime() < deadline) {
 		if (!exited && waitpid(pid, &ws, WNOHANG) == pid)
 			exited = true;
 		if (!outopen && !erropen) {
@@ -174,7 +174,7 @@ void run(struct run *r, const char *const *argv, const struct run_opts *o)
 			continue;
 		}
 		struct pollfd fds[2] = {{outopen ? outp[0] : -1, POLLIN, 0}, {erropen ? errp[0] : -1, POLLIN, 0}};
-		int ms = (int)((deadline - now()) * 1000) + 1;
+		int ms = (int)((deadline - monotime()) * 1000) + 1;
 		if (poll(fds, 2, ms > 100 ? 100 : ms) < 0 && errno != EINTR)
 			break;
 		if (outopen && fds[0].revents)
@@ -274,6 +274,37 @@ void write_file(const char *path, const char *text)
 	FILE *f = fopen(path, "w");
 	cr_assert(f != NULL, "cannot create %s: %s", path, strerror(errno));
 	cr_assert(fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+}
+
+/* last_line returns the last line of text (static buffer). */
+static const char *last_line(const char *text)
+{
+	static char line[256];
+	size_t n = strlen(text);
+
+	if (n > 0 && text[n - 1] == '\n')
+		n--;
+	size_t start = n;
+	while (start > 0 && text[start - 1] != '\n')
+		start--;
+	snprintf(line, sizeof line, "%.*s", (int)(n - start), text + start);
+	return line;
+}
+
+void assert_checks_passed(const struct run *r, const char *prog, int want)
+{
+	const char *fail = strstr(r->out, "FAIL ");
+	cr_assert(fail == NULL, "a check failed: %.*s\n%s", (int)strcspn(fail ? fail : "", "\n"), fail ? fail : "",
+		  r->report);
+	char fmt[64];
+	snprintf(fmt, sizeof fmt, "%s: %%d passed, %%d failed", prog);
+	int passed = -1, failed = -1;
+	const char *last = last_line(r->out);
+	cr_assert(sscanf(last, fmt, &passed, &failed) == 2,
+		  "no final \"%s: N passed, M failed\" line (last line: \"%s\")\n%s", prog, last, r->report);
+	cr_assert(failed == 0 && passed == want, "%s; want %d passed, 0 failed\n%s", last, want, r->report);
+	assert_exit(r, 0);
+	cr_assert(r->errlen == 0, "unexpected standard error\n%s", r->report);
 }
 
 const char *line_after(const char *text, const char *prefix)

@@ -92,6 +92,15 @@ void prog_argv(const char **argv, bool arm64, const char *prog, const char *arg)
 		}                                                                      \
 	} while (0)
 
+/* make_env returns a new environment array (free it, not its strings):
+ * ours, with each NAME=VALUE of extra (NULL-ended; extra may be NULL) in
+ * place of an inherited NAME, and each bare NAME of extra removed. It is
+ * built before a fork, so that the child only has to exec. */
+char **make_env(const char *const *extra);
+
+/* monotime: the monotonic clock, in seconds. */
+double monotime(void);
+
 /* tmpdir makes and returns a fresh directory build/test/tmp/NAME.PID. */
 char *tmpdir(const char *name);
 
@@ -101,6 +110,12 @@ void write_file(const char *path, const char *text);
 /* line_after returns the line following the first line of text that starts
  * with prefix (without its newline, in a static buffer), or NULL. */
 const char *line_after(const char *text, const char *prefix);
+
+/* assert_checks_passed asserts that r is a clean run of a test program
+ * built on test/prog/check.h: no check printed FAIL, the last line is
+ * "<prog>: N passed, 0 failed" with N == want, exit status 0 and nothing
+ * on standard error. */
+void assert_checks_passed(const struct run *r, const char *prog, int want);
 
 /* goroutine_id finds "goroutine N <word>" in text (e.g. the "goroutine 2
  * recursing" a test program prints) and returns N, or -1. */

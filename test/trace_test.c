@@ -57,17 +57,8 @@
 #include "testutil.h"
 #include "traceevent.h" /* the wire format, shared with the runtime */
 
-extern char **environ;
-
 /* Generous: the stress traces take Go seconds to read on a busy machine. */
 enum { GO_TIMEOUT_S = 300 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- finding Go ---- */
 
@@ -182,42 +173,12 @@ static const char *find_go(void)
 
 /* ---- running go tool trace ---- */
 
-/* env_with returns our environment with each NAME=VALUE of extra
- * (NULL-terminated) in place of any inherited NAME, or NAME alone
- * removed when it has no '='. It is built before a fork, so that the
- * child only has to exec. */
-static char **env_with(const char *const *extra)
-{
-	size_t n = 0, m = 0, k = 0;
-	while (environ[n])
-		n++;
-	while (extra[m])
-		m++;
-	char **env = calloc(n + m + 1, sizeof *env);
-	cr_assert(env != NULL);
-	for (size_t i = 0; i < n; i++) {
-		bool replaced = false;
-		for (size_t j = 0; j < m; j++) {
-			size_t len = strcspn(extra[j], "=");
-			if (strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=')
-				replaced = true;
-		}
-		if (!replaced)
-			env[k++] = environ[i];
-	}
-	for (size_t j = 0; j < m; j++)
-		if (strchr(extra[j], '='))
-			env[k++] = (char *)extra[j];
-	env[k] = NULL;
-	return env;
-}
-
-/* spawn starts prog with argv and env_with(extra), its standard input
+/* spawn starts prog with argv and make_env(extra), its standard input
  * and output on in and out, and returns its pid. */
 static pid_t spawn(const char *prog, const char *const *argv, const char *const *extra, int in, int out)
 {
 	need_file(prog);
-	char **env = env_with(extra);
+	char **env = make_env(extra);
 	fflush(NULL);
 	pid_t pid = fork();
 	cr_assert(pid >= 0, "fork: %s", strerror(errno));
@@ -249,7 +210,7 @@ static void go_trace_lines(const char *flag, const char *trace, line_fn fn, void
 	char errpath[PATH_MAX];
 	snprintf(errpath, sizeof errpath, "%s.goerr", trace);
 
-	char **env = env_with(go_env);
+	char **env = make_env(go_env);
 	int out[2];
 	cr_assert(pipe2(out, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
 	int errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -274,11 +235,11 @@ static void go_trace_lines(const char *flag, const char *trace, line_fn fn, void
 
 	size_t cap = 1 << 20, len = 0;
 	char *buf = malloc(cap);
-	double deadline = now() + GO_TIMEOUT_S;
+	double deadline = monotime() + GO_TIMEOUT_S;
 	bool timedout = false;
 	for (;;) {
 		struct pollfd pfd = {out[0], POLLIN, 0};
-		if (now() > deadline) {
+		if (monotime() > deadline) {
 			timedout = true;
 			break;
 		}
@@ -960,8 +921,8 @@ Test(trace, sigkill)
 	 * the file has grown several times. */
 	int grew = 0;
 	off_t last = 0;
-	double deadline = now() + 30;
-	while (grew < 6 && now() < deadline) {
+	double deadline = monotime() + 30;
+	while (grew < 6 && monotime() < deadline) {
 		struct stat st;
 		if (stat(trace, &st) == 0 && st.st_size != last) {
 			last = st.st_size;
@@ -1525,7 +1486,7 @@ static bool read_until(int fd, char *buf, size_t cap, size_t *len, const char *w
 {
 	while (!strstr(buf, want)) {
 		struct pollfd pfd = {fd, POLLIN, 0};
-		if (now() > deadline)
+		if (monotime() > deadline)
 			return false;
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
@@ -1562,7 +1523,7 @@ Test(trace, api_start_stop)
 
 	char buf[4096] = "";
 	size_t len = 0;
-	double deadline = now() + 60;
+	double deadline = monotime() + 60;
 	bool got = read_until(out[0], buf, sizeof buf, &len, "stopped 2\n", deadline);
 	/* The program now waits on its standard input: both traces must
 	 * be complete already. Snapshot them. */
@@ -1582,7 +1543,7 @@ Test(trace, api_start_stop)
 	 * wrote nothing more. */
 	cr_assert(write(in[1], "x", 1) == 1);
 	close(in[1]);
-	read_until(out[0], buf, sizeof buf, &len, "exiting\n", now() + 60);
+	read_until(out[0], buf, sizeof buf, &len, "exiting\n", monotime() + 60);
 	int ws;
 	waitpid(pid, &ws, 0);
 	close(out[0]);

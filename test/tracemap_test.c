@@ -16,21 +16,6 @@
 /* The number of checks in tracemap.c; a run that skipped some fails. */
 enum { NCHECKS = 10 };
 
-/* last_line returns the last line of text (static buffer). */
-static const char *last_line(const char *text)
-{
-	static char line[256];
-	size_t n = strlen(text);
-
-	if (n > 0 && text[n - 1] == '\n')
-		n--;
-	size_t start = n;
-	while (start > 0 && text[start - 1] != '\n')
-		start--;
-	snprintf(line, sizeof line, "%.*s", (int)(n - start), text + start);
-	return line;
-}
-
 /* tracemap runs prog at procs Ps (under qemu when arm64) with argument
  * check (NULL: all) and asserts that want checks passed. */
 static void tracemap(const char *prog, bool arm64, const char *procs, const char *check, int want)
@@ -46,16 +31,7 @@ static void tracemap(const char *prog, bool arm64, const char *procs, const char
 	prog_argv(argv, arm64, prog, check);
 	run(&r, argv, &o);
 
-	const char *fail = strstr(r.out, "FAIL ");
-	cr_assert(fail == NULL, "a check failed: %.*s\n%s", (int)strcspn(fail ? fail : "", "\n"), fail ? fail : "",
-		  r.report);
-	int passed = -1, failed = -1;
-	const char *last = last_line(r.out);
-	cr_assert(sscanf(last, "tracemap: %d passed, %d failed", &passed, &failed) == 2,
-		  "no final \"tracemap: N passed, M failed\" line (last line: \"%s\")\n%s", last, r.report);
-	cr_assert(failed == 0 && passed == want, "%s; want %d passed, 0 failed\n%s", last, want, r.report);
-	assert_exit(&r, 0);
-	cr_assert(r.errlen == 0, "unexpected standard error\n%s", r.report);
+	assert_checks_passed(&r, "tracemap", want);
 	/* With 2 Ps the id-wait check must really run. */
 	if (strcmp(procs, "1") != 0 && (check == NULL || strcmp(check, "idwait") == 0))
 		cr_assert(strstr(r.out, "idwait: needs") == NULL, "idwait did not run at %s Ps\n%s", procs,

@@ -26,44 +26,13 @@
  */
 #include "runtime.h"
 
+#include "check.h"
+
 #define MS 1000000LL
 #define SEC 1000000000LL
 
-static const char *check_name;
-static int check_failures; /* failures in the current check (atomic) */
 static int main_argc;
 static char **main_argv;
-
-static void failf(int line, const char *expr, const char *fmt, ...) WEFT_PRINTF(3, 4);
-
-/* failf reports one failed expectation of the current check. It may be
- * called from any goroutine. */
-static void failf(int line, const char *expr, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	rt_vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	/* fmt starts with the space EXPECT adds (an empty format would
-	 * draw a warning). */
-	const char *m = msg[0] == ' ' ? msg + 1 : msg;
-	weft_printf("    %s: line %d: %s%s%s\n", check_name, line, expr, m[0] ? ": " : "", m);
-	atomic_xadd(&check_failures, 1);
-}
-
-/* EXPECT(cond) or EXPECT(cond, "format", args...): record a failure and go
- * on. REQUIRE: the same, then leave the check. The format must be a string
- * literal. */
-#define EXPECT(cond, ...) ((cond) ? (void)0 : failf(__LINE__, #cond, " " __VA_ARGS__))
-#define REQUIRE(cond, ...)                                            \
-	do {                                                          \
-		if (!(cond)) {                                        \
-			failf(__LINE__, #cond, " " __VA_ARGS__);       \
-			return;                                       \
-		}                                                     \
-	} while (0)
 
 static bool streq(const char *a, const char *b)
 {
@@ -2035,10 +2004,7 @@ static void check_sema(void)
 
 /* ---- the driver of the checks ---- */
 
-static const struct check {
-	const char *name;
-	void (*fn)(void);
-} checks[] = {
+static const struct check checks[] = {
 	{"goid", check_goid},
 	{"gomaxprocs", check_gomaxprocs},
 	{"yield", check_yield},
@@ -2083,31 +2049,7 @@ static const struct check {
 
 int weft_main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : NULL;
-	int passed = 0, failed = 0;
-
 	main_argc = argc;
 	main_argv = argv;
-	for (size_t i = 0; i < nelem(checks); i++) {
-		if (only != NULL && !streq(only, checks[i].name))
-			continue;
-		check_name = checks[i].name;
-		check_failures = 0;
-		int64_t t0 = weft_nanotime();
-		checks[i].fn();
-		long ms = (long)((weft_nanotime() - t0) / MS);
-		if (atomic_load(&check_failures) == 0) {
-			weft_printf("ok   %s (%ld ms)\n", check_name, ms);
-			passed++;
-		} else {
-			weft_printf("FAIL %s (%ld ms)\n", check_name, ms);
-			failed++;
-		}
-	}
-	if (passed + failed == 0) {
-		weft_printf("selftest: no check named %s\n", only);
-		return 2;
-	}
-	weft_printf("selftest: %d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return checks_main("selftest", checks, nelem(checks), argc, argv);
 }

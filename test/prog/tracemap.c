@@ -23,46 +23,7 @@
 #include "runtime.h"
 #include "tracemap.h"
 
-static const char *check_name;
-static int check_failures; /* failures in the current check (atomic) */
-
-static void failf(int line, const char *expr, const char *fmt, ...) WEFT_PRINTF(3, 4);
-
-/* failf reports one failed expectation of the current check, from any
- * goroutine. */
-static void failf(int line, const char *expr, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	rt_vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	/* fmt starts with the space EXPECT adds (an empty format would
-	 * draw a warning). */
-	const char *m = msg[0] == ' ' ? msg + 1 : msg;
-	weft_printf("    %s: line %d: %s%s%s\n", check_name, line, expr, m[0] ? ": " : "", m);
-	atomic_xadd(&check_failures, 1);
-}
-
-/* EXPECT(cond) or EXPECT(cond, "format", args...): record a failure and go
- * on. REQUIRE: the same, then leave the check. The format must be a string
- * literal. */
-#define EXPECT(cond, ...) ((cond) ? (void)0 : failf(__LINE__, #cond, " " __VA_ARGS__))
-#define REQUIRE(cond, ...)                                      \
-	do {                                                    \
-		if (!(cond)) {                                  \
-			failf(__LINE__, #cond, " " __VA_ARGS__); \
-			return;                                 \
-		}                                               \
-	} while (0)
-
-/* failures: the current check's failures so far, to stop a loop after the
- * first few rather than print thousands of lines. */
-static int failures(void)
-{
-	return atomic_load(&check_failures);
-}
+#include "check.h"
 
 typedef unsigned long long ull;
 
@@ -888,10 +849,7 @@ static void check_idwait(void)
 	tracemap_release(&idwait_map);
 }
 
-static const struct check {
-	const char *name;
-	void (*fn)(void);
-} checks[] = {
+static const struct check checks[] = {
 	{"hash", check_hash},
 	{"basic", check_basic},
 	{"collide", check_collide},
@@ -906,29 +864,5 @@ static const struct check {
 
 int weft_main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : NULL;
-	int passed = 0, failed = 0;
-
-	for (size_t i = 0; i < nelem(checks); i++) {
-		if (only != NULL && rt_strcmp(only, checks[i].name) != 0)
-			continue;
-		check_name = checks[i].name;
-		check_failures = 0;
-		int64_t t0 = weft_nanotime();
-		checks[i].fn();
-		long ms = (long)((weft_nanotime() - t0) / 1000000);
-		if (atomic_load(&check_failures) == 0) {
-			weft_printf("ok   %s (%ld ms)\n", check_name, ms);
-			passed++;
-		} else {
-			weft_printf("FAIL %s (%ld ms)\n", check_name, ms);
-			failed++;
-		}
-	}
-	if (passed + failed == 0) {
-		weft_printf("tracemap: no check named %s\n", only);
-		return 2;
-	}
-	weft_printf("tracemap: %d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return checks_main("tracemap", checks, nelem(checks), argc, argv);
 }

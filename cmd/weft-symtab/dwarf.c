@@ -105,6 +105,16 @@ enum {
 static const char INFO[] = ".debug_info";
 static const char ABBREV[] = ".debug_abbrev";
 
+Rd dw_reader(Ctx *c, const Section *s, const char *name, uint64_t off)
+{
+	if (!s)
+		fail(c, name, off, "missing section");
+	Rd r;
+	rd_init(&r, c, name, s->data, s->size);
+	rd_seek(&r, off);
+	return r;
+}
+
 /* ---- abbreviations ---- */
 
 typedef struct AttrSpec {
@@ -135,11 +145,7 @@ static Abbrevs *read_abbrevs(Dwarf *d, uint64_t off)
 		return (Abbrevs *)(uintptr_t)*slot;
 	Abbrevs *t = cx_alloc(c, sizeof *t);
 	*slot = (uint64_t)(uintptr_t)t;
-	if (!d->abbrev)
-		fail(c, ABBREV, off, "missing section");
-	Rd r;
-	rd_init(&r, c, ABBREV, d->abbrev->data, d->abbrev->size);
-	rd_seek(&r, off);
+	Rd r = dw_reader(c, d->abbrev, ABBREV, off);
 	for (;;) {
 		uint64_t at = r.pos;
 		uint64_t code = rd_uleb(&r);
@@ -436,10 +442,7 @@ const char *dw_string(Dwarf *d, Unit *u, const Val *v)
 		s = d->line_str;
 		return str_at(c, ".debug_line_str", s ? s->data : NULL, s ? s->size : 0, off);
 	case CLS_STRX: {
-		if (!d->str_offsets)
-			fail(c, ".debug_str_offsets", 0, "missing section");
-		Rd r;
-		rd_init(&r, c, ".debug_str_offsets", d->str_offsets->data, d->str_offsets->size);
+		Rd r = dw_reader(c, d->str_offsets, ".debug_str_offsets", 0);
 		if (off > (UINT64_MAX - u->str_offsets_base) / u->offsize)
 			fail(c, ".debug_str_offsets", u->str_offsets_base, "string index %llu too large",
 			     (unsigned long long)off);
@@ -457,10 +460,7 @@ const char *dw_string(Dwarf *d, Unit *u, const Val *v)
 static uint64_t addr_index(Dwarf *d, Unit *u, uint64_t idx)
 {
 	Ctx *c = d->c;
-	if (!d->addr)
-		fail(c, ".debug_addr", 0, "missing section");
-	Rd r;
-	rd_init(&r, c, ".debug_addr", d->addr->data, d->addr->size);
+	Rd r = dw_reader(c, d->addr, ".debug_addr", 0);
 	if (idx > (UINT64_MAX - u->addr_base) / (uint64_t)u->addrsize)
 		fail(c, ".debug_addr", u->addr_base, "address index %llu too large",
 		     (unsigned long long)idx);
@@ -503,11 +503,7 @@ static void read_rnglist(Dwarf *d, Unit *u, uint64_t off, RangeVec *out)
 {
 	static const char S[] = ".debug_rnglists";
 	Ctx *c = d->c;
-	if (!d->rnglists)
-		fail(c, S, off, "missing section");
-	Rd r;
-	rd_init(&r, c, S, d->rnglists->data, d->rnglists->size);
-	rd_seek(&r, off);
+	Rd r = dw_reader(c, d->rnglists, S, off);
 	uint64_t base = u->base;
 	for (;;) {
 		cx_work(c, 1);
@@ -559,13 +555,8 @@ static void read_rnglist(Dwarf *d, Unit *u, uint64_t off, RangeVec *out)
 /* read_ranges reads the DWARF 2-4 range list at offset off. */
 static void read_ranges(Dwarf *d, Unit *u, uint64_t off, RangeVec *out)
 {
-	static const char S[] = ".debug_ranges";
 	Ctx *c = d->c;
-	if (!d->ranges)
-		fail(c, S, off, "missing section");
-	Rd r;
-	rd_init(&r, c, S, d->ranges->data, d->ranges->size);
-	rd_seek(&r, off);
+	Rd r = dw_reader(c, d->ranges, ".debug_ranges", off);
 	uint64_t base = u->base;
 	uint64_t maxaddr = u->addrsize == 8 ? UINT64_MAX : UINT32_MAX;
 	for (;;) {
@@ -601,10 +592,7 @@ bool dw_pc_ranges(Dwarf *d, Unit *u, const Die *die, RangeVec *out)
 	switch (die->ranges.cls) {
 	case CLS_RNGX: {
 		static const char S[] = ".debug_rnglists";
-		if (!d->rnglists)
-			fail(d->c, S, 0, "missing section");
-		Rd r;
-		rd_init(&r, d->c, S, d->rnglists->data, d->rnglists->size);
+		Rd r = dw_reader(d->c, d->rnglists, S, 0);
 		uint64_t idx = die->ranges.u;
 		if (idx > (UINT64_MAX - u->rnglists_base) / u->offsize)
 			fail(d->c, S, u->rnglists_base, "range list index too large");

@@ -123,11 +123,7 @@ static int cmp_lines(const void *pa, const void *pb)
 void line_read(Dwarf *d, Unit *u, uint64_t off)
 {
 	Ctx *c = d->c;
-	if (!d->line)
-		fail(c, LINE, off, "missing section");
-	Rd r;
-	rd_init(&r, c, LINE, d->line->data, d->line->size);
-	rd_seek(&r, off);
+	Rd r = dw_reader(c, d->line, LINE, off);
 
 	/* The header. */
 	uint64_t len = rd_u32(&r);

@@ -303,6 +303,9 @@ typedef struct Dwarf {
  * first DIE and its line table (line.c). Missing DWARF fails. Paths are
  * given global file indices (in files, strings in str) as they are used. */
 void dw_open(Dwarf *d, Ctx *c, const Elf *e, Strtab *str, struct Files *files);
+/* dw_reader returns a reader of section s (named name), at offset off;
+ * a missing section fails, naming name and off. */
+Rd dw_reader(Ctx *c, const Section *s, const char *name, uint64_t off);
 /* dw_form decodes one attribute value of the given form at r (used by
  * line.c for DWARF 5 file tables, with u's sizes). */
 void dw_form(Dwarf *d, Unit *u, Rd *r, uint64_t form, Val *v);

@@ -694,6 +694,15 @@ static void target_free(struct target *t)
 	*t = (struct target){0};
 }
 
+/* target_cc sets t's compiler from the environment variable var (several
+ * words allowed), or def when it is unset or empty. */
+static void target_cc(struct target *t, const char *var, const char *def)
+{
+	sv_split(&t->cc, getenv(var));
+	if (t->cc.len == 0)
+		sv_push(&t->cc, def);
+}
+
 /*
  * target_init fills t from WEFTARCH, CC or CC_ARM64 and the location of
  * the weft executable, and checks that the header and the libraries this
@@ -703,7 +712,6 @@ static void target_free(struct target *t)
 static int target_init(const struct options *o, struct target *t)
 {
 	const char *arch = getenv("WEFTARCH");
-	const char *cc;
 	char *root;
 	struct utsname u;
 	int rc;
@@ -712,17 +720,11 @@ static int target_init(const struct options *o, struct target *t)
 	if (!arch || !*arch || strcmp(arch, "amd64") == 0) {
 		t->arch = "amd64";
 		t->leaf_fp = true;
-		cc = getenv("CC");
-		sv_split(&t->cc, cc);
-		if (t->cc.len == 0)
-			sv_push(&t->cc, "gcc");
+		target_cc(t, "CC", "gcc");
 	} else if (strcmp(arch, "arm64") == 0) {
 		t->arch = "arm64";
 		t->static_hosted = true;
-		cc = getenv("CC_ARM64");
-		sv_split(&t->cc, cc);
-		if (t->cc.len == 0)
-			sv_push(&t->cc, "aarch64-linux-gnu-gcc");
+		target_cc(t, "CC_ARM64", "aarch64-linux-gnu-gcc");
 		if (uname(&u) < 0) {
 			errorf(o->cmd, "uname: %s", strerror(errno));
 			return EXIT_ERROR;

@@ -842,43 +842,29 @@ static void deep(void)
 		fail("deep tags", "want the return address, tagged 0 .. 126 and 127", d, n);
 }
 
+/* CAPTURE calls fn, which captures a stack, and saves it as shape sh, with
+ * the line of the call (on the same line as the macro's use). */
+#define CAPTURE(sh, name, fn)                    \
+	do {                                     \
+		fn();                            \
+		save(&sh, name, __LINE__);       \
+	} while (0)
+
 int weft_main(int argc, char **argv)
 {
-	int line;
-
 	for (int i = 0; i < NDEEP; i++)
 		fmt(names[i], sizeof names[i], "deep%d", i);
 
-	line = __LINE__ + 1;
-	chain();
-	save(&sh_chain, "chain", line);
-	line = __LINE__ + 1;
-	wrapN();
-	save(&sh_wrap, "wrap", line);
-	line = __LINE__ + 1;
-	wrapP();
-	save(&sh_panicwrap, "panicwrap", line);
-	line = __LINE__ + 1;
-	wrapS();
-	save(&sh_sigwrap, "sigwrap", line);
-	line = __LINE__ + 1;
-	wrapOuter();
-	save(&sh_around, "around", line);
-	line = __LINE__ + 1;
-	wrapX();
-	save(&sh_wrapwrap, "wrapwrap", line);
-	line = __LINE__ + 1;
-	wrapTop();
-	save(&sh_wraptop, "wraptop", line);
-	line = __LINE__ + 1;
-	host();
-	save(&sh_iwrap, "iwrap", line);
-	line = __LINE__ + 1;
-	host2();
-	save(&sh_iwrapP, "iwrapP", line);
-	line = __LINE__ + 1;
-	deephost();
-	save(&sh_deep, "deep", line);
+	CAPTURE(sh_chain, "chain", chain);
+	CAPTURE(sh_wrap, "wrap", wrapN);
+	CAPTURE(sh_panicwrap, "panicwrap", wrapP);
+	CAPTURE(sh_sigwrap, "sigwrap", wrapS);
+	CAPTURE(sh_around, "around", wrapOuter);
+	CAPTURE(sh_wrapwrap, "wrapwrap", wrapX);
+	CAPTURE(sh_wraptop, "wraptop", wrapTop);
+	CAPTURE(sh_iwrap, "iwrap", host);
+	CAPTURE(sh_iwrapP, "iwrapP", host2);
+	CAPTURE(sh_deep, "deep", deephost);
 
 	const Shape *all[] = {&sh_chain, &sh_wrap,     &sh_panicwrap, &sh_sigwrap, &sh_around,
 			      &sh_wrapwrap, &sh_wraptop, &sh_iwrap,     &sh_iwrapP,  &sh_deep};

@@ -368,7 +368,7 @@ static P *releasep(void)
 		throw("releasep: invalid P state");
 	TraceLocker tl = traceAcquire();
 	if (traceOk(tl)) {
-		traceProcStop(tl, pp);
+		traceProcStop(tl);
 		traceRelease(tl);
 	}
 	mp->p = NULL;

@@ -114,7 +114,7 @@ static void traceFrequency(uint64_t gen)
 			trace.freq = 1;
 	}
 	uint64_t freq = trace.freq;
-	TraceWriter w = traceRefill(traceUnsafeWriter(gen, NULL), TRACE_NO_THREAD);
+	TraceWriter w = traceRefill(traceUnsafeWriter(gen), TRACE_NO_THREAD);
 	traceByte(w.buf, EvFrequency);
 	traceVarint(w.buf, freq);
 	traceBufFlush(w.buf, gen);

@@ -108,9 +108,9 @@ static inline TraceWriter traceWriter(TraceLocker tl)
 	return (TraceWriter){tl, tl.mp->trace.buf[tl.gen % 2]};
 }
 /* traceUnsafeWriter writes generation gen's batches that belong to no
- * thread (the tables, the frequency), starting from buf (may be NULL),
- * with no M's seqlock: only the generation's end uses it. */
-TraceWriter traceUnsafeWriter(uint64_t gen, TraceBuf *buf);
+ * thread (the tables, the frequency), with no M's seqlock: only the
+ * generation's end uses it. Its first traceRefill starts a buffer. */
+TraceWriter traceUnsafeWriter(uint64_t gen);
 /* traceRefill flushes w's buffer and starts a new batch; traceEnsure
  * makes room for n more bytes, refilling when needed. */
 TraceWriter traceRefill(TraceWriter w, uint64_t mid);
@@ -180,7 +180,6 @@ static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t 
 
 /* traceBufFlush hands the buffer to its generation's full list. */
 void traceBufFlush(TraceBuf *b, uint64_t gen);
-TraceBuf *traceBufGet(void);
 
 
 /* ---- statuses and sequence numbers ---- */
@@ -235,7 +234,7 @@ static inline __attribute__((always_inline)) TraceWriter traceEventWriter(TraceL
 /* ---- traceruntime.c: one call per transition, Go's traceLocker methods.
  * Each takes a locker from traceAcquire that is ok. ---- */
 void traceProcStart(TraceLocker tl);
-void traceProcStop(TraceLocker tl, P *pp);
+void traceProcStop(TraceLocker tl);
 void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall);
 void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack);
 void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc);

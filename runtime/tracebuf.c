@@ -55,15 +55,15 @@ void traceRelease(TraceLocker tl)
 	atomic_store_rel(&tl.mp->trace.seqlock, tl.mp->trace.seqlock + 1);
 }
 
-TraceWriter traceUnsafeWriter(uint64_t gen, TraceBuf *buf)
+TraceWriter traceUnsafeWriter(uint64_t gen)
 {
-	return (TraceWriter){{NULL, gen}, buf};
+	return (TraceWriter){{NULL, gen}, NULL};
 }
 
 /* traceBufGet returns an empty buffer: a recycled one, or one of
  * TRACE_BUF_CHUNK new ones mapped together with their pages populated (one
  * system call instead of a page fault every 4 KiB on the event path). */
-TraceBuf *traceBufGet(void)
+static TraceBuf *traceBufGet(void)
 {
 	lock(&trace.lock);
 	TraceBuf *b = trace.empty;

@@ -94,10 +94,9 @@ void traceProcStart(TraceLocker tl)
 	traceEvent(w, EvProcStart, (uint64_t)pp->id, pnextseq(pp, tl.gen));
 }
 
-/* ProcStop: tl.mp is about to give up pp. */
-void traceProcStop(TraceLocker tl, P *pp)
+/* ProcStop: tl.mp is about to give up its P. */
+void traceProcStop(TraceLocker tl)
 {
-	(void)pp;
 	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, TraceProcRunning);
 	traceEventv(w, EvProcStop, NULL, 0);
 }

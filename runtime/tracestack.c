@@ -428,7 +428,7 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
  * event of gen may still be written. */
 void traceStackDump(uint64_t gen)
 {
-	StackDump d = {traceUnsafeWriter(gen, NULL), gen};
+	StackDump d = {traceUnsafeWriter(gen), gen};
 	tracemap_foreach(&trace.stackTab[gen % 2], dumpstack, &d);
 	if (d.w.buf)
 		traceBufFlush(d.w.buf, gen);

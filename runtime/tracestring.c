@@ -67,7 +67,7 @@ static void dumpone(void *arg, uint64_t id, const void *data, size_t size)
  * No event of gen may still be written. */
 void traceStringDump(uint64_t gen)
 {
-	StringDump d = {traceUnsafeWriter(gen, NULL)};
+	StringDump d = {traceUnsafeWriter(gen)};
 	tracemap_foreach(&trace.stringTab[gen % 2], dumpone, &d);
 	if (d.w.buf)
 		traceBufFlush(d.w.buf, gen);

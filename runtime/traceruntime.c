@@ -233,7 +233,7 @@ void traceGoSysExit(TraceLocker tl, bool lostP)
 
 static uint64_t nexttask; /* task ids: 1, 2, ...; 0 is the background task */
 
-/* annotation writes a user event from the current goroutine; they cost
+/* ANNOTATE writes a user event from the current goroutine; the calls cost
  * a load and a branch while tracing is off. */
 #define ANNOTATE(...)                                                                   \
 	do {                                                                            \

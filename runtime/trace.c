@@ -88,38 +88,6 @@ static void writeall(const void *p, size_t n)
 	}
 }
 
-/*
- * traceFrequency writes generation gen's frequency batch: timestamp units
- * per second. The CPU counter's rate is measured against the monotonic
- * clock over the first generation (at least a millisecond of it) and then
- * kept for the whole trace: Go's parser turns each generation's
- * timestamps into times with that generation's frequency, so a figure
- * that moved from one generation to the next would move the time line
- * under the events (timestamps counting from the trace's start keep such
- * an error small anyway: tracebuf.c). A constant error stretches the time
- * line evenly instead.
- */
-static void traceFrequency(uint64_t gen)
-{
-	if (!trace.freq) {
-		uint64_t t1;
-		int64_t n1;
-		do {
-			t1 = arch_cputicks();
-			n1 = nanotime();
-		} while (n1 - trace.nanos0 < 1000 * 1000);
-		double hz = (double)(t1 - trace.ticks0) * 1e9 / (double)(n1 - trace.nanos0);
-		trace.freq = (uint64_t)hz >> ARCH_TRACE_TICK_SHIFT;
-		if (!trace.freq)
-			trace.freq = 1;
-	}
-	uint64_t freq = trace.freq;
-	TraceWriter w = traceRefill(traceUnsafeWriter(gen), TRACE_NO_THREAD);
-	traceByte(w.buf, EvFrequency);
-	traceVarint(w.buf, freq);
-	traceBufFlush(w.buf, gen);
-}
-
 /* waitwriters waits until no M can still write to generation gen (the
  * current one having moved on) and takes each M's buffer for it. With
  * bounded, it gives up on an M after 100 ms (the exit path: that M may
@@ -300,9 +268,7 @@ static int traceStart(int fd, bool gstatus)
 		trace.asymfence = sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
 				  sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0;
 	}
-	trace.ticks0 = arch_cputicks();
-	trace.nanos0 = nanotime();
-	trace.freq = 0;
+	traceClockStart();
 	/* Generations go on counting from the last trace's: Gs and Ps keep
 	 * the generation of their last status event, which must not look
 	 * like this trace's. */

@@ -7,6 +7,7 @@
  *	traceruntime.c  the events, one function per scheduler transition
  *	tracestack.c    stacks: capture, fpunwindExpand, the table dump
  *	tracestring.c   the string table
+ *	tracetime.c     the clock and the frequency
  *	tracemap.c      the hash trie both tables are made of
  */
 #ifndef WEFT_TRACE_H
@@ -34,6 +35,13 @@
 #ifndef TRACE_GEN_MAX_BYTES
 #define TRACE_GEN_MAX_BYTES (4 << 20)
 #endif
+/* Timestamps count units of this many nanoseconds: a power of two, so
+ * that Go's reader converts them exactly (tracetime.c says why), and near
+ * Go's own 25.6 ns, so that most deltas take a byte or two. */
+#ifndef TRACE_TIME_UNIT_SHIFT
+#define TRACE_TIME_UNIT_SHIFT 4
+#endif
+#define TRACE_TIME_UNIT_NS (1u << TRACE_TIME_UNIT_SHIFT)
 /* The deepest physical stack captured (the stack table keys on it). */
 #define TRACE_STACK_DEPTH TRACE_MAX_FRAMES
 
@@ -72,9 +80,8 @@ struct __attribute__((aligned(64))) Trace {
 	int fd;            /* where the trace goes; -1 when not tracing */
 	bool fpunwindoff;  /* WEFTDEBUG=tracefpunwindoff=1 */
 	int64_t period;    /* generation length */
-	uint64_t ticks0;   /* cputicks at the start: timestamps count from here */
-	int64_t nanos0;    /* nanotime then */
-	uint64_t freq;     /* timestamp units per second, once measured */
+	uint64_t ticks0;    /* cputicks at the start: timestamps count from here */
+	uint64_t nsPerTick; /* the counter's rate, 32.32 fixed point (tracetime.c) */
 };
 extern struct Trace trace;
 
@@ -136,7 +143,16 @@ static inline void traceVarint(TraceBuf *b, uint64_t v)
 	*p++ = (uint8_t)v;
 	b->pos += (uint32_t)(p - p0);
 }
-static inline uint64_t traceClockNow(void) { return arch_cputicks() >> ARCH_TRACE_TICK_SHIFT; }
+/* traceClockNow: the time in trace units since the trace's start
+ * (tracetime.c). A counter a hair behind the start's, on another CPU,
+ * reads as the start. */
+static inline uint64_t traceClockNow(void)
+{
+	int64_t d = (int64_t)(arch_cputicks() - trace.ticks0);
+	if (d < 0)
+		d = 0;
+	return (uint64_t)(((unsigned __int128)(uint64_t)d * trace.nsPerTick) >> (32 + TRACE_TIME_UNIT_SHIFT));
+}
 
 /* traceEventAt writes event ev at time now: its type, the timestamp
  * delta (each event of a batch strictly after the one before) and nargs
@@ -266,6 +282,10 @@ void traceStackDump(uint64_t gen);
 uint64_t traceString(uint64_t gen, const char *s, size_t n);
 void traceStringDump(uint64_t gen);
 void traceRegisterReasons(uint64_t gen);
+
+/* ---- tracetime.c ---- */
+void traceClockStart(void);
+void traceFrequency(uint64_t gen);
 
 /* ---- trace.c ---- */
 void trace_init(void);       /* at start-up: WEFTTRACE, WEFTDEBUG */

@@ -120,13 +120,13 @@ TraceWriter traceRefill(TraceWriter w, uint64_t mid)
 	if (w.buf)
 		traceBufFlush(w.buf, gen);
 	TraceBuf *b = traceBufGet();
-	uint64_t now = traceClockNow(), base = trace.ticks0 >> ARCH_TRACE_TICK_SHIFT;
+	uint64_t now = traceClockNow();
 	traceByte(b, EvEventBatch);
 	traceVarint(b, gen);
 	traceVarint(b, mid);
 	/* Events carry deltas from here on; the batch's base counts from the
-	 * trace's start (trace.c's traceFrequency says why). */
-	traceVarint(b, now > base ? now - base : 0);
+	 * trace's start (tracetime.c). */
+	traceVarint(b, now);
 	b->lenPos = b->pos;
 	b->pos += TRACE_VARINT_MAX;
 	b->lastTime = now;

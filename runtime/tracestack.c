@@ -43,12 +43,10 @@
  * and a frame-pointer walk would not survive it either.)
  *
  * Every logical frame of a stack gets a value of its own, and the same
- * frame always gets the same value. That matters beyond naming frames:
- * Go's trace tools key locations by frame PC (internal/trace/traceviewer
- * builds a profile's locations in a map on frame.PC), so a tracer that
- * wrote one PC for several frames would show one function for all of them
- * in go tool trace's profiles. The tracer writes the value itself as the
- * frame's PC.
+ * frame always gets the same value: the stack table keys on them. The
+ * trace itself gives each frame a real address instead (framepcs, below):
+ * tools show frame PCs as addresses, and a tagged value is one that
+ * exists nowhere.
  *
  * Rejected:
  *  - One return address per logical frame, repeated, with the symbolizer
@@ -369,6 +367,41 @@ static bool isruntime(const weft_frame *f)
 	return false;
 }
 
+/*
+ * framepcs writes the PC the trace gives each of the n logical frames in
+ * lf: the return address less the frame's inline depth (0 for the
+ * innermost frame at that address, 1 for the call around it, ...,
+ * the physical function last). Each is a real address, inside the call
+ * instruction that precedes the return address, and no two logical
+ * frames share one, which matters: Go's reader keeps one frame per PC
+ * (internal/trace's stack table maps a PC to its frame), so frames with
+ * a PC in common would all show as the first of them. Go writes distinct
+ * PCs too, from the inline marks its compiler places for each inlined
+ * call; a C compiler leaves none (see above). An address inside a call
+ * instruction is no other frame's return address, nor inside another's
+ * call, as long as the depth is below the instruction's length: 5 bytes
+ * for amd64's direct calls, 4 on arm64; a nest deeper than that at an
+ * amd64 indirect call (2-3 bytes) reaches into the instruction before it,
+ * where a call just before could hold the same address.
+ */
+static void framepcs(uintptr_t *pcs, const uintptr_t *lf, int n)
+{
+	uintptr_t depth = 0;
+	for (int i = 0; i < n; i++) {
+		uintptr_t pc = lf[i] & TRACESTACK_PC_MASK;
+		unsigned tag = (unsigned)(lf[i] >> TRACESTACK_TAG_SHIFT);
+		if (tag > TRACESTACK_TAG_FUNC) {
+			pcs[i] = lf[i]; /* no function info: kept as it came */
+			continue;
+		}
+		if (tag == TRACESTACK_TAG_FUNC)
+			depth = i > 0 && (lf[i - 1] & TRACESTACK_PC_MASK) == pc ? depth + 1 : 1;
+		else
+			depth = tag;
+		pcs[i] = pc - depth;
+	}
+}
+
 typedef struct StackDump {
 	TraceWriter w;
 	uint64_t gen;
@@ -394,6 +427,8 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 		findrtdirs();
 	for (int i = 0; i < n; i++)
 		tracestack_frame(lf[i], &fr[i]);
+	uintptr_t pcs[2 * TRACE_MAX_FRAMES];
+	framepcs(pcs, lf, n);
 	int top = 0;
 	while (top < n && isruntime(&fr[top]))
 		top++;
@@ -416,7 +451,7 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 		/* The strings go in this generation's table, dumped after
 		 * this one. */
 		const char *fn = fr[i].function, *file = fr[i].file;
-		traceVarint(w.buf, lf[i]);
+		traceVarint(w.buf, pcs[i]);
 		traceVarint(w.buf, traceString(d->gen, fn, rt_strlen(fn)));
 		traceVarint(w.buf, traceString(d->gen, file, rt_strlen(file)));
 		traceVarint(w.buf, (uint64_t)(fr[i].line > 0 ? fr[i].line : 0));

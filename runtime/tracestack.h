@@ -54,8 +54,7 @@ int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc);
  * function, file and line, whether it is inlined, its FuncID. It returns
  * false, with function and file "?", when v has no function info. Like
  * fpunwindExpand, it only reads the symbol table. frame->pc is the same
- * for every logical frame at one return address; a trace's frame PC
- * should be v itself, which is not (tracestack.c says why).
+ * for every logical frame at one return address.
  */
 bool tracestack_frame(uintptr_t v, weft_frame *frame);
 

@@ -57,6 +57,10 @@
 #include "testutil.h"
 #include "traceevent.h" /* the wire format, shared with the runtime */
 
+/* The strict oracle, test/tracecheck/weftcheck_test.go built into Go's
+ * internal/trace. */
+#define TRACECHECK "build/test/tracecheck"
+
 /* Generous: the stress traces take Go seconds to read on a busy machine. */
 enum { GO_TIMEOUT_S = 300 };
 
@@ -440,8 +444,27 @@ static long scan_trace(const char *trace, event_fn fn, void *arg, struct goresul
 	return a.events;
 }
 
-/* parse_trace: Go must read the whole trace (exit status 0); fn sees
- * each event. Returns the number of events. */
+/* strict_check runs the strict oracle (test/tracecheck: Go's Reader,
+ * testtrace's Validator, the time line, the frame PCs) on trace and
+ * returns true when it accepts it; why gets its output. */
+static bool strict_check(const char *trace, char *why, size_t whylen)
+{
+	need_file(TRACECHECK);
+	char env[PATH_MAX + 16];
+	snprintf(env, sizeof env, "WEFTCHECK=%s", trace);
+	const char *extra[] = {env, NULL};
+	struct run_opts o = {.env = extra, .timeout_s = GO_TIMEOUT_S};
+	struct run r;
+	RUN(&r, &o, TRACECHECK, "-test.run", "^TestWeftTrace$");
+	bool ok = r.status == 0 && r.sig == 0;
+	snprintf(why, whylen, "%s%s", r.out, r.err);
+	run_free(&r);
+	return ok;
+}
+
+/* parse_trace: Go must read the whole trace (exit status 0) and the
+ * strict oracle accept it; fn sees each event. Returns the number of
+ * events. */
 static long parse_trace(const char *trace, event_fn fn, void *arg)
 {
 	struct goresult res;
@@ -451,6 +474,9 @@ static long parse_trace(const char *trace, event_fn fn, void *arg)
 		  "it says:\n%s",
 		  trace, res.status, n, res.err);
 	cr_assert(n > 0, "go tool trace -d=1 %s printed no events", trace);
+	char why[8192];
+	cr_assert(strict_check(trace, why, sizeof why), "the strict oracle rejects the trace %s:\n%s", trace,
+		  why);
 	return n;
 }
 
@@ -643,6 +669,7 @@ static void oracle(const char *name, const char *procs, bool arm64)
 #define ORACLE(name)                                                                   \
 	Test(trace, oracle_##name##_procs1) { oracle(#name, "1", false); }             \
 	Test(trace, oracle_##name##_procs2) { oracle(#name, "2", false); }             \
+	Test(trace, oracle_##name##_procs4) { oracle(#name, "4", false); }             \
 	Test(trace, oracle_##name##_procs8) { oracle(#name, "8", false); }
 
 ORACLE(pingpong)
@@ -652,11 +679,17 @@ ORACLE(sieve)
 ORACLE(sleep)
 ORACLE(workers)
 
-Test(trace, arm64_oracle_pingpong)
-{
-	skip_without_qemu();
-	oracle("pingpong", "2", true);
-}
+#define ARM64_ORACLE(name, procs)                                                      \
+	Test(trace, arm64_oracle_##name##_procs##procs)                                \
+	{                                                                              \
+		skip_without_qemu();                                                   \
+		oracle(#name, #procs, true);                                           \
+	}
+ARM64_ORACLE(pingpong, 1)
+ARM64_ORACLE(pingpong, 2)
+ARM64_ORACLE(pingpong, 4)
+ARM64_ORACLE(pingpong, 8)
+ARM64_ORACLE(select, 4)
 Test(trace, arm64_oracle_pipe)
 {
 	skip_without_qemu();

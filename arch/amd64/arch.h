@@ -154,8 +154,5 @@ static inline uint64_t arch_cputicks(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
-/* Trace timestamps are cputicks >> ARCH_TRACE_TICK_SHIFT: at 2-4 GHz, a
- * unit of 16-32 ns, near Go's 64 ns, keeps the deltas to a byte or two. */
-#define ARCH_TRACE_TICK_SHIFT 5
 
 #endif

@@ -157,7 +157,5 @@ static inline uint64_t arch_cputicks(void)
 	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
 	return v;
 }
-/* The counter is slow already: trace timestamps are its raw ticks. */
-#define ARCH_TRACE_TICK_SHIFT 0
 
 #endif

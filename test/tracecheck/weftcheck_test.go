@@ -1,0 +1,343 @@
+// weftcheck_test.go: the strict oracle for weft's traces.
+//
+// This file is compiled into Go's own internal/trace package, through
+// `go test -c -overlay` (test/tracecheck/build.sh), since internal
+// packages can be imported only from inside Go's tree: it reads a trace
+// with Go's Reader and checks every event with testtrace.Validator, as
+// Go's own trace tests do, and then checks what neither of them does:
+//
+//   - the time line: Go's Reader converts each event's timestamp delta to
+//     nanoseconds on its own, truncating, and then moves any event that
+//     would come before the one it emitted last to just after it. So a
+//     trace whose timestamps drift, or whose events carry a cause later
+//     than its effect, reads without an error but with events moved.
+//     Here each event's raw time is computed from the batches beside the
+//     Reader's: the drift (the truncated sum against the exact one) must
+//     be under a nanosecond, and along the Reader's order, which follows
+//     every dependency (a goroutine's creation before its start, a block
+//     before the unblock that ends it), no event of a generation may carry
+//     a raw time before one emitted earlier in that generation; on each
+//     thread, no event of a generation may come after the next
+//     generation's first;
+//   - stacks: every frame's PC is an address a program can have (below
+//     2^48), not an internal tag.
+//
+// Run: WEFTCHECK=FILE build/test/tracecheck -test.run '^TestWeftTrace$'.
+// It prints one summary line, or the errors, and fails.
+package trace_test
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"internal/trace"
+	"internal/trace/event/go122"
+	"internal/trace/raw"
+	"internal/trace/testtrace"
+)
+
+// rawGen is one generation's timed events, per thread, as written.
+type rawGen struct {
+	freq    uint64                      // units per second
+	base    map[trace.ThreadID][]uint64 // each batch's base, per thread
+	batches map[trace.ThreadID][][]uint64
+}
+
+// rawTimes holds each thread's event times of one generation in order,
+// as Go's Reader computes them and exactly.
+type rawTimes struct {
+	times map[trace.ThreadID][]int64
+	next  map[trace.ThreadID]int
+	drift float64
+}
+
+// readRaw reads the batches of the trace at path: per generation, per
+// thread, the timestamp deltas of its timed events.
+func readRaw(path string) ([]*rawGen, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := raw.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	specs := r.Version().Specs()
+	var gens []*rawGen
+	var cur *rawGen
+	var curGen uint64
+	var deltas *[]uint64
+	for {
+		ev, err := r.ReadEvent()
+		if err == io.EOF {
+			return gens, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch ev.Ev {
+		case go122.EvEventBatch:
+			gen, m := ev.Args[0], trace.ThreadID(int64(ev.Args[1]))
+			if ev.Args[1] == math.MaxUint64 {
+				m = trace.NoThread
+			}
+			if cur == nil || gen != curGen {
+				cur = &rawGen{base: map[trace.ThreadID][]uint64{}, batches: map[trace.ThreadID][][]uint64{}}
+				gens = append(gens, cur)
+				curGen = gen
+			}
+			cur.base[m] = append(cur.base[m], ev.Args[2])
+			cur.batches[m] = append(cur.batches[m], nil)
+			deltas = &cur.batches[m][len(cur.batches[m])-1]
+		case go122.EvFrequency:
+			cur.freq = ev.Args[0]
+		default:
+			if int(ev.Ev) < len(specs) && specs[ev.Ev].IsTimedEvent && deltas != nil {
+				*deltas = append(*deltas, ev.Args[0])
+			}
+		}
+	}
+}
+
+// times computes g's event times per thread, as Go's Reader does (each
+// delta converted and truncated on its own), and the largest drift of
+// those from the exact sum.
+func (g *rawGen) times() *rawTimes {
+	rt := &rawTimes{times: map[trace.ThreadID][]int64{}, next: map[trace.ThreadID]int{}}
+	if g.freq == 0 {
+		return rt
+	}
+	nsPer := 1.0 / (float64(g.freq) / 1e9)
+	for m, bs := range g.batches {
+		for i, ds := range bs {
+			base := g.base[m][i]
+			t := int64(float64(base) * nsPer)
+			sum := base
+			for _, d := range ds {
+				t += int64(float64(d) * nsPer)
+				sum += d
+				exact := float64(sum) * nsPer
+				if dr := math.Abs(exact - float64(t)); dr > rt.drift {
+					rt.drift = dr
+				}
+				rt.times[m] = append(rt.times[m], t)
+			}
+		}
+	}
+	return rt
+}
+
+// desc describes ev on one line: its kind, its resource and transition,
+// and where it happened.
+func desc(ev trace.Event) string {
+	what := ev.Kind().String()
+	if ev.Kind() == trace.EventStateTransition {
+		st := ev.StateTransition()
+		switch st.Resource.Kind {
+		case trace.ResourceGoroutine:
+			from, to := st.Goroutine()
+			what = fmt.Sprintf("G%d %v->%v", st.Resource.Goroutine(), from, to)
+		case trace.ResourceProc:
+			from, to := st.Proc()
+			what = fmt.Sprintf("P%d %v->%v", st.Resource.Proc(), from, to)
+		}
+	}
+	return fmt.Sprintf("%s (M%d P%d G%d)", what, ev.Thread(), ev.Proc(), ev.Goroutine())
+}
+
+// take returns the raw time of an event that the Reader emitted at time
+// e on thread m: the next one written on m, when that is not after e (an
+// event is emitted at its written time, or later when the Reader moved
+// it). The Reader emits a few events in another thread's context (a P's
+// status when its system call was abandoned: Go's order.go); such an
+// event was moved nowhere, so it is found among the other threads' next
+// events at exactly its time.
+func (rt *rawTimes) take(m trace.ThreadID, e int64) (int64, bool) {
+	if i := rt.next[m]; i < len(rt.times[m]) && rt.times[m][i] <= e {
+		rt.next[m] = i + 1
+		return rt.times[m][i], true
+	}
+	for m2, ts := range rt.times {
+		if i := rt.next[m2]; i < len(ts) && ts[i] == e {
+			rt.next[m2] = i + 1
+			return e, true
+		}
+	}
+	return 0, false
+}
+
+// checker collects errors by kind, keeping the first few of each.
+type checker struct {
+	kinds []string
+	count map[string]int
+	first map[string][]string
+}
+
+func (c *checker) errorf(kind, f string, args ...any) {
+	if c.count == nil {
+		c.count, c.first = map[string]int{}, map[string][]string{}
+	}
+	if c.count[kind] == 0 {
+		c.kinds = append(c.kinds, kind)
+	}
+	c.count[kind]++
+	if len(c.first[kind]) < 5 {
+		c.first[kind] = append(c.first[kind], fmt.Sprintf(f, args...))
+	}
+}
+
+func (c *checker) err() error {
+	if len(c.kinds) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, k := range c.kinds {
+		fmt.Fprintf(&b, "%d errors: %s, the first:\n", c.count[k], k)
+		for _, e := range c.first[k] {
+			fmt.Fprintf(&b, "\t%s\n", e)
+		}
+	}
+	return fmt.Errorf("%s", b.String())
+}
+
+func check(path string) (string, error) {
+	gens, err := readRaw(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the batches: %v", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	r, err := trace.NewReader(f)
+	if err != nil {
+		return "", err
+	}
+	v := testtrace.NewValidator()
+	c := &checker{}
+	var n, frames int
+	var maxDrift float64
+	// The generation being read and its raw times.
+	gi := -1
+	var rt *rawTimes
+	// Per generation: the latest raw time emitted and its event.
+	var latest int64
+	var latestEv string
+	// Per thread: the last raw time of the generation before.
+	lastOnM := map[trace.ThreadID]int64{}
+	thisOnM := map[trace.ThreadID]int64{}
+	firstOnM := map[trace.ThreadID]bool{}
+	startGen := func() {
+		gi++
+		rt = nil
+		if gi < len(gens) {
+			rt = gens[gi].times()
+			if rt.drift > maxDrift {
+				maxDrift = rt.drift
+			}
+		}
+		for m, t := range thisOnM {
+			lastOnM[m] = t
+		}
+		thisOnM = map[trace.ThreadID]int64{}
+		firstOnM = map[trace.ThreadID]bool{}
+		latest, latestEv = math.MinInt64, ""
+	}
+	endGen := func() {
+		if rt != nil {
+			for m, ts := range rt.times {
+				if rt.next[m] != len(ts) {
+					c.errorf("events written and read differ", "generation %d: thread %d wrote %d timed events, the Reader emitted %d",
+						gi+1, m, len(ts), rt.next[m])
+				}
+			}
+		}
+		startGen()
+	}
+	startGen()
+	for {
+		ev, err := r.ReadEvent()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("Go's Reader: after %d events: %v", n, err)
+		}
+		n++
+		if err := v.Event(ev); err != nil {
+			c.errorf("rejected by testtrace.Validator", "event %d (%s): %v", n, desc(ev), err)
+		}
+		if ev.Kind() == trace.EventSync {
+			// A generation ends (Go's Reader emits Sync after each).
+			endGen()
+			continue
+		}
+		stk := ev.Stack()
+		if stk != trace.NoStack {
+			stk.Frames(func(fr trace.StackFrame) bool {
+				frames++
+				if fr.PC == 0 || fr.PC >= 1<<48 {
+					c.errorf("frame PCs that are no address", "event %d (%s): frame %s has PC %#x, not an address", n, ev.Kind(), fr.Func, fr.PC)
+				}
+				return true
+			})
+		}
+		m := ev.Thread()
+		if m == trace.NoThread {
+			continue
+		}
+		if rt == nil {
+			c.errorf("events written and read differ", "event %d (%s): the file has no batches for its generation", n, desc(ev))
+			continue
+		}
+		t, ok := rt.take(m, int64(ev.Time()))
+		if !ok {
+			c.errorf("events written and read differ", "event %d (%s): no event written at that time is left to match it", n, desc(ev))
+			continue
+		}
+		if t < latest {
+			c.errorf("events written before their causes", "generation %d: %s at %d ns was written before %s at %d ns, which it follows",
+				gi+1, desc(ev), t, latestEv, latest)
+		} else {
+			latest, latestEv = t, desc(ev)
+		}
+		if !firstOnM[m] {
+			firstOnM[m] = true
+			if last, ok := lastOnM[m]; ok && t < last {
+				c.errorf("a thread's generations overlap in time", "generation %d: thread %d's first event (%s) at %d ns is before its last of the generation before (%d ns)",
+					gi+1, m, desc(ev), t, last)
+			}
+		}
+		thisOnM[m] = t
+	}
+	if maxDrift >= 1 {
+		c.errorf("timestamps drift", " Go's Reader places events up to %.0f ns from their written time", maxDrift)
+	}
+	if n == 0 {
+		c.errorf("empty trace", "no events")
+	}
+	summary := fmt.Sprintf("%d events, %d generations, %d frames, drift %.0f ns", n, gi, frames, maxDrift)
+	return summary, c.err()
+}
+
+func TestWeftTrace(t *testing.T) {
+	paths := os.Getenv("WEFTCHECK")
+	if paths == "" {
+		t.Skip("WEFTCHECK names no trace")
+	}
+	for _, p := range strings.Split(paths, ":") {
+		summary, err := check(p)
+		if err != nil {
+			fmt.Printf("%s: %s\n%v\n", p, summary, err)
+			t.Fail()
+			continue
+		}
+		fmt.Printf("%s: ok: %s\n", p, summary)
+	}
+}

@@ -16,14 +16,37 @@
 enum { MAXFRAMES = 100, MAXGOROUTINES = 20 };
 
 static uint32_t panicking;
+static long panictid; /* the thread that reports */
 
-/* startpanic lets one thread report; any other that fails meanwhile waits
- * for the first to exit the process. */
-static void startpanic(void)
+/*
+ * startpanic lets one thread report and end the process. A failure on
+ * another thread meanwhile waits for it to, for a while: the report and
+ * the trace's exit flush have bounded waits of their own (trace.c), so
+ * if the process still lives after PANIC_WAIT_S the first reporter is
+ * stuck, and the waiting thread prints its own message and ends it. A
+ * failure on the reporting thread itself, inside its report or its
+ * flush (a nested failure: say, a trace buffer it cannot map), ends the
+ * process at once: the first message is printed, and the trace keeps
+ * every generation written before. Waiting there, as for another
+ * thread, would wait for itself forever. startpanic prints what (say
+ * "panic: ") and msg itself then; it returns for the first failure only.
+ */
+enum { PANIC_WAIT_S = 20 };
+
+static void startpanic(const char *what, const char *msg)
 {
-	if (atomic_xadd(&panicking, 1) != 1)
-		for (;;)
+	long tid = sys_gettid();
+	if (atomic_xadd(&panicking, 1) == 1) {
+		atomic_store(&panictid, tid);
+		return;
+	}
+	if (atomic_load(&panictid) != tid)
+		for (int i = 0; i < PANIC_WAIT_S; i++)
 			sys_nanosleep(1000000000);
+	rt_printf("%s%s\n", what, msg);
+	rt_printf("runtime: %s while the program was already ending; exiting\n",
+		  atomic_load(&panictid) == tid ? "a second failure" : "a failure on another thread");
+	sys_exit_group(2);
 }
 
 /*
@@ -96,7 +119,7 @@ static G *curg(void)
 
 static _Noreturn void fatalerror(const char *msg, uintptr_t fp)
 {
-	startpanic();
+	startpanic("fatal error: ", msg);
 	rt_printf("fatal error: %s\n", msg);
 	G *gp = curg();
 	if (gp && getg() == gp) {
@@ -126,7 +149,7 @@ static _Noreturn void vpanic(uintptr_t fp, const char *fmt, va_list ap)
 {
 	char msg[512];
 	rt_vsnprintf(msg, sizeof msg, fmt, ap);
-	startpanic();
+	startpanic("panic: ", msg);
 	rt_printf("panic: %s\n", msg);
 	G *gp = curg();
 	if (gp && getg() == gp) {

@@ -805,6 +805,7 @@ static _Noreturn void schedule(void)
 		throw("schedule: holding locks");
 	if (unlikely(atomic_load(&sched.gcwaiting)))
 		gcstopm();
+	trace_help();
 	P *pp = mp->p;
 	G *gp = NULL;
 	bool inherit = false;
@@ -1410,7 +1411,7 @@ void newm(void (*fn)(void), P *pp, bool spinning)
 		r = arch_clone(flags, (void *)mp->g0->stack.hi, tp, mstart0, mp);
 	}
 	if (r < 0) {
-		rt_printf("runtime: failed to create new OS thread (errno %ld)\n", -r);
+		rt_printf("runtime: failed to create new OS thread: %s\n", sys_strerror(r));
 		fatal("newosproc");
 	}
 }

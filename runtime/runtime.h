@@ -94,7 +94,7 @@ int fpTracebackPCs(uintptr_t fp, uintptr_t *pcBuf, int n);
 
 /* ---- sys_linux.c: system calls (return -errno on failure) ---- */
 enum {
-	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, ETIMEDOUT = 110,
+	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, EPIPE = 32, ETIMEDOUT = 110,
 	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
 	MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
 	MADV_DONTNEED = 4, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
@@ -103,7 +103,8 @@ enum {
 	O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000, AT_FDCWD = -100,
 	SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
 	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
-	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_NODEFER = 0x40000000,
+	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000,
+	SIG_UNBLOCK = 1,
 	SS_DISABLE = 2,
 };
 struct sys_timespec {
@@ -112,6 +113,12 @@ struct sys_timespec {
 };
 long sys_read(int fd, void *p, size_t n);
 long sys_write(int fd, const void *p, size_t n);
+struct sys_iovec {
+	const void *base;
+	size_t len;
+};
+long sys_writev(int fd, const struct sys_iovec *iov, int n);
+const char *sys_strerror(long err);
 long sys_close(int fd);
 long sys_pipe2(int fds[2], int flags);
 long sys_openat(int dirfd, const char *path, int flags, int mode);
@@ -524,6 +531,7 @@ void printframes(const uintptr_t *pcs, int n, bool exact0);
 
 /* ---- signal.c ---- */
 void initsig(void);
+_Noreturn void sigpipe(void); /* a broken pipe on fd 1 or 2 */
 void minitsignals(M *m); /* per M: the alternate signal stack */
 
 /* ---- env.c ---- */

@@ -12,6 +12,8 @@
 
 enum { SIGSETSIZE = 8 };
 
+#define SIG_DFL ((void (*)(int, void *, void *))0)
+
 struct ksigaction {
 	void (*handler)(int, void *, void *);
 	unsigned long flags;
@@ -87,7 +89,37 @@ static void sighandler(int sig, void *info, void *uc)
 
 WEFT_FUNCID(sighandler, FUNCID_SIGPANIC);
 
-/* initsig installs the fault handlers for the whole process. */
+/*
+ * SIGPIPE, as Go has it: a write to a pipe or socket whose reader has
+ * gone fails with EPIPE instead of killing the process, except on file
+ * descriptors 1 and 2, where the program ends as SIGPIPE would end it
+ * (weft_write checks: sigpipe). So `prog | head` ends quietly, while a
+ * closed connection or a trace file whose reader left is an error the
+ * program sees. The handler does nothing: a handler, unlike SIG_IGN, is
+ * reset by execve, so a program that runs others does not pass them an
+ * ignored SIGPIPE. (A hosted program's own libc writes see EPIPE too.)
+ */
+static void sigpipehandler(int sig, void *info, void *uc)
+{
+	(void)sig, (void)info, (void)uc;
+}
+
+/* sigpipe ends the program as the SIGPIPE of a write to fd 1 or 2 would
+ * have, once the trace is flushed: killed by SIGPIPE (Go's sigpipe and
+ * dieFromSignal). */
+_Noreturn void sigpipe(void)
+{
+	trace_exitflush();
+	struct ksigaction sa = {.handler = SIG_DFL, .flags = ARCH_SA_RESTORER, .restorer = arch_sigreturn};
+	arch_syscall4(SYS_rt_sigaction, SIGPIPE, (long)&sa, 0, SIGSETSIZE);
+	uint64_t set = 1ull << (SIGPIPE - 1);
+	arch_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, SIGSETSIZE);
+	sys_tgkill(arch_syscall0(SYS_getpid), arch_syscall0(SYS_gettid), SIGPIPE);
+	sys_exit_group(2); /* not reached: the signal kills */
+}
+
+/* initsig installs the fault handlers, and SIGPIPE's, for the whole
+ * process. */
 void initsig(void)
 {
 	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE};
@@ -100,6 +132,13 @@ void initsig(void)
 	for (size_t i = 0; i < nelem(sigs); i++)
 		if (arch_syscall4(SYS_rt_sigaction, sigs[i], (long)&sa, 0, SIGSETSIZE) < 0)
 			throw("rt_sigaction failed");
+	struct ksigaction pipe = {
+		.handler = sigpipehandler,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | ARCH_SA_RESTORER,
+		.restorer = arch_sigreturn,
+	};
+	if (arch_syscall4(SYS_rt_sigaction, SIGPIPE, (long)&pipe, 0, SIGSETSIZE) < 0)
+		throw("rt_sigaction failed");
 }
 
 /* minitsignals gives the calling thread (mp's) its alternate signal stack. */

@@ -20,6 +20,13 @@ long sys_write(int fd, const void *p, size_t n)
 	return arch_syscall3(SYS_write, fd, (long)p, (long)n);
 }
 
+/* sys_writev writes the n buffers of iov to fd, in order, in one call;
+ * the write may be partial. */
+long sys_writev(int fd, const struct sys_iovec *iov, int n)
+{
+	return arch_syscall3(SYS_writev, fd, (long)iov, n);
+}
+
 /* sys_close closes fd. */
 long sys_close(int fd)
 {
@@ -153,4 +160,69 @@ long sys_nanosleep(int64_t ns)
 long sys_clock_gettime(int clk, struct sys_timespec *ts)
 {
 	return arch_syscall2(SYS_clock_gettime, clk, (long)ts);
+}
+
+/*
+ * sys_strerror names error err (an errno, or a -errno result) as libc's
+ * strerror does, for messages: "No such file or directory", not
+ * "errno 2". The numbers are Linux's generic ones, the same on amd64 and
+ * arm64; an unknown one is "errno N" (in a static buffer: for reports).
+ */
+const char *sys_strerror(long err)
+{
+	static const char *const names[] = {
+		[1] = "Operation not permitted",
+		[2] = "No such file or directory",
+		[3] = "No such process",
+		[4] = "Interrupted system call",
+		[5] = "Input/output error",
+		[6] = "No such device or address",
+		[7] = "Argument list too long",
+		[8] = "Exec format error",
+		[9] = "Bad file descriptor",
+		[10] = "No child processes",
+		[11] = "Resource temporarily unavailable",
+		[12] = "Cannot allocate memory",
+		[13] = "Permission denied",
+		[14] = "Bad address",
+		[16] = "Device or resource busy",
+		[17] = "File exists",
+		[18] = "Invalid cross-device link",
+		[19] = "No such device",
+		[20] = "Not a directory",
+		[21] = "Is a directory",
+		[22] = "Invalid argument",
+		[23] = "Too many open files in system",
+		[24] = "Too many open files",
+		[25] = "Inappropriate ioctl for device",
+		[26] = "Text file busy",
+		[27] = "File too large",
+		[28] = "No space left on device",
+		[29] = "Illegal seek",
+		[30] = "Read-only file system",
+		[31] = "Too many links",
+		[32] = "Broken pipe",
+		[36] = "File name too long",
+		[38] = "Function not implemented",
+		[40] = "Too many levels of symbolic links",
+		[95] = "Operation not supported",
+		[104] = "Connection reset by peer",
+		[110] = "Connection timed out",
+		[122] = "Disk quota exceeded",
+	};
+	if (err < 0)
+		err = -err;
+	if (err > 0 && (size_t)err < sizeof names / sizeof names[0] && names[err])
+		return names[err];
+	static char buf[32] = "errno ";
+	char digits[24];
+	int n = 0;
+	do
+		digits[n++] = (char)('0' + err % 10);
+	while ((err /= 10) > 0 && n < (int)sizeof digits);
+	int i = 6;
+	while (n > 0)
+		buf[i++] = digits[--n];
+	buf[i] = 0;
+	return buf;
 }

@@ -22,7 +22,9 @@ long weft_read(int fd, void *buf, size_t n)
 
 /* weft_write writes up to n bytes of buf to fd: the count written, which
  * may be less than n (a pipe or socket that fills up), or -errno. A signal
- * does not interrupt it (EINTR is retried). */
+ * does not interrupt it (EINTR is retried). A broken pipe on fd 1 or 2
+ * ends the program as SIGPIPE does; on any other fd it is -EPIPE
+ * (signal.c). */
 long weft_write(int fd, const void *buf, size_t n)
 {
 	long r;
@@ -32,6 +34,8 @@ long weft_write(int fd, const void *buf, size_t n)
 		r = sys_write(fd, buf, n);
 		exitsyscall();
 	} while (r == -EINTR);
+	if (unlikely(r == -EPIPE) && (fd == 1 || fd == 2))
+		sigpipe();
 	return r;
 }
 

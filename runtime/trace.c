@@ -57,6 +57,10 @@ static uint32_t tracewake; /* futex: 1 asks the trace M to end the generation no
 static uint32_t exitflushing; /* set by the first exiting thread */
 static M *exitflusher;
 static bool writefailed;
+static bool needheader; /* the trace's header goes out with its first generation */
+static bool exitfail;  /* WEFTDEBUG=traceexitfail=1, for the tests */
+static bool ownfd;     /* the runtime opened trace.fd (WEFTTRACE) and closes it */
+static char tracename[64]; /* "WEFTTRACE=path" or "fd N", for messages */
 static uint64_t lastgen; /* the last generation of the last trace, or 0 */
 
 /* trace_wake asks the trace M to end the generation now. Any number of
@@ -68,23 +72,46 @@ void trace_wake(void)
 		sys_futex(&tracewake, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
-/* writeall writes n bytes to the trace's file; on failure it reports
- * once and drops the rest of the trace. */
-static void writeall(const void *p, size_t n)
+static void setname(const char *fmt, ...)
 {
-	const char *s = p;
+	va_list ap;
+	va_start(ap, fmt);
+	rt_vsnprintf(tracename, sizeof tracename, fmt, ap);
+	va_end(ap);
+}
+
+/* tracewritefailed reports a failed write (r: 0 or -errno), once: the
+ * trace stops there (traceAdvance), the program runs on. */
+static void tracewritefailed(long r)
+{
+	rt_printf("runtime: writing the trace (%s) failed: %s; tracing stopped\n", tracename,
+		  r < 0 ? sys_strerror(r) : "the file takes no more bytes");
+	writefailed = true;
+}
+
+/* writeallv writes the n buffers of iov to the trace's file, resuming
+ * after a partial write; on failure it reports once and drops the rest
+ * of the trace. It may change iov. */
+static void writeallv(struct sys_iovec *iov, int n)
+{
 	while (n > 0 && !writefailed) {
-		long r = sys_write(trace.fd, s, n);
+		long r = sys_writev(trace.fd, iov, n);
 		if (r == -EINTR)
 			continue;
 		if (r <= 0) {
-			rt_printf("runtime: writing the trace failed (errno %ld); the rest is dropped\n",
-				  r < 0 ? -r : 0);
-			writefailed = true;
+			tracewritefailed(r);
 			return;
 		}
-		s += r;
-		n -= (size_t)r;
+		size_t done = (size_t)r;
+		while (n > 0 && done >= iov->len) {
+			done -= iov->len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->base = (const char *)iov->base + done;
+			iov->len -= done;
+		}
 	}
 }
 
@@ -119,7 +146,10 @@ static void waitwriters(uint64_t gen, bool bounded)
 }
 
 /* writegen writes generation gen's batches, threads' first and tables
- * last, and recycles the buffers. */
+ * last, and recycles the buffers. The whole generation goes out in one
+ * writev(2) (more only past IOV_MAX buffers, or when the kernel writes
+ * part of it), so that a process killed meanwhile almost never leaves a
+ * generation cut short: the README gives the measured figure. */
 static void writegen(uint64_t gen)
 {
 	int i = (int)(gen % 2);
@@ -128,11 +158,23 @@ static void writegen(uint64_t gen)
 	trace.full[i] = trace.fulltail[i] = NULL;
 	trace.fullbytes[i] = 0;
 	unlock(&trace.lock);
-	TraceBuf *last = NULL;
-	for (TraceBuf *b = list; b; b = b->link) {
-		writeall(b->arr, b->pos);
-		last = b;
+	enum { IOV_MAX = 1024 };
+	struct sys_iovec iov[IOV_MAX];
+	TraceBuf *b = list, *last = NULL;
+	while (b && !writefailed) {
+		int n = 0;
+		if (needheader) {
+			iov[n++] = (struct sys_iovec){TRACE_HEADER, TRACE_HEADER_LEN};
+			needheader = false;
+		}
+		for (; b && n < IOV_MAX; b = b->link) {
+			iov[n++] = (struct sys_iovec){b->arr, b->pos};
+			last = b;
+		}
+		writeallv(iov, n);
 	}
+	for (; b; b = b->link)
+		last = b;
 	if (last) {
 		lock(&trace.lock);
 		last->link = trace.empty;
@@ -184,12 +226,15 @@ static void traceAdvance(bool stop, bool bounded)
 	if (!stop)
 		traceRegisterReasons(next); /* its tables were emptied two generations ago */
 	atomic_store(&trace.gen, next);
+	atomic_cas(&trace.overgen, gen, 0);
 	if (stop)
 		atomic_store(&trace.enabled, 0);
 	if (trace.asymfence && sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) < 0)
 		throw("trace: membarrier failed");
 
 	waitwriters(gen, bounded);
+	if (stop && exitfail && atomic_load(&exitflusher) == getm())
+		fatal("trace: a failure injected into the exit flush (WEFTDEBUG=traceexitfail=1)");
 	lock(&trace.lock);
 	bool empty = trace.full[gen % 2] == NULL;
 	unlock(&trace.lock);
@@ -217,7 +262,13 @@ static void traceAdvance(bool stop, bool bounded)
 			tracemap_release(&trace.stackTab[i]);
 			tracemap_release(&trace.stringTab[i]);
 		}
+		if (ownfd)
+			sys_close(trace.fd);
+		ownfd = false;
 		trace.fd = -1;
+	} else if (writefailed) {
+		/* The file takes no more: stop tracing, and its cost, here. */
+		traceAdvance(true, bounded);
 	}
 }
 
@@ -240,9 +291,34 @@ static void traceloop(void)
 		}
 		atomic_store(&tracewake, 0);
 		lock(&advlock);
-		traceAdvance(false, false);
+		/* Woken early for a generation that an M has ended meanwhile
+		 * (trace_help): the new one goes on. */
+		if (nanotime() >= deadline || atomic_load(&trace.overgen) != 0)
+			traceAdvance(false, false);
 		unlock(&advlock);
 	}
+}
+
+/*
+ * trace_helpslow ends the generation that grew past its bound, on the
+ * calling M, when the trace M has not done it yet: with more busy Ps than
+ * CPUs, the trace M may get too little CPU to keep up, and the generation
+ * in memory would grow without bound (and a kill lose all of it). An M
+ * that schedules waits here for a generation end in progress, which slows
+ * the program's event making to the pace of the writing, and then ends
+ * the generation itself if it is still too big. schedule calls it with no
+ * locks held and outside any trace event (traceAdvance waits for every
+ * M's seqlock).
+ */
+void trace_helpslow(void)
+{
+	uint64_t gen = atomic_load(&trace.overgen);
+	if (!gen)
+		return;
+	lock(&advlock);
+	if (atomic_load(&trace.overgen) == gen && atomic_load(&trace.gen) == gen)
+		traceAdvance(false, false);
+	unlock(&advlock);
 }
 
 /* traceStart begins a trace into fd, the header written at once, and
@@ -255,11 +331,7 @@ static int traceStart(int fd, bool gstatus)
 		return -1;
 	trace.fd = fd;
 	writefailed = false;
-	writeall(TRACE_HEADER, TRACE_HEADER_LEN);
-	if (writefailed) {
-		trace.fd = -1;
-		return -1;
-	}
+	needheader = true;
 	/* Registered once per process; where the kernel (or qemu-user)
 	 * lacks it, the event path fences itself. */
 	static bool registered;
@@ -290,7 +362,11 @@ static int traceStart(int fd, bool gstatus)
 	} else {
 		trace_wake();
 	}
-	return 0;
+	/* The first generation, the statuses alone, goes out at once with
+	 * the header: from here on the file reads as a trace, whenever the
+	 * process dies. */
+	traceAdvance(false, false);
+	return writefailed ? -1 : 0;
 }
 
 /* weftdebug reads a name=value option of WEFTDEBUG (comma-separated), or
@@ -325,27 +401,35 @@ static int64_t weftdebug(const char *name, int64_t def)
 /*
  * trace_init runs once at start-up, on m0 with its P and before goroutine
  * 1 exists: it reads WEFTDEBUG's tracer options (tracefpunwindoff=1: the
- * default unwinder; tracegenms=N: a generation period of N ms, for tests)
+ * default unwinder; tracegenms=N: a generation period of N ms, for tests;
+ * traceexitfail=1: a fatal error inside the exit flush, for tests)
  * and starts tracing to the file WEFTTRACE names, if it names one.
  */
 void trace_init(void)
 {
 	trace.fpunwindoff = weftdebug("tracefpunwindoff", 0) != 0;
+	exitfail = weftdebug("traceexitfail", 0) != 0;
 	int64_t ms = weftdebug("tracegenms", 0);
 	trace.period = ms > 0 ? ms * 1000 * 1000 : TRACE_GEN_PERIOD_NS;
 	const char *path = rt_getenv("WEFTTRACE");
 	if (!path || !*path)
 		return;
+	/* The clock's millisecond of calibration comes before the file
+	 * exists, so that the file is never seen without a generation. */
+	traceClockStart();
 	long fd = sys_openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		rt_printf("runtime: WEFTTRACE=%s: cannot create the file (errno %ld)\n", path, -fd);
+		rt_printf("runtime: WEFTTRACE=%s: cannot create the file: %s\n", path, sys_strerror(fd));
 		fatal("cannot start the trace");
 	}
+	setname("WEFTTRACE=%s", path);
 	lock(&advlock);
-	if (traceStart((int)fd, false) < 0) {
-		unlock(&advlock);
-		fatal("cannot start the trace");
-	}
+	/* A file that takes not even the header (WEFTTRACE=/dev/full) has
+	 * been reported: the program runs on untraced. */
+	if (traceStart((int)fd, false) < 0)
+		sys_close((int)fd);
+	else
+		ownfd = true;
 	unlock(&advlock);
 }
 
@@ -404,6 +488,7 @@ int weft_trace_start(int fd)
 	stopTheWorld();
 	lock(&advlock);
 	timers_stop();
+	setname("fd %d", fd);
 	int r = traceStart(fd, true);
 	timers_start();
 	unlock(&advlock);

@@ -61,7 +61,11 @@ struct __attribute__((aligned(64))) Trace {
 	 * of the same thing for code that has not yet taken the seqlock. */
 	uint32_t enabled;
 	uint64_t gen;
-	char pad[64 - 16];
+	/* A generation whose full buffers passed TRACE_GEN_MAX_BYTES before
+	 * it could be ended, or 0: the Ms that schedule help end it
+	 * (trace_help). */
+	uint64_t overgen;
+	char pad[64 - 24];
 
 	Mutex lock; /* the lists below */
 	TraceBuf *empty;
@@ -292,5 +296,13 @@ void trace_init(void);       /* at start-up: WEFTTRACE, WEFTDEBUG */
 void trace_exitflush(void);  /* on exit, panic or fatal error */
 void trace_mainstarted(bool withstack); /* goroutine 1 runs, or the program started a trace */
 void trace_wake(void);       /* a generation grew past its bound */
+void trace_helpslow(void);
+/* trace_help: called by schedule with no locks held; ends a generation
+ * that grew past its bound when the trace M has not (trace.c). */
+static inline void trace_help(void)
+{
+	if (unlikely(__atomic_load_n(&trace.overgen, __ATOMIC_RELAXED) != 0))
+		trace_helpslow();
+}
 
 #endif

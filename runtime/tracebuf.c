@@ -91,7 +91,8 @@ static TraceBuf *traceBufGet(void)
 
 /* traceBufFlush seals b's batch (its length) and appends it to
  * generation gen's full list. A generation that grows past its bound
- * wakes the trace M to end it. */
+ * wakes the trace M to end it, and asks the Ms that schedule to do it
+ * themselves if the trace M has not (trace_help). */
 void traceBufFlush(TraceBuf *b, uint64_t gen)
 {
 	uint64_t n = b->pos - (b->lenPos + TRACE_VARINT_MAX);
@@ -108,8 +109,10 @@ void traceBufFlush(TraceBuf *b, uint64_t gen)
 	trace.fullbytes[i] += b->pos;
 	bool wake = trace.fullbytes[i] >= TRACE_GEN_MAX_BYTES;
 	unlock(&trace.lock);
-	if (wake)
+	if (wake) {
+		atomic_store(&trace.overgen, gen);
 		trace_wake();
+	}
 }
 
 /* traceRefill flushes w's buffer, if any, and starts a new batch for

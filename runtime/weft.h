@@ -86,7 +86,9 @@ void weft_waitgroup_wait(weft_waitgroup *wg);
 
 /* Blocking system calls the scheduler knows about: while one blocks, its P
  * is handed to another thread. Errors come back as -errno; as with
- * read(2) and write(2), a call may transfer fewer bytes than asked. */
+ * read(2) and write(2), a call may transfer fewer bytes than asked. A
+ * write to a pipe whose reader has gone is -EPIPE, except on fds 1 and 2,
+ * where it ends the program as SIGPIPE does (as in Go). */
 long weft_read(int fd, void *buf, size_t n);
 long weft_write(int fd, const void *buf, size_t n);
 int weft_pipe(int fds[2]);

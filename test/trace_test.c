@@ -1018,6 +1018,111 @@ Test(trace, sigkill)
 	free(trace);
 }
 
+/* kill_at starts prog traced into trace with env (plus WEFTTRACE),
+ * kills it with SIGKILL after delay_ms, and returns the file's size then
+ * (0: none yet). */
+static size_t kill_at(const char *prog, const char *trace, const char *const *env0, int delay_ms)
+{
+	char e_trace[PATH_MAX + 16];
+	snprintf(e_trace, sizeof e_trace, "WEFTTRACE=%s", trace);
+	const char *env[8] = {e_trace};
+	for (int i = 0; env0[i] && i < 6; i++)
+		env[i + 1] = env0[i];
+	const char *argv[] = {prog, NULL};
+	unlink(trace);
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	cr_assert(devnull >= 0);
+	pid_t pid = spawn(prog, argv, env, devnull, devnull);
+	close(devnull);
+	usleep((useconds_t)delay_ms * 1000);
+	kill(pid, SIGKILL);
+	int ws;
+	waitpid(pid, &ws, 0);
+	cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "%s was not the one to die of SIGKILL", prog);
+	struct stat st;
+	return stat(trace, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* A hundred kills at random times in the first 0.4 s of a busy program
+ * with the default generations (each ends after a second or 4 MiB; the
+ * first, the statuses alone, is written at the start): at least 99 leave
+ * a file that reads whole.
+ * A kill before the runtime has created the file leaves none, and
+ * counts as neither. The figure is the README's. */
+Test(trace, sigkill_random_times, .timeout = 600)
+{
+	need_go();
+	const char *prog = "build/test/prog/trace_forever";
+	need_file(prog);
+	char *trace = trace_path("trace-sigkill-random", "out.trace");
+	const char *env[] = {"WEFTMAXPROCS=2", NULL};
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	int whole = 0, broken = 0, none = 0;
+	char first[8192] = "";
+	for (int i = 0; i < 100; i++) {
+		size_t size = kill_at(prog, trace, env, 5 + rand() % 400);
+		if (size == 0) {
+			none++;
+			continue;
+		}
+		char why[8192];
+		if (strict_check(trace, why, sizeof why)) {
+			whole++;
+		} else if (broken++ == 0) {
+			snprintf(first, sizeof first, "%zu bytes: %.4000s", size, why);
+		}
+	}
+	cr_log_info("sigkill_random_times: %d of %d kills left a trace that reads whole (%d before the file existed)",
+		    whole, whole + broken, none);
+	fprintf(stderr, "sigkill_random_times: %d of %d kills left a trace that reads whole (%d before the file existed)\n",
+		whole, whole + broken, none);
+	cr_assert(whole + broken >= 90, "only %d of 100 kills came after the trace's file existed", whole + broken);
+	cr_assert(broken * 100 <= whole + broken, "%d of %d kills left a trace Go's reader rejects; the first: %s",
+		  broken, whole + broken, first);
+	free(trace);
+}
+
+/* With more Ps than CPUs, the generation's size bound holds: this
+ * machine's CPUs are all busy with the program's Ms (trace_flood: every
+ * M yields in a loop), and the trace M
+ * gets little of them, so the Ms that schedule end an oversized
+ * generation themselves (trace_help). No generation may pass twice the
+ * 4 MiB bound (TRACE_GEN_MAX_BYTES). */
+Test(trace, generation_bound_many_procs)
+{
+	need_go();
+	const char *prog = "build/test/prog/trace_flood";
+	need_file(prog);
+	char *trace = trace_path("trace-genbound", "out.trace");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char procs[64];
+	snprintf(procs, sizeof procs, "WEFTMAXPROCS=%ld", cpus * 4 > 8 ? cpus * 4 : 8);
+	const char *env[] = {procs, NULL};
+	size_t size = kill_at(prog, trace, env, 1500);
+	size_t n;
+	unsigned char *data = (unsigned char *)read_file(trace, &n);
+	cr_assert(data != NULL && size > 0);
+	struct gens *g = malloc(sizeof *g);
+	walk_gens(data, n, g);
+	size_t biggest = 0, prev = TRACE_HEADER_LEN;
+	for (int i = 0; i < g->n; i++) {
+		if (g->end[i] - prev > biggest)
+			biggest = g->end[i] - prev;
+		prev = g->end[i];
+	}
+	cr_log_info("generation_bound_many_procs (%s): %d generations in %zu bytes, the biggest %zu bytes", procs,
+		    g->n, n, biggest);
+	fprintf(stderr, "generation_bound_many_procs (%s): %d generations in %zu bytes, the biggest %zu bytes\n",
+		procs, g->n, n, biggest);
+	cr_assert(g->n >= 3, "%s: only %d generations in 1.5 s", trace, g->n);
+	cr_assert(biggest <= 2 * (4u << 20), "%s: a generation of %zu bytes, more than twice the 4 MiB bound", trace,
+		  biggest);
+	unlink(trace); /* a few hundred MB */
+	free(g);
+	free(data);
+	free(trace);
+}
+
 /* ---- 4. stacks ---- */
 
 #define STACKS_SRC "test/prog/trace_stacks.c"
@@ -1671,6 +1776,33 @@ static void check_exit(const char *mode, const char *code, int want, const char 
 		  trace, ender);
 	cr_assert(x.ender_ran > 0, "%s: goroutine %ld, which ended the program, has no event", trace, ender);
 	cr_assert(x.blocked == 6, "%s: %ld of the 6 blockers and sleepers blocked", trace, x.blocked);
+	free(trace);
+}
+
+/* A failure inside the exit flush of a panic (injected: the first
+ * failure's flush meets a second) ends the process at once, status 2,
+ * with both messages, and the trace keeps the generations finished
+ * before; nothing waits for itself. */
+Test(trace, exit_nested_failure)
+{
+	need_go();
+	const char *prog = "build/test/prog/trace_exit";
+	need_file(prog);
+	char *trace = trace_path("trace-exit-nested", "out.trace");
+	char e_trace[PATH_MAX + 16];
+	snprintf(e_trace, sizeof e_trace, "WEFTTRACE=%s", trace);
+	const char *env[] = {e_trace, "WEFTMAXPROCS=2", "WEFTDEBUG=tracegenms=2,traceexitfail=1", NULL};
+	struct run_opts o = {.env = env, .timeout_s = 60};
+	struct run r;
+	unlink(trace);
+	RUN(&r, &o, prog, "panic", "0", "40");
+	assert_exit(&r, 2);
+	assert_stderr_has(&r, "panic: trace_exit: panicking on purpose\n");
+	assert_stderr_has(&r, "fatal error: trace: a failure injected into the exit flush (WEFTDEBUG=traceexitfail=1)\n"
+			      "runtime: a second failure while the program was already ending; exiting\n");
+	run_free(&r);
+	struct common c = {0};
+	parse_trace(trace, common_fn, &c);
 	free(trace);
 }
 

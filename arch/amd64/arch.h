@@ -20,6 +20,7 @@
 enum {
 	SYS_read = 0,
 	SYS_write = 1,
+	SYS_writev = 20,
 	SYS_close = 3,
 	SYS_mmap = 9,
 	SYS_mprotect = 10,

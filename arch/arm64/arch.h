@@ -20,6 +20,7 @@ enum {
 	SYS_openat = 56,
 	SYS_read = 63,
 	SYS_write = 64,
+	SYS_writev = 66,
 	SYS_exit = 93,
 	SYS_exit_group = 94,
 	SYS_futex = 98,

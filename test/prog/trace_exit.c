@@ -10,6 +10,10 @@
  *   trace_exit nil        another goroutine stores through a null
  *                         pointer: a fatal signal, status 2
  *
+ * A third argument, MS, has the goroutine that ends the program sleep
+ * in 100 us steps for MS milliseconds first, so that a trace in short
+ * generations has finished some by then.
+ *
  * Before ending, every mode starts six goroutines that block, three on
  * a channel and three asleep, and waits until they have (so that the last
  * generation has goroutines in every state), then prints "goroutine N
@@ -20,6 +24,7 @@
 static weft_chan *never; /* nothing is ever sent on it */
 static int status;
 static char mode;
+static int busyms;
 
 static int parse(const char *s)
 {
@@ -62,6 +67,8 @@ __attribute__((noinline)) static void ender(void *arg)
 {
 	(void)arg;
 	wait_blocked();
+	for (int64_t end = weft_nanotime() + busyms * 1000000LL; weft_nanotime() < end;)
+		weft_sleep(100 * 1000);
 	weft_printf("goroutine %lld ends it\n", (long long)weft_goid());
 	if (mode == 'e')
 		weft_exit(status);
@@ -75,11 +82,12 @@ __attribute__((noinline)) static void ender(void *arg)
 int weft_main(int argc, char **argv)
 {
 	if (argc < 2) {
-		weft_printf("usage: trace_exit return|exit|panic|nil [N]\n");
+		weft_printf("usage: trace_exit return|exit|panic|nil [N [MS]]\n");
 		return 100;
 	}
 	mode = argv[1][0];
 	status = argc > 2 ? parse(argv[2]) : 0;
+	busyms = argc > 3 ? parse(argv[3]) : 0;
 	never = weft_chan_make(sizeof(int), 0);
 	for (int i = 0; i < 3; i++) {
 		weft_go(blocker, NULL);

@@ -75,6 +75,8 @@ static inline void elemcopy(void *d, const void *s, size_t n)
 /* The largest buffer weft_chan_make accepts: beyond the 48-bit address
  * space of both arches, an allocation could never succeed. */
 #define CHAN_MAXALLOC ((size_t)1 << 47)
+/* Elements must be smaller than this, as in Go (1 << 16, 64 KiB). */
+#define CHAN_MAXELEM ((size_t)1 << 16)
 #define CHAN_HDRSIZE ROUNDUP(sizeof(hchan), 16)
 
 /* ---- the sudog cache ---- */
@@ -359,13 +361,16 @@ void chan_bufrecv(hchan *c, void *ep)
 /*
  * weft_chan_make returns a new channel of cap elements of elem_size bytes
  * (cap 0: unbuffered). The ring lives in the same allocation. It panics
- * with "makechan: size out of range" when the ring cannot be allocated.
+ * with "makechan: size out of range" for an element of 64 KiB or more (Go's
+ * limit: its compiler rejects such a channel type, its makechan throws),
+ * or when the ring's size overflows or could never be allocated.
  */
 weft_chan *weft_chan_make(size_t elem_size, size_t cap)
 {
 	size_t mem;
 
-	if (__builtin_mul_overflow(elem_size, cap, &mem) || mem > CHAN_MAXALLOC - CHAN_HDRSIZE)
+	if (elem_size >= CHAN_MAXELEM || __builtin_mul_overflow(elem_size, cap, &mem) ||
+	    mem > CHAN_MAXALLOC - CHAN_HDRSIZE)
 		gopanic("makechan: size out of range");
 	hchan *c = rtalloc(CHAN_HDRSIZE + mem);
 	c->buf = (char *)c + CHAN_HDRSIZE;

@@ -159,6 +159,26 @@ Test(failure, doublefree)
 	check_panic("doublefree", false, NULL, "panic: weft_free: double free");
 }
 
+/* Channels too big to make (test/prog/chanbig.c): Go's makechan panic. */
+Test(failure, chan_elem_too_big)
+{
+	struct run r;
+
+	check_panic("chanbig", false, "elem", "panic: makechan: size out of range");
+	/* An element one byte smaller is made, and travels intact. */
+	fail_run(&r, "chanbig", false, "2", "elem");
+	assert_stdout(&r, "elem 65535: 1 2\n");
+	run_free(&r);
+}
+Test(failure, chan_size_overflow)
+{
+	check_panic("chanbig", false, "overflow", "panic: makechan: size out of range");
+}
+Test(failure, chan_size_huge)
+{
+	check_panic("chanbig", false, "huge", "panic: makechan: size out of range");
+}
+
 Test(failure, negwaitgroup)
 {
 	check_panic("negwaitgroup", false, NULL, "panic: sync: negative WaitGroup counter");

@@ -697,7 +697,9 @@ size_t weft_chan_len(weft_chan *c)
 
 /*
  * weft_chan_free frees c (NULL: nothing). No goroutine may be using c or
- * blocked on it. A weft_after timer still pending is stopped first.
+ * blocked on it. A weft_after timer still pending is stopped first. Freeing
+ * c twice panics ("weft_chan_free of freed channel"), as far as the
+ * allocator can tell (blockstate).
  *
  * This relies on deltimer's contract (time.c): when deltimer returns, the
  * timer's callback is not running and will not run, whether deltimer
@@ -708,6 +710,14 @@ void weft_chan_free(weft_chan *c)
 {
 	if (c == NULL)
 		return;
+	/* A freed channel's memory is the allocator's: check before reading
+	 * c->timer (it may be unmapped, for a channel with a large ring). */
+	switch (blockstate(c)) {
+	case BlockFreed:
+		gopanic("weft_chan_free of freed channel");
+	case BlockBad:
+		gopanic("weft_chan_free of invalid channel");
+	}
 	if (c->timer != NULL) {
 		deltimer(c->timer);
 		rtfree(c->timer);

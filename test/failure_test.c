@@ -158,6 +158,22 @@ Test(failure, doublefree)
 {
 	check_panic("doublefree", false, NULL, "panic: weft_free: double free");
 }
+Test(failure, doublefree_large)
+{
+	check_panic("doublefree", false, "large", "panic: weft_free: double free");
+}
+Test(failure, chan_doublefree)
+{
+	check_panic("doublefree", false, "chan", "panic: weft_chan_free of freed channel");
+}
+Test(failure, chan_doublefree_large)
+{
+	check_panic("doublefree", false, "largechan", "panic: weft_chan_free of freed channel");
+}
+Test(failure, chan_doublefree_after)
+{
+	check_panic("doublefree", false, "after", "panic: weft_chan_free of freed channel");
+}
 
 /* Channels too big to make (test/prog/chanbig.c): Go's makechan panic. */
 Test(failure, chan_elem_too_big)

@@ -413,16 +413,6 @@ static bool parkforever_commit(G *gp, void *arg)
 	return true;
 }
 
-/* mustbeg throws unless a goroutine (not g0, not a bare M) is running. */
-static G *mustbeg(const char *who)
-{
-	G *gp = getg();
-	M *mp = getm();
-	if (gp == NULL || mp == NULL || gp == mp->g0)
-		throw(who);
-	return gp;
-}
-
 /*
  * chansend_common is chansend with a choice for a closed channel: panic
  * (every user send) or silently drop the value (the timer callback: a user
@@ -434,7 +424,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 	if (c == NULL) {
 		if (!block)
 			return false;
-		mustbeg("chansend: blocking without a goroutine");
+		mustbeg("weft_chan_send");
 		gopark(parkforever_commit, NULL, WaitReasonChanSendNilChan);
 		throw("chansend: unreachable");
 	}
@@ -477,7 +467,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 	}
 
 	/* Block: some receiver, or close, will complete the send for us. */
-	G *gp = mustbeg("chansend: blocking without a goroutine");
+	G *gp = mustbeg("weft_chan_send");
 	/* The sudog lives in this frame: weft's stacks never move (Go's do,
 	 * which is why Go's sudogs come from a cache), and nobody touches it
 	 * once it is dequeued and its G readied. */
@@ -535,7 +525,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 	if (c == NULL) {
 		if (!block)
 			return false;
-		mustbeg("chanrecv: blocking without a goroutine");
+		mustbeg("weft_chan_recv");
 		gopark(parkforever_commit, NULL, WaitReasonChanReceiveNilChan);
 		throw("chanrecv: unreachable");
 	}
@@ -592,7 +582,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 	}
 
 	/* Block: some sender, or close, will complete the receive for us. */
-	G *gp = mustbeg("chanrecv: blocking without a goroutine");
+	G *gp = mustbeg("weft_chan_recv");
 	Sudog self = {.elem = ep, .g = gp, .c = c}; /* on the stack, as in chansend */
 	Sudog *mysg = &self;
 	gp->waiting = mysg;

@@ -396,6 +396,10 @@ void goparkunlock(Mutex *l, int reason);
  * queue when the caller has no P) and wakes an idle P if there is one. */
 void goready(G *gp);
 void gosched(void);
+/* mustbeg returns the running goroutine, for the public call named call
+ * when it must park or yield; on a thread running none, a fatal error
+ * names the call (proc.c). */
+G *mustbeg(const char *call);
 void newproc(void (*fn)(void *), void *arg);
 /* newm starts an M on a new thread: running fn with no P (sysmon, the
  * trace M), or scheduling with pp. */

@@ -75,6 +75,8 @@ static inline void elemcopy(void *d, const void *s, size_t n)
 /* The largest buffer weft_chan_make accepts: beyond the 48-bit address
  * space of both arches, an allocation could never succeed. */
 #define CHAN_MAXALLOC ((size_t)1 << 47)
+/* Elements must be smaller than this, as in Go (1 << 16, 64 KiB). */
+#define CHAN_MAXELEM ((size_t)1 << 16)
 #define CHAN_HDRSIZE ROUNDUP(sizeof(hchan), 16)
 
 /* ---- the sudog cache ---- */
@@ -359,13 +361,16 @@ void chan_bufrecv(hchan *c, void *ep)
 /*
  * weft_chan_make returns a new channel of cap elements of elem_size bytes
  * (cap 0: unbuffered). The ring lives in the same allocation. It panics
- * with "makechan: size out of range" when the ring cannot be allocated.
+ * with "makechan: size out of range" for an element of 64 KiB or more (Go's
+ * limit: its compiler rejects such a channel type, its makechan throws),
+ * or when the ring's size overflows or could never be allocated.
  */
 weft_chan *weft_chan_make(size_t elem_size, size_t cap)
 {
 	size_t mem;
 
-	if (__builtin_mul_overflow(elem_size, cap, &mem) || mem > CHAN_MAXALLOC - CHAN_HDRSIZE)
+	if (elem_size >= CHAN_MAXELEM || __builtin_mul_overflow(elem_size, cap, &mem) ||
+	    mem > CHAN_MAXALLOC - CHAN_HDRSIZE)
 		gopanic("makechan: size out of range");
 	hchan *c = rtalloc(CHAN_HDRSIZE + mem);
 	c->buf = (char *)c + CHAN_HDRSIZE;
@@ -408,16 +413,6 @@ static bool parkforever_commit(G *gp, void *arg)
 	return true;
 }
 
-/* mustbeg throws unless a goroutine (not g0, not a bare M) is running. */
-static G *mustbeg(const char *who)
-{
-	G *gp = getg();
-	M *mp = getm();
-	if (gp == NULL || mp == NULL || gp == mp->g0)
-		throw(who);
-	return gp;
-}
-
 /*
  * chansend_common is chansend with a choice for a closed channel: panic
  * (every user send) or silently drop the value (the timer callback: a user
@@ -429,7 +424,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 	if (c == NULL) {
 		if (!block)
 			return false;
-		mustbeg("chansend: blocking without a goroutine");
+		mustbeg("weft_chan_send");
 		gopark(parkforever_commit, NULL, WaitReasonChanSendNilChan);
 		throw("chansend: unreachable");
 	}
@@ -472,7 +467,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 	}
 
 	/* Block: some receiver, or close, will complete the send for us. */
-	G *gp = mustbeg("chansend: blocking without a goroutine");
+	G *gp = mustbeg("weft_chan_send");
 	/* The sudog lives in this frame: weft's stacks never move (Go's do,
 	 * which is why Go's sudogs come from a cache), and nobody touches it
 	 * once it is dequeued and its G readied. */
@@ -530,7 +525,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 	if (c == NULL) {
 		if (!block)
 			return false;
-		mustbeg("chanrecv: blocking without a goroutine");
+		mustbeg("weft_chan_recv");
 		gopark(parkforever_commit, NULL, WaitReasonChanReceiveNilChan);
 		throw("chanrecv: unreachable");
 	}
@@ -587,7 +582,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 	}
 
 	/* Block: some sender, or close, will complete the receive for us. */
-	G *gp = mustbeg("chanrecv: blocking without a goroutine");
+	G *gp = mustbeg("weft_chan_recv");
 	Sudog self = {.elem = ep, .g = gp, .c = c}; /* on the stack, as in chansend */
 	Sudog *mysg = &self;
 	gp->waiting = mysg;
@@ -692,7 +687,9 @@ size_t weft_chan_len(weft_chan *c)
 
 /*
  * weft_chan_free frees c (NULL: nothing). No goroutine may be using c or
- * blocked on it. A weft_after timer still pending is stopped first.
+ * blocked on it. A weft_after timer still pending is stopped first. Freeing
+ * c twice panics ("weft_chan_free of freed channel"), as far as the
+ * allocator can tell (blockstate).
  *
  * This relies on deltimer's contract (time.c): when deltimer returns, the
  * timer's callback is not running and will not run, whether deltimer
@@ -703,6 +700,14 @@ void weft_chan_free(weft_chan *c)
 {
 	if (c == NULL)
 		return;
+	/* A freed channel's memory is the allocator's: check before reading
+	 * c->timer (it may be unmapped, for a channel with a large ring). */
+	switch (blockstate(c)) {
+	case BlockFreed:
+		gopanic("weft_chan_free of freed channel");
+	case BlockBad:
+		gopanic("weft_chan_free of invalid channel");
+	}
 	if (c->timer != NULL) {
 		deltimer(c->timer);
 		rtfree(c->timer);

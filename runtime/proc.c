@@ -964,7 +964,29 @@ void gosched(void)
 
 void weft_yield(void)
 {
+	mustbeg("weft_yield");
 	gosched();
+}
+
+/*
+ * mustbeg returns the running goroutine, for a public call (named call)
+ * that needs one: to park it, to yield it, to queue a new goroutine on its
+ * P. A thread that runs none (one that a hosted program started itself,
+ * or an M on its scheduler stack) has no goroutine to park, so the call is
+ * the program's mistake, and a fatal error rather than a panic (there is
+ * no goroutine to panic on): "fatal error: weft_sleep called from a thread
+ * that is not running a goroutine". The calls ask only where they would
+ * need the goroutine, on their blocking paths, so their fast paths pay
+ * nothing, and those that never block work on any thread (weft.h).
+ */
+G *mustbeg(const char *call)
+{
+	G *gp = getg();
+	if (likely(gp != NULL && gp != getm()->g0))
+		return gp;
+	char msg[128];
+	weft_snprintf(msg, sizeof msg, "%s called from a thread that is not running a goroutine", call);
+	fatal(msg);
 }
 
 /* ---- goroutine creation and exit ---- */
@@ -1099,6 +1121,7 @@ void weft_go(void (*fn)(void *), void *arg)
 {
 	if (!fn)
 		gopanic("weft_go: nil function");
+	mustbeg("weft_go"); /* newproc queues it on the caller's P */
 	newproc(fn, arg);
 }
 

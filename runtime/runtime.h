@@ -97,7 +97,7 @@ enum {
 	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, EPIPE = 32, ETIMEDOUT = 110,
 	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
 	MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
-	MADV_DONTNEED = 4, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
+	MADV_NORMAL = 0, MADV_DONTNEED = 4, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
 	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
 	CLOCK_MONOTONIC = 1,
 	O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000, AT_FDCWD = -100,
@@ -164,6 +164,12 @@ void rt_vfdprintf(int fd, bool syscall, const char *fmt, va_list ap);
 /* ---- malloc.c: the runtime's memory ---- */
 void *rtalloc(size_t n); /* zeroed; throws when out of memory */
 void rtfree(void *p);
+/* blockstate tells a public free (weft_free, weft_chan_free) what p is,
+ * without faulting on a large block that a first free unmapped: a block
+ * rtalloc handed out and nobody freed, one freed already (until the
+ * memory is handed out again), or anything else. */
+enum { BlockLive, BlockFreed, BlockBad };
+int blockstate(void *p);
 /* persistentalloc: memory that is never freed (Ms, Ps). */
 void *persistentalloc(size_t n);
 
@@ -397,6 +403,10 @@ void goparkunlock(Mutex *l, int reason);
  * queue when the caller has no P) and wakes an idle P if there is one. */
 void goready(G *gp);
 void gosched(void);
+/* mustbeg returns the running goroutine, for the public call named call
+ * when it must park or yield; on a thread running none, a fatal error
+ * names the call (proc.c). */
+G *mustbeg(const char *call);
 void newproc(void (*fn)(void *), void *arg);
 /* newm starts an M on a new thread: running fn with no P (sysmon, the
  * trace M), or scheduling with pp. */

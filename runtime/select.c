@@ -167,6 +167,7 @@ int weft_select(weft_case *cases, int n, bool block)
 	if (n <= 0) {
 		if (!block)
 			return -1;
+		mustbeg("weft_select");
 		gopark(parkforever_commit, NULL, WaitReasonSelectNoCases);
 		throw("select: unreachable");
 	}
@@ -198,6 +199,7 @@ int weft_select(weft_case *cases, int n, bool block)
 		freeorder(heaporder);
 		if (!block)
 			return -1;
+		mustbeg("weft_select");
 		gopark(parkforever_commit, NULL, WaitReasonSelect);
 		throw("select: unreachable");
 	}
@@ -271,9 +273,7 @@ int weft_select(weft_case *cases, int n, bool block)
 	}
 
 	/* Pass 2: queue on every channel, in lock order, and sleep. */
-	G *gp = getg();
-	if (gp == NULL || gp == getm()->g0)
-		throw("select: blocking without a goroutine");
+	G *gp = mustbeg("weft_select");
 	if (gp->waiting != NULL)
 		throw("select: gp->waiting != NULL");
 	Sudog **nextp = &gp->waiting;

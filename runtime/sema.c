@@ -165,7 +165,8 @@ void semacquire(uint32_t *addr, int reason)
  * if any. With handoff, the count goes straight to that waiter, so no
  * goroutine arriving meanwhile can take it (a starving mutex needs this),
  * and the caller yields its P so the waiter, readied into runnext, runs at
- * once, inheriting the time slice. Must run on a goroutine.
+ * once, inheriting the time slice. Callable on any thread: only a
+ * goroutine yields.
  */
 void semrelease(uint32_t *addr, bool handoff)
 {
@@ -195,7 +196,9 @@ void semrelease(uint32_t *addr, bool handoff)
 	if (handoff && cansemacquire(addr))
 		s->ticket = 1;
 	goready(s->g);
-	if (s->ticket == 1 && getm()->locks == 0)
+	/* (Only a goroutine yields: weft_mutex_unlock works on any thread.) */
+	M *mp = getm();
+	if (s->ticket == 1 && mp != NULL && mp->locks == 0 && getg() != mp->g0)
 		gosched(); /* to the back of our P's queue: runnext goes first */
 }
 
@@ -261,6 +264,8 @@ static void mutex_lockslow(weft_mutex *m)
 	bool starving = false, awoke = false;
 	int iter = 0;
 	uint32_t old = atomic_load(&m->state);
+
+	mustbeg("weft_mutex_lock"); /* it may have to park */
 
 	for (;;) {
 		/* Spin only on a mutex held in normal mode: in starvation
@@ -434,6 +439,7 @@ void weft_waitgroup_wait(weft_waitgroup *wg)
 		uint64_t state = atomic_load(&wg->state);
 		if ((int32_t)(state >> 32) == 0)
 			return;
+		mustbeg("weft_waitgroup_wait"); /* it is about to park */
 		if (atomic_cas(&wg->state, state, state + 1)) {
 			semacquire(&wg->sema, WaitReasonSyncWaitGroupWait);
 			if (atomic_load(&wg->state) != 0)

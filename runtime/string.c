@@ -6,6 +6,19 @@
  * The mem* functions move a word at a time through the uword type below,
  * then finish byte by byte. They are simple rather than fast: no alignment
  * prologue and no vector registers.
+ *
+ * The functions with the C library's names (memcpy, memmove, memset,
+ * memcmp, bcmp, strlen) stand in for a C library that is not there. A
+ * hosted program (weft build --libc) has one, and the same libweft.a is
+ * linked into it, ahead of libc: so they are weak (LIBCNAME), and libc's
+ * own definitions take over wherever the link brings them in, with no
+ * "multiple definition" error. That error is not hypothetical: glibc's
+ * static libc.a defines strlen in the member that its rawmemchr needs
+ * (__strlen), so every static hosted link (arm64's) would fail. They are
+ * also hidden: a dynamically linked hosted program (amd64's) keeps them to
+ * itself instead of exporting them, where they would replace libc's for
+ * every shared library in the process. (The rt_ helpers have names of
+ * their own and clash with nothing.)
  */
 #include "runtime.h"
 
@@ -30,6 +43,10 @@ typedef uint64_t __attribute__((may_alias, aligned(1))) uword;
 #else
 #define NOLIBCALL
 #endif
+
+/* LIBCNAME marks a definition under a C library name: one that a linked
+ * libc's replaces, visible only inside the program (see the top). */
+#define LIBCNAME __attribute__((weak, visibility("hidden")))
 
 /* copyfwd copies n bytes from s to d, lowest address first: correct when
  * the areas do not overlap or when d is below s. Each word is loaded
@@ -59,14 +76,14 @@ static inline NOLIBCALL void copybwd(unsigned char *d, const unsigned char *s, s
 }
 
 /* memcpy copies n bytes from s to d, which must not overlap; returns d. */
-NOLIBCALL void *memcpy(void *restrict d, const void *restrict s, size_t n)
+LIBCNAME NOLIBCALL void *memcpy(void *restrict d, const void *restrict s, size_t n)
 {
 	copyfwd(d, s, n);
 	return d;
 }
 
 /* memmove copies n bytes from s to d, which may overlap; returns d. */
-NOLIBCALL void *memmove(void *d, const void *s, size_t n)
+LIBCNAME NOLIBCALL void *memmove(void *d, const void *s, size_t n)
 {
 	/* Compare as integers: relational operators on pointers into
 	 * different objects are undefined. */
@@ -78,7 +95,7 @@ NOLIBCALL void *memmove(void *d, const void *s, size_t n)
 }
 
 /* memset fills n bytes at d with the byte c; returns d. */
-NOLIBCALL void *memset(void *d, int c, size_t n)
+LIBCNAME NOLIBCALL void *memset(void *d, int c, size_t n)
 {
 	unsigned char *p = d;
 	uint64_t w = (unsigned char)c * 0x0101010101010101ull; /* c in every byte */
@@ -92,7 +109,7 @@ NOLIBCALL void *memset(void *d, int c, size_t n)
 
 /* memcmp compares n bytes as unsigned chars: <0, 0 or >0 as a is less
  * than, equal to or greater than b. */
-NOLIBCALL int memcmp(const void *a, const void *b, size_t n)
+LIBCNAME NOLIBCALL int memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *p = a, *q = b;
 
@@ -117,7 +134,7 @@ NOLIBCALL size_t rt_strlen(const char *s)
 
 /* bcmp is memcmp under its old name: clang turns memcmp(...) != 0 in a
  * freestanding program's code into a call to it. */
-int bcmp(const void *a, const void *b, size_t n)
+LIBCNAME int bcmp(const void *a, const void *b, size_t n)
 {
 	return memcmp(a, b, n);
 }
@@ -125,7 +142,7 @@ int bcmp(const void *a, const void *b, size_t n)
 /* strlen is rt_strlen under the C library's name: compilers turn
  * string-length loops in a freestanding program's own code into calls to
  * it, as they do for memcpy and memset. */
-size_t strlen(const char *s)
+LIBCNAME size_t strlen(const char *s)
 {
 	return rt_strlen(s);
 }

@@ -174,7 +174,7 @@ static bool sleepcommit(G *gp, void *arg)
 
 void weft_sleep(int64_t ns)
 {
-	G *gp = getg();
+	G *gp = mustbeg("weft_sleep");
 	if (ns <= 0) {
 		weft_yield();
 		return;

@@ -11,6 +11,29 @@
  * Everything here may be called from any goroutine. Misuse (sending on a
  * closed channel, unlocking an unlocked mutex, ...) panics the way Go does:
  * a message on standard error and exit status 2.
+ *
+ * Threads that run no goroutine: a hosted program (weft build --libc) may
+ * start threads of its own. On those, the calls that never wait work:
+ * weft_chan_make, weft_chan_close, weft_chan_len, weft_chan_free,
+ * weft_select with block false, weft_after, weft_nanotime,
+ * weft_mutex_unlock, weft_waitgroup_add and _done, weft_read, weft_write,
+ * weft_pipe, weft_close, the printf family, weft_alloc, weft_free,
+ * weft_frames_init and _next, weft_gomaxprocs, weft_getenv, weft_exit,
+ * weft_panic ("panic outside a goroutine"), and weft_goid
+ * (which returns 0 there). weft_chan_send and weft_chan_recv work there
+ * too while they need not wait (room in the buffer, a waiting receiver),
+ * and weft_mutex_lock while the mutex is free. A goroutine the thread
+ * wakes (with a send, an unlock, a close) runs as usual; but a goroutine
+ * whose only hope is such a thread looks asleep for good to the deadlock
+ * detector, which knows only weft's own threads.
+ *
+ * Everything else needs a goroutine: weft_go, weft_yield, weft_sleep,
+ * weft_trace_start and weft_trace_stop, and every call that has to wait
+ * (a send, receive or blocking select that finds nothing ready, a
+ * contended weft_mutex_lock, weft_waitgroup_wait on a non-zero counter).
+ * Made on another thread, each of these but the trace calls is a fatal
+ * error that names it: "fatal error: weft_sleep called from a thread that
+ * is not running a goroutine", exit status 2.
  */
 #ifndef WEFT_H
 #define WEFT_H

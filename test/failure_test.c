@@ -158,6 +158,42 @@ Test(failure, doublefree)
 {
 	check_panic("doublefree", false, NULL, "panic: weft_free: double free");
 }
+Test(failure, doublefree_large)
+{
+	check_panic("doublefree", false, "large", "panic: weft_free: double free");
+}
+Test(failure, chan_doublefree)
+{
+	check_panic("doublefree", false, "chan", "panic: weft_chan_free of freed channel");
+}
+Test(failure, chan_doublefree_large)
+{
+	check_panic("doublefree", false, "largechan", "panic: weft_chan_free of freed channel");
+}
+Test(failure, chan_doublefree_after)
+{
+	check_panic("doublefree", false, "after", "panic: weft_chan_free of freed channel");
+}
+
+/* Channels too big to make (test/prog/chanbig.c): Go's makechan panic. */
+Test(failure, chan_elem_too_big)
+{
+	struct run r;
+
+	check_panic("chanbig", false, "elem", "panic: makechan: size out of range");
+	/* An element one byte smaller is made, and travels intact. */
+	fail_run(&r, "chanbig", false, "2", "elem");
+	assert_stdout(&r, "elem 65535: 1 2\n");
+	run_free(&r);
+}
+Test(failure, chan_size_overflow)
+{
+	check_panic("chanbig", false, "overflow", "panic: makechan: size out of range");
+}
+Test(failure, chan_size_huge)
+{
+	check_panic("chanbig", false, "huge", "panic: makechan: size out of range");
+}
 
 Test(failure, negwaitgroup)
 {
@@ -177,6 +213,51 @@ Test(failure_arm64, sendclosed)
 {
 	skip_without_qemu();
 	check_panic("sendclosed", true, NULL, "panic: send on closed channel");
+}
+
+/* ---- calls that need a goroutine, from a thread that runs none ---- */
+
+/* nogoroutine (hosted) makes call on a pthread of its own, after the
+ * calls that work on any thread: a fatal error naming the call, with the
+ * goroutines' stacks, exit status 2. */
+static void check_nogoroutine(bool arm64, const char *call)
+{
+	struct run r;
+	char want[160];
+
+	fail_run(&r, "nogoroutine", arm64, "2", call);
+	assert_stdout(&r, "from the thread: 42, goid 0, closed yes\n");
+	snprintf(want, sizeof want, "fatal error: %s called from a thread that is not running a goroutine\n",
+		 call);
+	assert_stderr_has(&r, want);
+	/* goroutine 1 waits in weft_sleep meanwhile, and is listed. */
+	assert_stderr_has(&r, "goroutine 1 [sleep]:");
+	cr_assert(strstr(r.err, "signal") == NULL, "a fault, not the fatal error\n%s", r.report);
+	run_free(&r);
+}
+
+Test(failure, nogoroutine_sleep) { check_nogoroutine(false, "weft_sleep"); }
+Test(failure, nogoroutine_yield) { check_nogoroutine(false, "weft_yield"); }
+Test(failure, nogoroutine_go) { check_nogoroutine(false, "weft_go"); }
+Test(failure, nogoroutine_chan_send) { check_nogoroutine(false, "weft_chan_send"); }
+Test(failure, nogoroutine_chan_recv) { check_nogoroutine(false, "weft_chan_recv"); }
+Test(failure, nogoroutine_select) { check_nogoroutine(false, "weft_select"); }
+Test(failure, nogoroutine_mutex_lock) { check_nogoroutine(false, "weft_mutex_lock"); }
+Test(failure, nogoroutine_waitgroup_wait) { check_nogoroutine(false, "weft_waitgroup_wait"); }
+Test(failure_arm64, nogoroutine_sleep)
+{
+	skip_without_qemu();
+	check_nogoroutine(true, "weft_sleep");
+}
+Test(failure_arm64, nogoroutine_chan_send)
+{
+	skip_without_qemu();
+	check_nogoroutine(true, "weft_chan_send");
+}
+Test(failure_arm64, nogoroutine_mutex_lock)
+{
+	skip_without_qemu();
+	check_nogoroutine(true, "weft_mutex_lock");
 }
 
 /* ---- out of memory ---- */

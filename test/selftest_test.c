@@ -1,7 +1,7 @@
 /*
  * selftest_test.c: runs the runtime's self-test (test/prog/selftest.c)
  * natively at WEFTMAXPROCS 1, 2 and 8, hosted (--libc) at 2, and arm64
- * under qemu at 1 and 2, and a few checks alone. A run passes when it exits
+ * under qemu at 1 and 2 (hosted at 2), and a few checks alone. A run passes when it exits
  * 0, no check printed FAIL, and its last line is "selftest: N passed,
  * 0 failed" with N the full number of checks.
  */
@@ -68,6 +68,14 @@ Test(selftest_arm64, procs2)
 	skip_without_qemu();
 	selftest("build/test/prog-arm64/selftest", true, ENV("WEFTMAXPROCS=2", "WEFT_SELFTEST_MANY=20000"), NULL,
 		 NCHECKS);
+}
+
+/* Hosted on arm64: the runtime beside a statically linked glibc. */
+Test(selftest_arm64, hosted_procs2)
+{
+	skip_without_qemu();
+	selftest("build/test/prog-arm64/selftest-libc", true,
+		 ENV("WEFTMAXPROCS=2", "WEFT_SELFTEST_MANY=20000"), NULL, NCHECKS);
 }
 
 /* The system-call hand-off alone, on one P: the case where a missing

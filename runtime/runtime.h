@@ -478,6 +478,8 @@ uintptr_t funcentry(const SymtabFunc *f);
 const char *funcname(const SymtabFunc *f);
 const char *symtab_string(uint32_t off);
 const char *symtab_file(uint32_t idx);
+/* symtab_inruntime: is this source file the runtime's (runtime/, arch/)? */
+bool symtab_inruntime(const char *file);
 /* pcvalue decodes the pc-value table at offset tab of f at pc: -1 if none. */
 int32_t pcvalue(const SymtabFunc *f, uint32_t tab, uintptr_t pc);
 const SymtabInlinedCall *symtab_inltree(const SymtabFunc *f);

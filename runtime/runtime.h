@@ -186,7 +186,7 @@ void dumpgoroutines(G *skip);
 typedef struct Stack {
 	uintptr_t lo, hi; /* usable [lo, hi); a guard lies below lo */
 } Stack;
-bool stackalloc(Stack *s); /* false when out of memory or mappings */
+bool stackalloc(Stack *s); /* false when out of memory; fatal at the mapping limit */
 void stackfree(Stack s);
 bool stack_guardfault(uintptr_t addr, G **gp); /* addr in some goroutine's guard? */
 
@@ -533,5 +533,6 @@ extern int rt_argc;
 extern char **rt_argv;
 extern char **rt_envp;
 const char *rt_getenv(const char *name);
+const char *rt_debugvar(const char *name, size_t *len); /* a WEFTDEBUG option's value */
 
 #endif

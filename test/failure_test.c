@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -312,4 +313,31 @@ Test(failure, spawn_out_of_memory)
 	assert_stderr_has(&r, "fatal error");
 	cr_assert(strcasestr(r.err, "memory") != NULL, "the fatal error does not mention memory\n%s", r.report);
 	run_free(&r);
+}
+
+/* mapcount creates blocked goroutines with mprotect's stack guards, two
+ * mappings each, until the kernel's limit on mappings (vm.max_map_count,
+ * most of which the program takes first) runs out: a fatal error that
+ * names the limit, its value and the remedy, status 2. */
+Test(failure, spawn_out_of_mappings)
+{
+	struct run r;
+	const char *envs[] = {"WEFTMAXPROCS=2", "WEFTDEBUG=stackguard=mprotect", NULL};
+	struct run_opts o = {.env = envs};
+	char *max = read_file("/proc/sys/vm/max_map_count", NULL);
+	char want[128];
+
+	cr_assert(max != NULL, "cannot read /proc/sys/vm/max_map_count");
+	max[strcspn(max, "\n")] = '\0';
+	need_file("build/test/prog/mapcount");
+	RUN(&r, &o, "build/test/prog/mapcount");
+	assert_exit(&r, 2);
+	assert_stdout_has(&r, "spawned 100 goroutines"); /* it got going first */
+	snprintf(want, sizeof want, "fatal error: out of memory mappings for goroutine stacks: "
+				    "the kernel's limit, vm.max_map_count = %s, is reached", max);
+	assert_stderr_has(&r, want);
+	assert_stderr_has(&r, "sysctl -w vm.max_map_count=");
+	assert_stderr_has(&r, "goroutine 1 [running]:\nweft_go(...)");
+	run_free(&r);
+	free(max);
 }

@@ -3,6 +3,7 @@
  *
  *	weft build [-o OUT] [--libc] [-O LEVEL] [-g0] [-v] FILE.c...
  *	weft run [--libc] [-O LEVEL] [-g0] [-v] FILE.c... [-- ARGS...]
+ *	weft version
  *	weft help [COMMAND]
  *
  * weft is to a weft program what "go build" is to a Go one: it knows where
@@ -10,15 +11,20 @@
  * a link line by hand. It is a host tool: an ordinary C program using libc.
  *
  * Where the runtime is. weft finds everything relative to its own
- * executable (/proc/self/exe), so a build tree or an installed copy works
- * wherever it is put:
+ * executable (/proc/self/exe), so a build tree (<root> is build/) or an
+ * installed copy (<root> is the PREFIX of "ninja install") works wherever
+ * it is put:
  *
- *	<root>/bin/weft                 this program
- *	<root>/include/weft.h           the public header
- *	<root>/lib/libweft.a            the runtime (amd64)
- *	<root>/lib/libweft_hosted.a     main() on top of libc, for --libc (amd64)
- *	<root>/lib/arm64/libweft.a      the same two archives for arm64
- *	<root>/lib/arm64/libweft_hosted.a
+ *	<root>/bin/weft                      this program
+ *	<root>/bin/weft-symtab               the symbol-table generator
+ *	<root>/include/weft/weft.h           the public header (and funcid.h)
+ *	<root>/lib/weft/libweft.a            the runtime (amd64)
+ *	<root>/lib/weft/libweft_hosted.a     main() on top of libc, for --libc (amd64)
+ *	<root>/lib/weft/arm64/libweft.a      the same two archives for arm64
+ *	<root>/lib/weft/arm64/libweft_hosted.a
+ *
+ * The version and the git commit weft was built from come from
+ * build/gen/version.h, which build.ninja writes.
  *
  * How a build goes. Each FILE.c is compiled to an object file in a fresh
  * temporary directory. The objects are linked with the runtime into a
@@ -65,6 +71,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "version.h" /* WEFT_VERSION, WEFT_COMMIT */
 
 extern char **environ;
 
@@ -612,8 +620,8 @@ static void remove_tmpdir(const struct options *o, char *dir)
 struct target {
 	const char *arch;    /* "amd64" or "arm64" */
 	struct strvec cc;    /* the compiler: one or more words */
-	char *include;       /* <root>/include */
-	char *lib;           /* <root>/lib or <root>/lib/arm64 */
+	char *include;       /* <root>/include/weft */
+	char *lib;           /* <root>/lib/weft or <root>/lib/weft/arm64 */
 	char *symtab;        /* <root>/bin/weft-symtab, the symbol-table generator */
 	bool leaf_fp;        /* pass -mno-omit-leaf-frame-pointer (amd64 only) */
 	bool static_hosted;  /* link hosted programs statically too (arm64) */
@@ -740,8 +748,8 @@ static int target_init(const struct options *o, struct target *t)
 		       strerror(errno));
 		return EXIT_ERROR;
 	}
-	t->include = path_join(root, "include");
-	t->lib = path_join(root, strcmp(t->arch, "arm64") == 0 ? "lib/arm64" : "lib");
+	t->include = path_join(root, "include/weft");
+	t->lib = path_join(root, strcmp(t->arch, "arm64") == 0 ? "lib/weft/arm64" : "lib/weft");
 	t->symtab = path_join(root, "bin/weft-symtab");
 	free(root);
 
@@ -1185,6 +1193,7 @@ static const char usage_text[] =
 	"\n"
 	"\tbuild    compile and link a weft program\n"
 	"\trun      build a weft program in a temporary directory and run it\n"
+	"\tversion  print weft's version and the git commit it was built from\n"
 	"\thelp     print help about a command\n"
 	"\n"
 	"Use \"weft help <command>\" for more about a command.\n";
@@ -1226,12 +1235,13 @@ static const char common_flags_text[] =
 	"\n"
 	"\t$CC -std=gnu11 -O2 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls\n"
 	"\t    -mno-omit-leaf-frame-pointer (amd64 only) -fno-stack-protector\n"
-	"\t    -Wall -I<root>/include $WEFTFLAGS\n"
+	"\t    -Wall -I<root>/include/weft $WEFTFLAGS\n"
 	"\n"
 	"Warnings are shown but do not stop the build. <root> is the directory\n"
-	"above the one holding the weft executable; the runtime libraries are\n"
-	"<root>/lib/libweft.a and libweft_hosted.a (amd64) and the same names\n"
-	"in <root>/lib/arm64/ (arm64).\n"
+	"above the one holding the weft executable (build/ in a build tree, the\n"
+	"PREFIX of an installed copy); the runtime libraries are\n"
+	"<root>/lib/weft/libweft.a and libweft_hosted.a (amd64) and the same\n"
+	"names in <root>/lib/weft/arm64/ (arm64).\n"
 	"\n"
 	"Environment:\n"
 	"\n"
@@ -1267,13 +1277,37 @@ static const char run_text[] =
 
 static const char run_status_text[] =
 	"\n"
-	"The program's runtime reads WEFTMAXPROCS: the number of Ps, that is,\n"
-	"of goroutines running at once (default: the number of CPUs).\n"
+	"The program's runtime reads these, in \"weft run\" or when the program\n"
+	"runs by itself:\n"
+	"\n"
+	"\tWEFTMAXPROCS  the number of Ps, that is, of goroutines running at\n"
+	"\t              once (default: the number of CPUs)\n"
+	"\tWEFTTRACE     a file to write an execution trace of the whole run to,\n"
+	"\t              for \"go tool trace FILE\" (Go 1.22 or newer)\n"
+	"\tWEFTTRACEBACK system: panics and fatal errors show the runtime's own\n"
+	"\t              frames too (by default a stack starts at the public\n"
+	"\t              weft_* function the program called), as Go's\n"
+	"\t              GOTRACEBACK=system\n"
+	"\tWEFTDEBUG     debugging options, name=value separated by commas:\n"
+	"\t                tracefpunwindoff=1   the tracer unwinds stacks by the\n"
+	"\t                                     symbol table's frame rules, not\n"
+	"\t                                     frame pointers (slower; a check)\n"
+	"\t                tracegenms=N         a trace generation every N ms\n"
+	"\t                                     (default about a second)\n"
+	"\t                stackguard=mprotect  guard stacks with mprotect, as on\n"
+	"\t                                     kernels before 6.13: two memory\n"
+	"\t                                     mappings a goroutine\n"
 	"\n"
 	"Exit status: the program's own, or 128+N if signal N killed it. If the\n"
 	"build fails: 1 if the compiler or linker failed, 2 for the errors that\n"
 	"\"weft help build\" lists. A program may itself exit with 1 or 2 (a weft\n"
 	"panic exits with 2).\n";
+
+static const char version_text[] =
+	"usage: weft version\n"
+	"\n"
+	"Version prints weft's version and the git commit it was built from\n"
+	"(\"unknown\" when it was not built from a git checkout).\n";
 
 static const char help_text[] =
 	"usage: weft help [COMMAND]\n"
@@ -1282,8 +1316,8 @@ static const char help_text[] =
 	"\"weft COMMAND -h\" does the same.\n";
 
 /*
- * print_help prints the help for cmd ("build", "run" or "help"), or the
- * general usage if cmd is NULL, on f.
+ * print_help prints the help for cmd ("build", "run", "version" or
+ * "help"), or the general usage if cmd is NULL, on f.
  */
 static void print_help(FILE *f, const char *cmd)
 {
@@ -1297,6 +1331,8 @@ static void print_help(FILE *f, const char *cmd)
 		fputs(run_text, f);
 		fputs(common_flags_text, f);
 		fputs(run_status_text, f);
+	} else if (strcmp(cmd, "version") == 0) {
+		fputs(version_text, f);
 	} else {
 		fputs(help_text, f);
 	}
@@ -1306,7 +1342,7 @@ static void print_help(FILE *f, const char *cmd)
 static bool is_command(const char *name)
 {
 	return strcmp(name, "build") == 0 || strcmp(name, "run") == 0 ||
-	       strcmp(name, "help") == 0;
+	       strcmp(name, "version") == 0 || strcmp(name, "help") == 0;
 }
 
 /* cmd_help is "weft help [COMMAND]"; argv[0] is "help". */
@@ -1321,6 +1357,21 @@ static int cmd_help(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	print_help(stdout, argc == 2 ? argv[1] : NULL);
+	return 0;
+}
+
+/* cmd_version is "weft version"; argv[0] is "version". */
+static int cmd_version(int argc, char **argv)
+{
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		print_help(stdout, "version");
+		return 0;
+	}
+	if (argc > 1) {
+		errorf("version", "too many arguments (usage: weft version)");
+		return EXIT_ERROR;
+	}
+	printf("weft version %s (commit %s)\n", WEFT_VERSION, WEFT_COMMIT);
 	return 0;
 }
 
@@ -1349,6 +1400,8 @@ int main(int argc, char **argv)
 		return finish(cmd_build(argc - 1, argv + 1));
 	if (strcmp(cmd, "run") == 0)
 		return finish(cmd_run(argc - 1, argv + 1));
+	if (strcmp(cmd, "version") == 0)
+		return finish(cmd_version(argc - 1, argv + 1));
 	if (strcmp(cmd, "help") == 0)
 		return finish(cmd_help(argc - 1, argv + 1));
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {

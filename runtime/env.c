@@ -29,3 +29,27 @@ const char *weft_getenv(const char *name)
 {
 	return rt_getenv(name);
 }
+
+/*
+ * rt_debugvar finds option name in WEFTDEBUG, a comma-separated list of
+ * name=value options (Go's GODEBUG), and returns its value, which ends at
+ * the next comma or the end, setting *len to its length; or returns NULL
+ * when WEFTDEBUG does not set name. The first setting wins.
+ */
+const char *rt_debugvar(const char *name, size_t *len)
+{
+	const char *s = rt_getenv("WEFTDEBUG");
+	size_t n = rt_strlen(name);
+
+	while (s && *s) {
+		const char *end = s;
+		while (*end && *end != ',')
+			end++;
+		if (rt_hasprefix(s, name) && s[n] == '=' && s + n < end) {
+			*len = (size_t)(end - (s + n + 1));
+			return s + n + 1;
+		}
+		s = *end ? end + 1 : end;
+	}
+	return NULL;
+}

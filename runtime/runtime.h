@@ -199,7 +199,7 @@ void dumpgoroutines(G *skip);
 typedef struct Stack {
 	uintptr_t lo, hi; /* usable [lo, hi); a guard lies below lo */
 } Stack;
-bool stackalloc(Stack *s); /* false when out of memory or mappings */
+bool stackalloc(Stack *s); /* false when out of memory; fatal at the mapping limit */
 void stackfree(Stack s);
 bool stack_guardfault(uintptr_t addr, G **gp); /* addr in some goroutine's guard? */
 
@@ -495,6 +495,8 @@ uintptr_t funcentry(const SymtabFunc *f);
 const char *funcname(const SymtabFunc *f);
 const char *symtab_string(uint32_t off);
 const char *symtab_file(uint32_t idx);
+/* symtab_inruntime: is this source file the runtime's (runtime/, arch/)? */
+bool symtab_inruntime(const char *file);
 /* pcvalue decodes the pc-value table at offset tab of f at pc: -1 if none. */
 int32_t pcvalue(const SymtabFunc *f, uint32_t tab, uintptr_t pc);
 const SymtabInlinedCall *symtab_inltree(const SymtabFunc *f);
@@ -549,5 +551,6 @@ extern int rt_argc;
 extern char **rt_argv;
 extern char **rt_envp;
 const char *rt_getenv(const char *name);
+const char *rt_debugvar(const char *name, size_t *len); /* a WEFTDEBUG option's value */
 
 #endif

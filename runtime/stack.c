@@ -13,8 +13,11 @@
  * madvise(MADV_GUARD_INSTALL) (Linux 6.13), which marks pages as faulting
  * without splitting the mapping. Where that is missing (older kernels,
  * qemu-user, which accepts the advice and ignores it) guards fall back to
- * mprotect, and the mapping limit then bounds the number of stacks; running
- * out is a clear fatal error, never a crash.
+ * mprotect, and the mapping limit then bounds the number of stacks to
+ * about 32k; running out is a fatal error that names the limit
+ * (vm.max_map_count) and how to raise it, never a crash.
+ * WEFTDEBUG=stackguard=mprotect uses the fallback from the start, to see
+ * how a program fares on such a system.
  *
  * Freed stacks go on a free list; a dead G keeps its stack, so most reuse
  * happens through the Ps' free G lists (proc.c).
@@ -44,23 +47,123 @@ static bool guardworks(void *p)
 	return sys_futex(p, FUTEX_WAIT_PRIVATE, 0x5eed1e55u, NULL) == -EFAULT;
 }
 
-static bool installguard(uintptr_t p)
+/* guardoption applies WEFTDEBUG=stackguard=mprotect, the one value the
+ * option has; any other is a fatal error, as a bad WEFTDEBUG number is. */
+static void guardoption(void)
 {
+	size_t n;
+	const char *v = rt_debugvar("stackguard", &n);
+	if (!v)
+		return;
+	if (n != 8 || memcmp(v, "mprotect", 8) != 0) {
+		rt_printf("runtime: WEFTDEBUG: stackguard wants mprotect\n");
+		fatal("bad WEFTDEBUG");
+	}
+	stk.guardmode = 2;
+}
+
+/* installguard makes the STACK_GUARD bytes at p fault. It returns 0 or
+ * -errno. stk.lock must be held. */
+static long installguard(uintptr_t p)
+{
+	if (stk.guardmode == 0)
+		guardoption();
 	if (stk.guardmode != 2) {
 		long r = sys_madvise((void *)p, STACK_GUARD, MADV_GUARD_INSTALL);
 		if (r == 0 && stk.guardmode == 1)
-			return true;
+			return 0;
 		if (r == 0 && guardworks((void *)p)) {
 			stk.guardmode = 1;
-			return true;
+			return 0;
 		}
 		stk.guardmode = 2;
 	}
-	return sys_mprotect((void *)p, STACK_GUARD, PROT_NONE) == 0;
+	return sys_mprotect((void *)p, STACK_GUARD, PROT_NONE);
+}
+
+/* readproc reads the file path (under /proc) in pieces of buf's size,
+ * calling fn on each, and returns the total read, or -1 if it could not
+ * be opened. */
+static long readproc(const char *path, char *buf, size_t size, void (*fn)(void *arg, const char *p, long n),
+		     void *arg)
+{
+	long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	long total = 0, n;
+	while ((n = sys_read((int)fd, buf, size)) > 0) {
+		fn(arg, buf, n);
+		total += n;
+	}
+	sys_close((int)fd);
+	return n < 0 ? -1 : total;
+}
+
+/* countlines, for readproc, adds the newlines in p to *(long *)arg. */
+static void countlines(void *arg, const char *p, long n)
+{
+	for (long i = 0; i < n; i++)
+		*(long *)arg += p[i] == '\n';
+}
+
+/* keepfirst, for readproc, appends the leading digits of a file to the
+ * string arg, up to NUMLEN - 1 of them. */
+enum { NUMLEN = 24 };
+static void keepfirst(void *arg, const char *p, long n)
+{
+	char *num = arg;
+	size_t have = rt_strlen(num);
+	for (long i = 0; i < n && have < NUMLEN - 1 && p[i] >= '0' && p[i] <= '9'; i++)
+		num[have++] = p[i];
+	num[have] = 0;
+}
+
+/*
+ * mapfailure is called when a stack could not be mapped or guarded, with
+ * the error (-errno), whether mprotect (splitting the arena's mapping)
+ * failed, and whether guards are mprotect's (two mappings a stack). If
+ * the process has reached the kernel's limit on memory mappings,
+ * vm.max_map_count, it stops the program with an error that says so and
+ * how to raise the limit; else it returns, and the caller reports running
+ * out of memory. An ENOMEM from mprotect means the limit:
+ * splitting a mapping needs no memory the program is charged for. An
+ * ENOMEM from mmap may be either, and the mappings are counted.
+ */
+static void mapfailure(long err, bool splitting, bool mprotected)
+{
+	char buf[4096], num[NUMLEN] = "";
+	long max = -1, count = 0;
+	if (err != -ENOMEM)
+		return;
+	if (readproc("/proc/sys/vm/max_map_count", buf, sizeof buf, keepfirst, num) > 0 && num[0]) {
+		bool ok;
+		max = rt_atoi(num, &ok);
+		if (!ok)
+			max = -1;
+	}
+	if (!splitting) {
+		/* Within a few of the limit: mmap may need one more, and a
+		 * stack's guard two. */
+		if (max < 0 || readproc("/proc/self/maps", buf, sizeof buf, countlines, &count) < 0 ||
+		    count + 4 < max)
+			return;
+	}
+	char limit[32] = "", msg[256];
+	if (max >= 0)
+		weft_snprintf(limit, sizeof limit, " = %ld", max);
+	if (mprotected)
+		rt_printf("runtime: each goroutine stack takes two memory mappings where the kernel cannot "
+			  "install guard pages by madvise (Linux before 6.13, qemu-user)\n");
+	weft_snprintf(msg, sizeof msg,
+		      "out of memory mappings for goroutine stacks: the kernel's limit, vm.max_map_count%s, "
+		      "is reached; raise it, e.g. sysctl -w vm.max_map_count=%ld",
+		      limit, max > 65530 ? 4 * max : 262144);
+	fatal(msg);
 }
 
 /* stackalloc gives s a fresh or reused stack. It returns false when out
- * of memory or mappings. */
+ * of memory; at the kernel's limit on mappings it stops the program
+ * (mapfailure). */
 bool stackalloc(Stack *s)
 {
 	lock(&stk.lock);
@@ -74,8 +177,11 @@ bool stackalloc(Stack *s)
 	}
 	if (!stk.arena || stk.used == STACK_ARENA_STACKS) {
 		void *a;
-		if (sys_mmap_err(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_NORESERVE, &a) < 0) {
+		long err = sys_mmap_err(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_NORESERVE, &a);
+		if (err < 0) {
+			bool mprotected = stk.guardmode == 2;
 			unlock(&stk.lock);
+			mapfailure(err, false, mprotected);
 			return false;
 		}
 		/* Huge pages would turn each stack's first touched page into
@@ -85,8 +191,11 @@ bool stackalloc(Stack *s)
 		stk.used = 0;
 	}
 	uintptr_t slot = stk.arena + (uintptr_t)stk.used * SLOT_SIZE;
-	if (!installguard(slot)) {
+	long err = installguard(slot);
+	if (err < 0) {
+		bool mprotected = stk.guardmode == 2;
 		unlock(&stk.lock);
+		mapfailure(err, mprotected, mprotected);
 		return false;
 	}
 	stk.used++;

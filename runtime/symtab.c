@@ -35,6 +35,8 @@ static bool inside(const SymtabHeader *h, uint32_t off, uint64_t count, uint64_t
 	return off <= h->size && count * size <= h->size - off;
 }
 
+static void findrtdirs(void);
+
 /* symtab_init finds and checks the table. It runs once, before any other
  * thread exists. A damaged table is reported and ignored. */
 void symtab_init(void)
@@ -79,6 +81,62 @@ void symtab_init(void)
 		}
 	}
 	tab.h = h;
+	findrtdirs();
+}
+
+/*
+ * The boundary between the program and the runtime, for trimming stacks
+ * to what the program did (tracebacks, traceback.c; the tracer's stack
+ * table, tracestack.c): a frame is the runtime's when its source file
+ * lies in the runtime's own directories (runtime/ and arch/<arch>/),
+ * which the symbol table gives as the files of two functions known to be
+ * there. A name prefix would not do: the runtime's public functions call
+ * each other (weft_printf ends in weft_write), and the program's own
+ * weft_main has the prefix too.
+ */
+static struct {
+	const char *dir[2];
+	size_t len[2];
+} rtdirs;
+
+/* findrtdirs fills rtdirs from the files of a runtime/ and an arch/
+ * function, as symtab_init's last step: before any other thread exists,
+ * so readers need no synchronization. */
+static void findrtdirs(void)
+{
+	const uintptr_t fns[2] = {(uintptr_t)symtab_init, (uintptr_t)fpTracebackPCs};
+	for (int i = 0; i < 2; i++) {
+		const SymtabFunc *f = findfunc(fns[i]);
+		int32_t file = f ? pcvalue(f, f->pcfile, fns[i]) : -1;
+		if (file < 0)
+			continue;
+		const char *name = symtab_file((uint32_t)file), *slash = NULL;
+		for (const char *p = name; *p; p++)
+			if (*p == '/')
+				slash = p;
+		if (slash) {
+			rtdirs.dir[i] = name;
+			rtdirs.len[i] = (size_t)(slash - name) + 1;
+		}
+	}
+}
+
+/* symtab_inruntime reports whether file, a source file name from the
+ * table, is one of the runtime's own (in runtime/ or arch/<arch>/, not in
+ * a directory below them). Without a table nothing is. */
+bool symtab_inruntime(const char *file)
+{
+	for (int i = 0; i < 2; i++) {
+		size_t n = rtdirs.len[i];
+		if (!n || memcmp(file, rtdirs.dir[i], n) != 0)
+			continue;
+		const char *p = file + n;
+		while (*p && *p != '/')
+			p++;
+		if (!*p)
+			return true;
+	}
+	return false;
 }
 
 bool symtab_present(void)

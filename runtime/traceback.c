@@ -123,9 +123,33 @@ int rulecallers_in(uintptr_t lo, uintptr_t hi, uintptr_t pc, bool exactpc, uintp
 	return i;
 }
 
-/* showframe says whether tracebacks print a frame: like Go's, they leave
- * out wrappers and the runtime's frames at the bottom of every goroutine
- * (goexit, and runtime_main below weft_main). */
+/*
+ * What a traceback shows. Like Go's, it shows what the program did, not
+ * how the runtime did it for the program: wrappers and the runtime's
+ * frames at the bottom of every goroutine (goexit, and runtime_main below
+ * weft_main) are left out, and so is everything inside the public
+ * function the program called, so that a goroutine blocked in a channel
+ * receive starts at weft_chan_recv(...), not at the mcall, gopark and
+ * chanrecv beneath it. The rule for which frames are the runtime's is the
+ * tracer's own (symtab_inruntime), and the trim is the tracer's too: the
+ * runtime's frames on top of the stack go but for the outermost, and a
+ * stack that is the runtime's all through is shown whole.
+ *
+ * WEFTTRACEBACK=system shows every frame (Go's GOTRACEBACK=system),
+ * for debugging the runtime itself.
+ */
+
+/* tracebacksystem reports whether WEFTTRACEBACK asks for every frame.
+ * It reads the environment each time: tracebacks are rare, and this way
+ * one needs no initialization before the first. */
+static bool tracebacksystem(void)
+{
+	const char *s = rt_getenv("WEFTTRACEBACK");
+	return s && (rt_strcmp(s, "system") == 0 || rt_strcmp(s, "2") == 0);
+}
+
+/* showframe says whether a traceback at the default level prints a
+ * frame with this FuncID. */
 static bool showframe(uint8_t funcid)
 {
 	return funcid != FUNCID_WRAPPER && funcid != FUNCID_GOEXIT && funcid != FUNCID_RUNTIME_MAIN;
@@ -142,29 +166,60 @@ static void printframe(const char *name, const char *file, int32_t line, uintptr
 }
 
 /*
- * printframes prints the logical frames of pcs, innermost first. pcs are
- * return addresses (the call is just before each), except pcs[0] when
- * exact0 (a faulting PC). Some frames are left out (showframe).
+ * walkframes goes through the logical frames of pcs that the traceback
+ * shows (every one if all), innermost first. With print false it counts
+ * them and returns how many of the first ones are the runtime's, setting
+ * *total; with print true it prints all but the first skip and returns 0.
+ * pcs are as for printframes.
  */
-void printframes(const uintptr_t *pcs, int n, bool exact0)
+static int walkframes(const uintptr_t *pcs, int n, bool exact0, bool all, bool print, int skip, int *total)
 {
+	int seen = 0, top = 0;
+	bool intop = true;
 	for (int i = 0; i < n; i++) {
 		uintptr_t pc = (i == 0 && exact0) ? pcs[i] : pcs[i] - 1;
 		const SymtabFunc *f = findfunc(pc);
 		if (!f) {
-			rt_printf("?(0x%lx)\n\t?:0\n", (unsigned long)pcs[i]); /* no name known */
+			intop = false; /* no file: not the runtime's */
+			if (print && seen >= skip)
+				rt_printf("?(0x%lx)\n\t?:0\n", (unsigned long)pcs[i]); /* no name known */
+			seen++;
 			continue;
 		}
 		InlineUnwinder u;
 		for (InlineFrame uf = newInlineUnwinder(&u, f, pc); inlframe_valid(uf); uf = inl_next(&u, uf)) {
 			SrcFunc sf = inl_srcfunc(&u, uf);
-			if (!showframe(sf.funcid))
+			if (!all && !showframe(sf.funcid))
 				continue;
 			int32_t line;
 			const char *file = inl_fileline(&u, uf, &line);
-			printframe(sf.name, file, line, pcs[i], inl_isinlined(&u, uf) ? 0 : funcentry(f));
+			if (print && seen >= skip)
+				printframe(sf.name, file, line, pcs[i], inl_isinlined(&u, uf) ? 0 : funcentry(f));
+			intop = intop && symtab_inruntime(file);
+			top += intop;
+			seen++;
 		}
 	}
+	if (total)
+		*total = seen;
+	return top;
+}
+
+/*
+ * printframes prints the logical frames of pcs, innermost first. pcs are
+ * return addresses (the call is just before each), except pcs[0] when
+ * exact0 (a faulting PC). What it leaves out is said above.
+ */
+void printframes(const uintptr_t *pcs, int n, bool exact0)
+{
+	bool all = tracebacksystem();
+	int skip = 0;
+	if (!all) {
+		int total;
+		int top = walkframes(pcs, n, exact0, false, false, 0, &total);
+		skip = top == total ? 0 : top > 0 ? top - 1 : 0;
+	}
+	walkframes(pcs, n, exact0, all, true, skip, NULL);
 }
 
 /*

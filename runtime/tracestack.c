@@ -319,55 +319,6 @@ uint64_t traceStartStack(uintptr_t fn, uint64_t gen)
 }
 
 /*
- * The boundary between the program and the runtime, for trimming stacks:
- * a frame is the runtime's when its source file lies in the runtime's
- * own directories (runtime/ and arch/<arch>/), which the symbol table
- * gives as the files of two functions known to be there. A name prefix
- * would not do: the runtime's public functions call each other
- * (weft_printf ends in weft_write), and the program's own weft_main has
- * the prefix too.
- */
-static struct {
-	bool known;
-	const char *dir[2];
-	size_t len[2];
-} rtdirs;
-
-static void findrtdirs(void)
-{
-	const uintptr_t fns[2] = {(uintptr_t)traceStack, (uintptr_t)fpTracebackPCs};
-	for (int i = 0; i < 2; i++) {
-		weft_frame f;
-		if (!tracestack_frame(fns[i] + 1, &f))
-			continue;
-		const char *slash = NULL;
-		for (const char *p = f.file; *p; p++)
-			if (*p == '/')
-				slash = p;
-		if (slash) {
-			rtdirs.dir[i] = f.file;
-			rtdirs.len[i] = (size_t)(slash - f.file) + 1;
-		}
-	}
-	rtdirs.known = true;
-}
-
-static bool isruntime(const weft_frame *f)
-{
-	for (int i = 0; i < 2; i++) {
-		size_t n = rtdirs.len[i];
-		if (!n || memcmp(f->file, rtdirs.dir[i], n) != 0)
-			continue;
-		const char *p = f->file + n;
-		while (*p && *p != '/')
-			p++;
-		if (!*p)
-			return true;
-	}
-	return false;
-}
-
-/*
  * framepcs writes the PC the trace gives each of the n logical frames in
  * lf: the return address less the frame's inline depth (0 for the
  * innermost frame at that address, 1 for the call around it, ...,
@@ -415,7 +366,7 @@ typedef struct StackDump {
  * of the runtime's frames on top), below, goexit and goroutine 1's
  * runtime_main (the bottom frame is the goroutine's own function,
  * weft_main for goroutine 1). A stack that is the runtime's all through
- * is kept whole.
+ * is kept whole. Which frames are the runtime's is symtab_inruntime's rule.
  */
 static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 {
@@ -423,14 +374,12 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	uintptr_t lf[2 * TRACE_MAX_FRAMES];
 	weft_frame fr[2 * TRACE_MAX_FRAMES];
 	int n = fpunwindExpand(lf, (int)nelem(lf), data, (int)(size / sizeof(uintptr_t)));
-	if (!rtdirs.known)
-		findrtdirs();
 	for (int i = 0; i < n; i++)
 		tracestack_frame(lf[i], &fr[i]);
 	uintptr_t pcs[2 * TRACE_MAX_FRAMES];
 	framepcs(pcs, lf, n);
 	int top = 0;
-	while (top < n && isruntime(&fr[top]))
+	while (top < n && symtab_inruntime(fr[top].file))
 		top++;
 	top = top == n ? 0 : top > 0 ? top - 1 : 0;
 	while (n > top && (fr[n - 1].funcid == FUNCID_GOEXIT || fr[n - 1].funcid == FUNCID_RUNTIME_MAIN))

@@ -281,3 +281,174 @@ Test(driver, run_libc)
 	assert_stdout(&r, libc_want);
 	run_free(&r);
 }
+
+/* ---- help, version, install ---- */
+
+/* add_name appends the name at p (letters, digits, '_') to names (a
+ * space-separated list, room for n) unless it is there already. */
+static void add_name(char *names, size_t n, const char *p)
+{
+	char name[64], padded[68];
+	size_t len = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	snprintf(name, sizeof name, "%.*s", (int)len, p);
+	snprintf(padded, sizeof padded, " %s ", name);
+	if (len == 0 || strstr(names, padded))
+		return;
+	size_t have = strlen(names);
+	snprintf(names + have, n - have, "%s ", name);
+}
+
+/* runtime_settings lists in names what the runtime reads: each "WEFT..."
+ * string in runtime/ (environment variables) and each option name passed
+ * to weftdebug or rt_debugvar (WEFTDEBUG's options). */
+static void runtime_settings(char *names, size_t n)
+{
+	DIR *d = opendir("runtime");
+	struct dirent *e;
+
+	cr_assert(d != NULL, "opendir runtime");
+	snprintf(names, n, " ");
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len < 3 || strcmp(e->d_name + len - 2, ".c") != 0)
+			continue;
+		char path[512];
+		snprintf(path, sizeof path, "runtime/%s", e->d_name);
+		char *text = read_file(path, NULL);
+		cr_assert(text != NULL, "cannot read %s", path);
+		for (const char *p = text; (p = strstr(p, "\"WEFT")) != NULL; p++)
+			add_name(names, n, p + 1);
+		static const char *const calls[] = {"weftdebug(\"", "rt_debugvar(\"", NULL};
+		for (const char *const *c = calls; *c; c++)
+			for (const char *p = text; (p = strstr(p, *c)) != NULL; p++)
+				add_name(names, n, p + strlen(*c));
+		free(text);
+	}
+	closedir(d);
+}
+
+/* weft help run names every environment variable and WEFTDEBUG option
+ * the runtime reads, as found in its sources. */
+Test(driver, help_run_names_runtime_settings)
+{
+	struct run r;
+	char names[2048];
+
+	need_file(WEFT);
+	runtime_settings(names, sizeof names);
+	/* What the sources are known to read, so that a broken scan fails. */
+	static const char *const known[] = {"WEFTMAXPROCS", "WEFTTRACE", "WEFTTRACEBACK", "WEFTDEBUG",
+					    "tracefpunwindoff", "tracegenms", "stackguard", NULL};
+	for (const char *const *k = known; *k; k++) {
+		char padded[64];
+		snprintf(padded, sizeof padded, " %s ", *k);
+		cr_assert(strstr(names, padded), "the scan of runtime/ missed %s; it found:%s", *k, names);
+	}
+	RUN(&r, NULL, WEFT, "help", "run");
+	assert_exit(&r, 0);
+	for (char *name = strtok(names, " "); name; name = strtok(NULL, " ")) {
+		char word[80];
+		snprintf(word, sizeof word, "%s", name);
+		if (strncmp(word, "WEFT", 4) != 0) /* an option: as name=value */
+			snprintf(word, sizeof word, "%s=", name);
+		assert_stdout_has(&r, word);
+	}
+	run_free(&r);
+}
+
+/* git_head returns the commit checked out in the current directory, or
+ * NULL when it is not a git checkout or git cannot say. */
+static char *git_head(void)
+{
+	struct run r;
+	char *head = NULL;
+
+	if (!exists(".git"))
+		return NULL;
+	RUN(&r, NULL, "git", "rev-parse", "HEAD");
+	if (r.sig == 0 && r.status == 0 && r.outlen > 1)
+		head = strndup(r.out, strcspn(r.out, "\n"));
+	run_free(&r);
+	return head;
+}
+
+/* weft version prints the version and the commit weft was built from. */
+Test(driver, version)
+{
+	struct run r;
+	char want[256];
+	char *head = git_head();
+
+	need_file(WEFT);
+	RUN(&r, NULL, WEFT, "version");
+	assert_exit(&r, 0);
+	assert_stdout_has(&r, "weft version ");
+	snprintf(want, sizeof want, "(commit %s)\n", head ? head : "unknown");
+	assert_stdout_has(&r, want);
+	run_free(&r);
+	free(head);
+
+	RUN(&r, NULL, WEFT, "version", "extra");
+	assert_exit(&r, 2);
+	run_free(&r);
+}
+
+/*
+ * ninja install puts weft in $DESTDIR$PREFIX, and the installed weft
+ * builds and runs programs from anywhere, with its own header and
+ * libraries (never the build tree's), freestanding and hosted.
+ */
+Test(driver, install)
+{
+	struct run r;
+	char *dir = tmpdir("install");
+	char abs[4096], destdir[4200], weft[4300], work[4300], src[4400], prog[4400], inc[4300];
+	const char *prefix = "/opt/weft";
+
+	need_file(WEFT);
+	cr_assert(realpath(dir, abs), "realpath %s", dir);
+	snprintf(destdir, sizeof destdir, "DESTDIR=%s/stage", abs);
+	const char *envs[] = {destdir, "PREFIX=/opt/weft", NULL};
+	struct run_opts o = {.env = envs, .timeout_s = 300};
+	RUN(&r, &o, "ninja", "install");
+	assert_exit(&r, 0);
+	run_free(&r);
+
+	static const char *const files[] = {"bin/weft", "bin/weft-symtab", "include/weft/weft.h",
+					    "include/weft/funcid.h", "lib/weft/libweft.a",
+					    "lib/weft/libweft_hosted.a", "lib/weft/arm64/libweft.a",
+					    "lib/weft/arm64/libweft_hosted.a", NULL};
+	for (const char *const *f = files; *f; f++) {
+		char path[4400];
+		snprintf(path, sizeof path, "%s/stage%s/%s", abs, prefix, *f);
+		cr_assert(exists(path), "ninja install did not install %s", path);
+	}
+
+	/* A program of the user's own, in a directory of its own. */
+	snprintf(weft, sizeof weft, "%s/stage%s/bin/weft", abs, prefix);
+	snprintf(inc, sizeof inc, "-I%s/stage%s/include/weft", abs, prefix);
+	snprintf(work, sizeof work, "%s/work", abs);
+	cr_assert(mkdir(work, 0777) == 0, "mkdir %s", work);
+	struct run_opts w = {.dir = work};
+	snprintf(src, sizeof src, "%s/hello.c", work);
+	write_file(src, "#include <weft.h>\nint weft_main(int argc, char **argv)\n{\n\t(void)argc;\n"
+			"\t(void)argv;\n\tweft_printf(\"hello from goroutine %lld\\n\", (long long)weft_goid());\n"
+			"\treturn 0;\n}\n");
+	RUN(&r, &w, weft, "build", "-v", "hello.c");
+	assert_exit(&r, 0);
+	assert_stderr_has(&r, inc);
+	cr_assert(strstr(r.err, "/build/include") == NULL && strstr(r.err, "/build/lib") == NULL,
+		  "the installed weft used the build tree\n%s", r.report);
+	run_free(&r);
+	snprintf(prog, sizeof prog, "%s/hello", work);
+	RUN(&r, NULL, prog);
+	assert_exit(&r, 0);
+	assert_stdout(&r, "hello from goroutine 1\n");
+	run_free(&r);
+
+	RUN(&r, &w, weft, "run", "--libc", "hello.c");
+	assert_exit(&r, 0);
+	assert_stdout(&r, "hello from goroutine 1\n");
+	run_free(&r);
+	free(dir);
+}

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -14,23 +15,33 @@
 /* fail_run runs a failure program, natively or (arm64) under qemu, at the
  * given WEFTMAXPROCS (NULL: the default), with one optional argument. It
  * asserts exit status 2 and that the program did not go past the failure. */
-static void fail_run(struct run *r, const char *name, bool arm64, const char *procs, const char *arg)
+static void fail_run(struct run *r, const char *name, bool arm64, const char *procs, const char *arg);
+
+/* fail_run_env is fail_run with one more NAME=VALUE in the environment
+ * (none if NULL). */
+static void fail_run_env(struct run *r, const char *name, bool arm64, const char *procs, const char *arg,
+			 const char *extra)
 {
 	char prog[256], env[64];
 	const char *argv[4];
-	const char *envs[2] = {NULL, NULL};
+	const char *envs[3] = {extra, NULL, NULL};
 
 	snprintf(prog, sizeof prog, arm64 ? "build/test/prog-arm64/%s" : "build/test/prog/%s", name);
 	need_file(prog);
 	if (procs) {
 		snprintf(env, sizeof env, "WEFTMAXPROCS=%s", procs);
-		envs[0] = env;
+		envs[extra ? 1 : 0] = env;
 	}
 	prog_argv(argv, arm64, prog, arg);
 	struct run_opts o = {.env = envs};
 	run(r, argv, &o);
 	assert_exit(r, 2);
 	cr_assert(strstr(r->out, "unreachable") == NULL, "the program went on past the failure\n%s", r->report);
+}
+
+static void fail_run(struct run *r, const char *name, bool arm64, const char *procs, const char *arg)
+{
+	fail_run_env(r, name, arm64, procs, arg, NULL);
 }
 
 /* assert_running_stack: a "goroutine N [running]:" header (N = id, or any
@@ -69,6 +80,66 @@ static void assert_running_stack(const struct run *r, long id)
 	cr_assert(hasword, "the line below the goroutine header is not a stack line\n%s", r->report);
 }
 
+/*
+ * stack_funcs finds the line header in r's standard error and stores in
+ * funcs (room for max, each of size FUNCLEN) the functions of the stack
+ * below it, innermost first: the "name(...)" line of each frame, whose
+ * "\tfile:line" line follows. It returns how many there are, or -1 when
+ * the header is missing.
+ */
+enum { FUNCLEN = 128 };
+static int stack_funcs(const struct run *r, const char *header, char (*funcs)[FUNCLEN], int max)
+{
+	const char *p = strstr(r->err, header);
+	if (!p)
+		return -1;
+	p = strchr(p, '\n');
+	int n = 0;
+	while (p && p[1] != '\0' && p[1] != '\n' && p[1] != '\t' && n < max) {
+		const char *name = p + 1;
+		const char *paren = strstr(name, "(...)\n");
+		const char *eol = strchr(name, '\n');
+		if (!paren || paren > eol || eol[1] != '\t')
+			break; /* not a frame's pair of lines */
+		snprintf(funcs[n++], FUNCLEN, "%.*s", (int)(paren - name), name);
+		p = strchr(eol + 1, '\n');
+	}
+	return n;
+}
+
+/* stack_has reports whether the stack below header shows function fn. */
+static bool stack_has(const struct run *r, const char *header, const char *fn)
+{
+	char funcs[64][FUNCLEN];
+	int n = stack_funcs(r, header, funcs, 64);
+	for (int i = 0; i < n; i++)
+		if (strcmp(funcs[i], fn) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * assert_stack_starts: the stack below header starts with the functions
+ * want (NULL-terminated), and shows none of the runtime's internals: the
+ * first frame is the public function the program called.
+ */
+static void assert_stack_starts(const struct run *r, const char *header, const char *const *want)
+{
+	static const char *const internals[] = {"mcall", "arch_mcall", "gopark", "goparkunlock", "park_m",
+						"chanrecv", "chansend", "chansend_common", "semacquire1",
+						"goexit", "runtime_main", NULL};
+	char funcs[64][FUNCLEN];
+	int n = stack_funcs(r, header, funcs, 64);
+	cr_assert(n >= 0, "no \"%s\" in standard error\n%s", header, r->report);
+	for (int i = 0; want[i]; i++)
+		cr_assert(i < n && strcmp(funcs[i], want[i]) == 0, "frame %d below \"%s\" is %s, want %s\n%s", i,
+			  header, i < n ? funcs[i] : "missing", want[i], r->report);
+	for (int i = 0; i < n; i++)
+		for (const char *const *x = internals; *x; x++)
+			cr_assert(strcmp(funcs[i], *x) != 0, "the stack below \"%s\" shows the runtime's %s\n%s",
+				  header, *x, r->report);
+}
+
 /* ---- deadlock ---- */
 
 static void check_deadlock(bool arm64, const char *procs)
@@ -80,7 +151,38 @@ static void check_deadlock(bool arm64, const char *procs)
 	assert_stderr_has(&r, "fatal error: all goroutines are asleep - deadlock!");
 	/* Go lists the blocked goroutines, main first. */
 	assert_stderr_has(&r, "goroutine 1 [chan receive]");
+	/* Each stack starts at the public call, as Go's start at <-ch. */
+	assert_stack_starts(&r, "goroutine 1 [chan receive]:", (const char *const[]){"weft_chan_recv", "weft_main", NULL});
+	assert_stack_starts(&r, "goroutine 2 [chan receive]:", (const char *const[]){"weft_chan_recv", "stuck", NULL});
 	run_free(&r);
+}
+
+/* WEFTTRACEBACK=system shows the runtime's frames too: what parked the
+ * goroutine above the public call, goexit at the bottom. */
+static void check_deadlock_system(bool arm64)
+{
+	struct run r;
+	char funcs[64][FUNCLEN];
+
+	fail_run_env(&r, "deadlock", arm64, "2", NULL, "WEFTTRACEBACK=system");
+	assert_stderr_has(&r, "fatal error: all goroutines are asleep - deadlock!");
+	const char *g2 = "goroutine 2 [chan receive]:";
+	int n = stack_funcs(&r, g2, funcs, 64);
+	cr_assert(n >= 4, "too short a stack below \"%s\"\n%s", g2, r.report);
+	cr_assert(strcmp(funcs[0], "weft_chan_recv") != 0, "the stack starts at the public call\n%s", r.report);
+	cr_assert(stack_has(&r, g2, "gopark"), "no gopark below \"%s\"\n%s", g2, r.report);
+	cr_assert(stack_has(&r, g2, "weft_chan_recv"), "no weft_chan_recv below \"%s\"\n%s", g2, r.report);
+	cr_assert(strcmp(funcs[n - 1], "goexit") == 0, "the stack does not end in goexit\n%s", r.report);
+	cr_assert(stack_has(&r, "goroutine 1 [chan receive]:", "runtime_main"), "no runtime_main below weft_main\n%s",
+		  r.report);
+	run_free(&r);
+}
+
+Test(failure, deadlock_traceback_system) { check_deadlock_system(false); }
+Test(failure_arm64, deadlock_traceback_system)
+{
+	skip_without_qemu();
+	check_deadlock_system(true);
 }
 
 Test(failure, deadlock_procs1) { check_deadlock(false, "1"); }
@@ -147,7 +249,22 @@ Test(failure, panic_in_goroutine)
 	cr_assert(strstr(r.err, "goroutine 1 [running]") == NULL, "main reported as running\n%s", r.report);
 	run_free(&r);
 }
-Test(failure, sendclosed) { check_panic("sendclosed", false, NULL, "panic: send on closed channel"); }
+/* A panic inside a channel operation: the stack starts at the send. */
+static void check_sendclosed(bool arm64)
+{
+	struct run r;
+
+	check_panic("sendclosed", arm64, NULL, "panic: send on closed channel");
+	fail_run(&r, "sendclosed", arm64, "2", NULL);
+	assert_stack_starts(&r, "goroutine 1 [running]:", (const char *const[]){"weft_chan_send", "weft_main", NULL});
+	run_free(&r);
+	fail_run_env(&r, "sendclosed", arm64, "2", NULL, "WEFTTRACEBACK=system");
+	cr_assert(stack_has(&r, "goroutine 1 [running]:", "chansend_common"),
+		  "WEFTTRACEBACK=system: no chansend_common in the stack\n%s", r.report);
+	run_free(&r);
+}
+
+Test(failure, sendclosed) { check_sendclosed(false); }
 Test(failure, closeclosed) { check_panic("closeclosed", false, NULL, "panic: close of closed channel"); }
 Test(failure, unlockunlocked)
 {
@@ -212,7 +329,7 @@ Test(failure_arm64, panic_in_goroutine)
 Test(failure_arm64, sendclosed)
 {
 	skip_without_qemu();
-	check_panic("sendclosed", true, NULL, "panic: send on closed channel");
+	check_sendclosed(true);
 }
 
 /* ---- calls that need a goroutine, from a thread that runs none ---- */
@@ -277,4 +394,31 @@ Test(failure, spawn_out_of_memory)
 	assert_stderr_has(&r, "fatal error");
 	cr_assert(strcasestr(r.err, "memory") != NULL, "the fatal error does not mention memory\n%s", r.report);
 	run_free(&r);
+}
+
+/* mapcount creates blocked goroutines with mprotect's stack guards, two
+ * mappings each, until the kernel's limit on mappings (vm.max_map_count,
+ * most of which the program takes first) runs out: a fatal error that
+ * names the limit, its value and the remedy, status 2. */
+Test(failure, spawn_out_of_mappings)
+{
+	struct run r;
+	const char *envs[] = {"WEFTMAXPROCS=2", "WEFTDEBUG=stackguard=mprotect", NULL};
+	struct run_opts o = {.env = envs};
+	char *max = read_file("/proc/sys/vm/max_map_count", NULL);
+	char want[128];
+
+	cr_assert(max != NULL, "cannot read /proc/sys/vm/max_map_count");
+	max[strcspn(max, "\n")] = '\0';
+	need_file("build/test/prog/mapcount");
+	RUN(&r, &o, "build/test/prog/mapcount");
+	assert_exit(&r, 2);
+	assert_stdout_has(&r, "spawned 100 goroutines"); /* it got going first */
+	snprintf(want, sizeof want, "fatal error: out of memory mappings for goroutine stacks: "
+				    "the kernel's limit, vm.max_map_count = %s, is reached", max);
+	assert_stderr_has(&r, want);
+	assert_stderr_has(&r, "sysctl -w vm.max_map_count=");
+	assert_stderr_has(&r, "goroutine 1 [running]:\nweft_go(...)");
+	run_free(&r);
+	free(max);
 }

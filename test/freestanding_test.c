@@ -96,8 +96,8 @@ static void check_archive(const char *lib)
 	run_free(&r);
 }
 
-Test(freestanding, libweft_amd64_self_contained) { check_archive("build/lib/libweft.a"); }
-Test(freestanding, libweft_arm64_self_contained) { check_archive("build/lib/arm64/libweft.a"); }
+Test(freestanding, libweft_amd64_self_contained) { check_archive("build/lib/weft/libweft.a"); }
+Test(freestanding, libweft_arm64_self_contained) { check_archive("build/lib/weft/arm64/libweft.a"); }
 
 /* check_static reads prog's ELF headers: a 64-bit little-endian executable
  * for machine, with no PT_INTERP and no DT_NEEDED. */

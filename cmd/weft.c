@@ -1297,6 +1297,8 @@ static const char run_status_text[] =
 	"\t                stackguard=mprotect  guard stacks with mprotect, as on\n"
 	"\t                                     kernels before 6.13: two memory\n"
 	"\t                                     mappings a goroutine\n"
+	"\t                traceexitfail=1      a fatal error inside the trace's\n"
+	"\t                                     exit flush (for weft's tests)\n"
 	"\n"
 	"Exit status: the program's own, or 128+N if signal N killed it. If the\n"
 	"build fails: 1 if the compiler or linker failed, 2 for the errors that\n"

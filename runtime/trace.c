@@ -29,12 +29,18 @@
  *  4. Write the old generation out, and empty its tables for reuse two
  *     generations on.
  *
- * A generation is written only once it is complete, in one burst of
- * write(2)s, rather than as buffers fill (Go streams them). That costs
- * memory (a generation's data, at most about TRACE_GEN_MAX_BYTES), and
- * buys a file that is a valid trace at every generation boundary: a
- * process killed with SIGKILL leaves every generation it finished intact
- * and, almost always, nothing else; go tool trace reads it.
+ * A generation is written only once it is complete, in one writev(2),
+ * rather than as buffers fill (Go streams them). That costs memory (a
+ * generation's data, at most about TRACE_GEN_MAX_BYTES; past it, the Ms
+ * that schedule end the generation themselves when the trace M lags:
+ * trace_help), and buys a file that is a valid trace at every generation
+ * boundary: a process killed with SIGKILL leaves every generation it
+ * finished intact and, unless the kill lands inside that one system call,
+ * nothing else; go tool trace reads it (test/trace_test.c measures it, the
+ * README gives the figure). The first generation, the Ps' statuses, is
+ * written with the header as the trace starts, so the file is a trace
+ * from then on. A write that fails (a full disk, a pipe whose reader has
+ * gone: EPIPE, not SIGPIPE, signal.c) stops tracing with one message.
  *
  * The trace M. A thread of its own, with no P (like sysmon, it does not
  * count for deadlock detection), ends the generations: it sleeps until the

@@ -117,6 +117,31 @@ static G *curg(void)
 	return mp ? mp->curg : NULL;
 }
 
+/*
+ * printthreadstack prints the stack of a thread that runs no goroutine
+ * (a hosted program's own thread calling weft), from the frame record at
+ * fp. Its bounds are unknown, so the walk follows a record only while
+ * the return address in it belongs to a function of the symbol table:
+ * code weft compiled, with frame pointers. The first that does not (libc's
+ * thread start, say) ends it before its frame pointer, which may be any
+ * value, is followed.
+ */
+static void printthreadstack(uintptr_t fp)
+{
+	uintptr_t pcs[MAXFRAMES];
+	int n = 0;
+	while (fp && n < MAXFRAMES && (fp & (sizeof(uintptr_t) - 1)) == 0) {
+		uintptr_t *rec = (uintptr_t *)fp;
+		if (!rec[1] || !findfunc(rec[1] - 1))
+			break;
+		pcs[n++] = rec[1];
+		if (rec[0] <= fp)
+			break;
+		fp = rec[0];
+	}
+	printframes(pcs, n, false);
+}
+
 static _Noreturn void fatalerror(const char *msg, uintptr_t fp)
 {
 	startpanic("fatal error: ", msg);
@@ -125,6 +150,9 @@ static _Noreturn void fatalerror(const char *msg, uintptr_t fp)
 	if (gp && getg() == gp) {
 		rt_printf("\ngoroutine %lld [running]:\n", (long long)gp->goid);
 		printstack(0, fp, gp);
+	} else if (!getg()) {
+		rt_printf("\nthread %ld, running no goroutine:\n", sys_gettid());
+		printthreadstack(fp);
 	}
 	dumpgoroutines(gp);
 	trace_exitflush();

@@ -336,7 +336,7 @@ Test(failure_arm64, sendclosed)
 
 /* nogoroutine (hosted) makes call on a pthread of its own, after the
  * calls that work on any thread: a fatal error naming the call, with the
- * goroutines' stacks, exit status 2. */
+ * calling thread's stack and the goroutines', exit status 2. */
 static void check_nogoroutine(bool arm64, const char *call)
 {
 	struct run r;
@@ -347,6 +347,14 @@ static void check_nogoroutine(bool arm64, const char *call)
 	snprintf(want, sizeof want, "fatal error: %s called from a thread that is not running a goroutine\n",
 		 call);
 	assert_stderr_has(&r, want);
+	/* The caller's stack: the public call, then the thread's function. */
+	const char *t = strstr(r.err, ", running no goroutine:\n");
+	cr_assert(t != NULL, "no stack of the calling thread\n%s", r.report);
+	snprintf(want, sizeof want, ", running no goroutine:\n%s(...)\n", call);
+	cr_assert(strncmp(t, want, strlen(want)) == 0, "the calling thread's stack must start at %s\n%s", call,
+		  r.report);
+	cr_assert(strstr(t, "\nthread(...)\n") != NULL, "the calling thread's stack lacks its function\n%s",
+		  r.report);
 	/* goroutine 1 waits in weft_sleep meanwhile, and is listed. */
 	assert_stderr_has(&r, "goroutine 1 [sleep]:");
 	cr_assert(strstr(r.err, "signal") == NULL, "a fault, not the fatal error\n%s", r.report);

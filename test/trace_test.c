@@ -8,7 +8,11 @@
  * line per event (stacks below it, one frame per two lines). Exit status
  * 0 means Go accepts the whole trace. Every trace this suite makes goes
  * through it, and the checks read its output: that is what a user of the
- * trace sees, so a test here fails for what a user would notice. Go comes
+ * trace sees, so a test here fails for what a user would notice. Each
+ * then goes through the strict oracle too (test/tracecheck: Go's Reader
+ * with testtrace.Validator, as Go's own tests use them, plus the time
+ * line, no event before its cause and no drift, and frame PCs that are
+ * addresses). Go comes
  * from $WEFT_GO, /usr/lib/go-1.23/bin/go or the PATH, at version 1.22 or
  * later; without one every test here says it is skipped and why.
  *

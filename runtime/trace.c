@@ -375,33 +375,26 @@ static int traceStart(int fd, bool gstatus)
 	return writefailed ? -1 : 0;
 }
 
-/* weftdebug reads a name=value option of WEFTDEBUG (comma-separated), or
- * returns def. */
+/* weftdebug reads the number a name=value option of WEFTDEBUG gives
+ * (rt_debugvar finds it), or returns def. */
 static int64_t weftdebug(const char *name, int64_t def)
 {
-	const char *s = rt_getenv("WEFTDEBUG");
-	size_t n = rt_strlen(name);
-	while (s && *s) {
-		if (rt_hasprefix(s, name) && s[n] == '=') {
-			char num[32];
-			size_t i = 0;
-			for (const char *p = s + n + 1; *p && *p != ',' && i < sizeof num - 1; p++)
-				num[i++] = *p;
-			num[i] = 0;
-			bool ok;
-			int64_t v = rt_atoi(num, &ok);
-			if (!ok) {
-				rt_printf("runtime: WEFTDEBUG: %s wants a number\n", name);
-				fatal("bad WEFTDEBUG");
-			}
-			return v;
-		}
-		while (*s && *s != ',')
-			s++;
-		if (*s == ',')
-			s++;
+	size_t n;
+	const char *v = rt_debugvar(name, &n);
+	if (!v)
+		return def;
+	char num[32];
+	if (n >= sizeof num)
+		n = sizeof num - 1;
+	memcpy(num, v, n);
+	num[n] = 0;
+	bool ok;
+	int64_t x = rt_atoi(num, &ok);
+	if (!ok) {
+		rt_printf("runtime: WEFTDEBUG: %s wants a number\n", name);
+		fatal("bad WEFTDEBUG");
 	}
-	return def;
+	return x;
 }
 
 /*

@@ -278,6 +278,16 @@ static void traceAdvance(bool stop, bool bounded)
 	}
 }
 
+/* genfull reports whether generation gen's full buffers have reached
+ * its bound. */
+static bool genfull(uint64_t gen)
+{
+	lock(&trace.lock);
+	bool full = trace.fullbytes[gen % 2] >= TRACE_GEN_MAX_BYTES;
+	unlock(&trace.lock);
+	return full;
+}
+
 /* traceloop is the trace M: it ends a generation each period, or sooner
  * when one grows past its bound. */
 static void traceloop(void)
@@ -299,7 +309,7 @@ static void traceloop(void)
 		lock(&advlock);
 		/* Woken early for a generation that an M has ended meanwhile
 		 * (trace_help): the new one goes on. */
-		if (nanotime() >= deadline || atomic_load(&trace.overgen) != 0)
+		if (nanotime() >= deadline || genfull(atomic_load(&trace.gen)))
 			traceAdvance(false, false);
 		unlock(&advlock);
 	}
@@ -309,10 +319,14 @@ static void traceloop(void)
  * trace_helpslow ends the generation that grew past its bound, on the
  * calling M, when the trace M has not done it yet: with more busy Ps than
  * CPUs, the trace M may get too little CPU to keep up, and the generation
- * in memory would grow without bound (and a kill lose all of it). An M
- * that schedules waits here for a generation end in progress, which slows
- * the program's event making to the pace of the writing, and then ends
- * the generation itself if it is still too big. schedule calls it with no
+ * in memory would grow without bound (and a kill lose all of it). Ms are
+ * asked only once the generation is half as big again as its bound, the
+ * trace M having had its chance: an M that schedules then waits here for
+ * a generation end in progress, which slows the program's event making
+ * to the pace of the writing, and then ends the generation itself if it
+ * is still too big. (Asked at the bound itself, every M would stop for
+ * each generation's write while the trace M wakes and writes, and a
+ * busy program would run at a fraction of its speed.) schedule calls it with no
  * locks held and outside any trace event (traceAdvance waits for every
  * M's seqlock).
  */

@@ -61,9 +61,9 @@ struct __attribute__((aligned(64))) Trace {
 	 * of the same thing for code that has not yet taken the seqlock. */
 	uint32_t enabled;
 	uint64_t gen;
-	/* A generation whose full buffers passed TRACE_GEN_MAX_BYTES before
-	 * it could be ended, or 0: the Ms that schedule help end it
-	 * (trace_help). */
+	/* A generation whose full buffers passed 1.5 x TRACE_GEN_MAX_BYTES
+	 * before the trace M could end it, or 0: the Ms that schedule help
+	 * end it (trace_help). */
 	uint64_t overgen;
 	char pad[64 - 24];
 

@@ -91,8 +91,9 @@ static TraceBuf *traceBufGet(void)
 
 /* traceBufFlush seals b's batch (its length) and appends it to
  * generation gen's full list. A generation that grows past its bound
- * wakes the trace M to end it, and asks the Ms that schedule to do it
- * themselves if the trace M has not (trace_help). */
+ * wakes the trace M to end it; one that grows half as much again, the
+ * trace M lagging, asks the Ms that schedule to end it themselves
+ * (trace_help). */
 void traceBufFlush(TraceBuf *b, uint64_t gen)
 {
 	uint64_t n = b->pos - (b->lenPos + TRACE_VARINT_MAX);
@@ -107,12 +108,12 @@ void traceBufFlush(TraceBuf *b, uint64_t gen)
 		trace.full[i] = b;
 	trace.fulltail[i] = b;
 	trace.fullbytes[i] += b->pos;
-	bool wake = trace.fullbytes[i] >= TRACE_GEN_MAX_BYTES;
+	uint64_t bytes = trace.fullbytes[i];
 	unlock(&trace.lock);
-	if (wake) {
-		atomic_store(&trace.overgen, gen);
+	if (bytes >= TRACE_GEN_MAX_BYTES)
 		trace_wake();
-	}
+	if (bytes >= TRACE_GEN_MAX_BYTES + TRACE_GEN_MAX_BYTES / 2)
+		atomic_store(&trace.overgen, gen);
 }
 
 /* traceRefill flushes w's buffer, if any, and starts a new batch for

@@ -17,14 +17,8 @@ int compile_file(const struct options *o, const struct target *t,
 	sv_push(&cmd, "-std=gnu11");
 	sv_pushf(&cmd, "-O%s", o->opt);
 	sv_push(&cmd, o->debug ? "-g" : "-g0");
-	sv_push(&cmd, "-fno-omit-frame-pointer");
-	/* A tail call leaves no frame: keep every caller on the chain, so
-	 * stacks (panics, weft_callers, traces) show each call, as Go's do. */
-	sv_push(&cmd, "-fno-optimize-sibling-calls");
-	if (t->leaf_fp)
-		sv_push(&cmd, "-mno-omit-leaf-frame-pointer");
-	else /* arm64: libgcc's outline atomics need libc's getauxval */
-		sv_push(&cmd, "-mno-outline-atomics");
+	sv_split(&cmd, WEFT_FPFLAGS); /* build.ninja's, as the runtime's */
+	sv_split(&cmd, t->flags);
 	sv_push(&cmd, "-fno-stack-protector");
 	sv_push(&cmd, "-Wall");
 	sv_pushf(&cmd, "-I%s", t->include);

@@ -32,6 +32,18 @@ enum {
 
 #define PRINTF_LIKE(a, b) __attribute__((format(printf, a, b)))
 
+/*
+ * The flags the runtime needs in every object, as one string of words
+ * each: WEFT_FPFLAGS for both arches (frame pointers, no tail calls), then
+ * WEFT_AMD64_FLAGS or WEFT_ARM64_FLAGS. build.ninja writes them once, for
+ * the runtime's own build, and defines these from the same variables when
+ * it compiles the driver, so that the driver's compile command and its
+ * help text cannot drift from the runtime's.
+ */
+#if !defined(WEFT_FPFLAGS) || !defined(WEFT_AMD64_FLAGS) || !defined(WEFT_ARM64_FLAGS)
+#error "WEFT_FPFLAGS, WEFT_AMD64_FLAGS and WEFT_ARM64_FLAGS come from build.ninja ($driverflags)"
+#endif
+
 /* ---- util.c: errors and memory ---- */
 
 /*
@@ -174,7 +186,7 @@ struct target {
 	char *include;       /* <root>/include/weft */
 	char *lib;           /* <root>/lib/weft or <root>/lib/weft/arm64 */
 	char *symtab;        /* <root>/bin/weft-symtab, the symbol-table generator */
-	bool leaf_fp;        /* pass -mno-omit-leaf-frame-pointer (amd64 only) */
+	const char *flags;   /* WEFT_AMD64_FLAGS or WEFT_ARM64_FLAGS */
 	bool static_hosted;  /* link hosted programs statically too (arm64) */
 	bool qemu;           /* run programs under qemu-aarch64 */
 };
@@ -196,11 +208,12 @@ void target_free(struct target *t);
  * compile_file compiles the source file src into the object file obj. It
  * returns what run_tool does.
  *
- * The flags: frame pointers everywhere, since the tracer walks them; no
- * stack protector, since a freestanding program has no canary and no
- * __stack_chk_fail (a hosted one could, but the same source should build
- * the same way in both modes); warnings shown but not fatal. WEFTFLAGS
- * comes last so that it can override any of these.
+ * The flags: WEFT_FPFLAGS and the arch's t->flags, which keep frame
+ * pointers everywhere, since the tracer walks them (build.ninja says why
+ * each); no stack protector, since a freestanding program has no canary
+ * and no __stack_chk_fail (a hosted one could, but the same source should
+ * build the same way in both modes); warnings shown but not fatal.
+ * WEFTFLAGS comes last so that it can override any of these.
  */
 int compile_file(const struct options *o, const struct target *t,
 		 const char *src, const char *obj);

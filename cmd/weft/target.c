@@ -97,10 +97,11 @@ int target_init(const struct options *o, struct target *t)
 	*t = (struct target){0};
 	if (!arch || !*arch || strcmp(arch, "amd64") == 0) {
 		t->arch = "amd64";
-		t->leaf_fp = true;
+		t->flags = WEFT_AMD64_FLAGS;
 		target_cc(t, "CC", "gcc");
 	} else if (strcmp(arch, "arm64") == 0) {
 		t->arch = "arm64";
+		t->flags = WEFT_ARM64_FLAGS;
 		t->static_hosted = true;
 		target_cc(t, "CC_ARM64", "aarch64-linux-gnu-gcc");
 		if (uname(&u) < 0) {

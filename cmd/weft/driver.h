@@ -6,7 +6,7 @@
  *	util.c     errors, memory, argument vectors, child processes
  *	options.c  the command line: flags and files
  *	target.c   the architecture built for, and where its runtime is
- *	compile.c  compiling one C file
+ *	compile.c  compiling one C file; the depfile (--depfile)
  *	link.c     linking with the runtime, and the symbol table
  *	help.c     the help texts
  *	main.c     the commands: build, run, version, help
@@ -151,6 +151,7 @@ int run_tool(const struct options *o, const struct strvec *cmd);
 struct options {
 	const char *cmd;      /* "build" or "run", for messages */
 	const char *out;      /* -o OUT, or NULL for the default */
+	const char *depfile;  /* --depfile FILE, or NULL for none */
 	bool libc;            /* --libc: a hosted build */
 	const char *opt;      /* -O LEVEL; "2" by default */
 	bool debug;           /* -g; cleared by -g0 */
@@ -205,8 +206,10 @@ void target_free(struct target *t);
 /* ---- compile.c: compiling ---- */
 
 /*
- * compile_file compiles the source file src into the object file obj. It
- * returns what run_tool does.
+ * compile_file compiles the source file src into the object file obj and,
+ * if dep is not NULL, has the compiler write the files src depends on
+ * (src and every header it included) to dep, in make's syntax. It returns
+ * what run_tool does.
  *
  * The flags: WEFT_FPFLAGS and the arch's t->flags, which keep frame
  * pointers everywhere, since the tracer walks them (build.ninja says why
@@ -216,7 +219,19 @@ void target_free(struct target *t);
  * WEFTFLAGS comes last so that it can override any of these.
  */
 int compile_file(const struct options *o, const struct target *t,
-		 const char *src, const char *obj);
+		 const char *src, const char *obj, const char *dep);
+
+/*
+ * compile_write_depfile writes the contents of o->depfile (--depfile): one
+ * make rule whose target is out and whose prerequisites are every file
+ * that the compiler's dependency files deps (compile_file's dep) name,
+ * each once, in the order first named. It writes them to a new temporary
+ * file beside o->depfile and returns its name, which the caller renames
+ * onto o->depfile once the program is built, or removes; or it returns
+ * NULL after printing why.
+ */
+char *compile_write_depfile(const struct options *o, const struct strvec *deps,
+			    const char *out);
 
 /* ---- link.c: linking ---- */
 

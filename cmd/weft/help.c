@@ -24,7 +24,8 @@ static const char usage_text[] =
 	"Use \"weft help <command>\" for more about a command.\n";
 
 static const char build_text[] =
-	"usage: weft build [-o OUT] [--libc] [-O LEVEL] [-g0] [-v] FILE.c...\n"
+	"usage: weft build [-o OUT] [--depfile FILE] [--libc] [-O LEVEL] [-g0] [-v]\n"
+	"                  FILE.c...\n"
 	"\n"
 	"Build compiles the C files and links them with the weft runtime into an\n"
 	"executable. The program defines int weft_main(int argc, char **argv);\n"
@@ -41,13 +42,18 @@ static const char build_text[] =
 	"with the table, and the build fails if any code moved in between. With\n"
 	"-g0 there is no debugging information and no table.\n"
 	"\n"
-	"OUT is written only when the build succeeds; a failed build leaves it\n"
-	"as it was.\n"
+	"OUT, and FILE with --depfile, are written only when the build succeeds;\n"
+	"a failed build leaves them as they were.\n"
 	"\n"
 	"The flags are:\n"
 	"\n"
 	"\t-o OUT      write the program to OUT (default: the first file's name\n"
-	"\t            without .c, in the current directory)\n";
+	"\t            without .c, in the current directory)\n"
+	"\t--depfile FILE\n"
+	"\t            also write FILE, a make rule naming what OUT was built\n"
+	"\t            from: the C files and every header they included, as the\n"
+	"\t            compiler's -MD lists them (for ninja's depfile, with\n"
+	"\t            deps = gcc, or make's include)\n";
 
 static const char common_flags_text[] =
 	"\t--libc      link with the C library (a hosted program)\n"

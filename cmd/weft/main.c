@@ -1,7 +1,7 @@
 /*
  * cmd/weft/main.c: the weft command, which builds and runs weft programs.
  *
- *	weft build [-o OUT] [--libc] [-O LEVEL] [-g0] [-v] FILE.c...
+ *	weft build [-o OUT] [--depfile FILE] [--libc] [-O LEVEL] [-g0] [-v] FILE.c...
  *	weft run [--libc] [-O LEVEL] [-g0] [-v] FILE.c... [-- ARGS...]
  *	weft version
  *	weft help [COMMAND]
@@ -31,7 +31,9 @@
  * temporary file beside OUT, which is renamed onto OUT only if the link
  * succeeded. rename() replaces a file atomically, so OUT is always either
  * the old file or the complete new one, and a failed build leaves it
- * alone. The temporary directory is removed whatever happens.
+ * alone. The temporary directory is removed whatever happens. With
+ * --depfile FILE, FILE gets the headers the compiler saw (compile.c) and
+ * is replaced the same way, after OUT.
  *
  * How the two links go, freestanding or hosted, is in link.c; how the
  * compiler and the program are started, in util.c.
@@ -127,16 +129,16 @@ static int check_sources(const struct options *o)
 
 /*
  * check_output refuses an output path that is empty, a directory or one of
- * the source files. It returns 0 or, after printing why, EXIT_ERROR. A
- * missing directory is reported later, when the link's temporary file
- * cannot be created there.
+ * the source files; what names it in messages ("output", "--depfile").
+ * It returns 0 or, after printing why, EXIT_ERROR. A missing directory is
+ * reported later, when the temporary file cannot be created there.
  */
-static int check_output(const struct options *o, const char *out)
+static int check_output(const struct options *o, const char *what, const char *out)
 {
 	struct stat st, src;
 
 	if (out[0] == '\0') {
-		errorf(o->cmd, "empty output file name");
+		errorf(o->cmd, "empty %s file name", what);
 		return EXIT_ERROR;
 	}
 	if (stat(out, &st) < 0) {
@@ -152,12 +154,25 @@ static int check_output(const struct options *o, const char *out)
 	for (size_t i = 0; i < o->files.len; i++) {
 		if (stat(o->files.v[i], &src) == 0 && src.st_dev == st.st_dev &&
 		    src.st_ino == st.st_ino) {
-			errorf(o->cmd, "output %s would overwrite the source file %s",
-			       out, o->files.v[i]);
+			errorf(o->cmd, "%s %s would overwrite the source file %s",
+			       what, out, o->files.v[i]);
 			return EXIT_ERROR;
 		}
 	}
 	return 0;
+}
+
+/*
+ * check_depfile refuses a --depfile path that check_output would refuse,
+ * or that names the output itself.
+ */
+static int check_depfile(const struct options *o, const char *out)
+{
+	if (strcmp(o->depfile, out) == 0) {
+		errorf(o->cmd, "the dependency file and the output are both %s", out);
+		return EXIT_ERROR;
+	}
+	return check_output(o, "--depfile", o->depfile);
 }
 
 /*
@@ -209,30 +224,67 @@ static void remove_tmpdir(const struct options *o, char *dir)
 /* ---- building ---- */
 
 /*
+ * replace_depfile renames tmp, the finished depfile, onto o->depfile,
+ * printing the command under -v. It returns 0 or, after printing why,
+ * EXIT_ERROR.
+ */
+static int replace_depfile(const struct options *o, const char *tmp)
+{
+	if (o->verbose) {
+		struct strvec mv = {0};
+		sv_push(&mv, "mv");
+		sv_push(&mv, tmp);
+		sv_push(&mv, o->depfile);
+		print_command(mv.v);
+		sv_free(&mv);
+	}
+	if (rename(tmp, o->depfile) < 0) {
+		errorf(o->cmd, "cannot rename %s to %s: %s", tmp, o->depfile, strerror(errno));
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+/*
  * build_in compiles o's files into objects in the directory tmpdir and
- * links them into out. It returns 0, EXIT_FAILED (after saying
- * "compilation failed") or EXIT_ERROR. The caller removes tmpdir.
+ * links them into out. With --depfile, the compiler also writes a
+ * dependency file for each object in tmpdir, and o->depfile, made from
+ * them before the link, replaces the old one only once out has. It returns
+ * 0, EXIT_FAILED (after saying "compilation failed") or EXIT_ERROR. The
+ * caller removes tmpdir.
  */
 static int build_in(const struct options *o, const struct target *t,
 		    const char *tmpdir, const char *out)
 {
-	struct strvec objs = {0};
+	struct strvec objs = {0}, deps = {0};
+	char *deptmp = NULL;
 	int rc = 0;
 
 	for (size_t i = 0; i < o->files.len && rc == 0; i++) {
 		/* The index keeps a/util.c and b/util.c apart. */
 		char *stem = file_stem(o->files.v[i]);
 		char *obj = xasprintf("%s/%zu-%s.o", tmpdir, i, stem);
+		char *dep = o->depfile ? xasprintf("%s/%zu-%s.d", tmpdir, i, stem) : NULL;
 
-		rc = compile_file(o, t, o->files.v[i], obj);
+		rc = compile_file(o, t, o->files.v[i], obj, dep);
 		sv_take(&objs, obj);
+		if (dep)
+			sv_take(&deps, dep);
 		free(stem);
 	}
+	if (rc == 0 && o->depfile && !(deptmp = compile_write_depfile(o, &deps, out)))
+		rc = EXIT_ERROR;
 	if (rc == 0)
 		rc = link_program(o, t, tmpdir, &objs, out);
 	if (rc == EXIT_FAILED)
 		errorf(o->cmd, "compilation failed");
+	if (rc == 0 && deptmp)
+		rc = replace_depfile(o, deptmp);
+	if (deptmp && rc != 0 && unlink(deptmp) < 0)
+		errorf(o->cmd, "cannot remove %s: %s", deptmp, strerror(errno));
+	free(deptmp);
 	sv_free(&objs);
+	sv_free(&deps);
 	return rc;
 }
 
@@ -271,7 +323,9 @@ static int cmd_build(int argc, char **argv)
 	if (!begin_command(&o, "build", argc, argv, &rc))
 		goto done;
 	out = o.out ? xstrdup(o.out) : file_stem(o.files.v[0]);
-	if ((rc = check_output(&o, out)) != 0 || (rc = target_init(&o, &t)) != 0)
+	if ((rc = check_output(&o, "output", out)) != 0 ||
+	    (o.depfile && (rc = check_depfile(&o, out)) != 0) ||
+	    (rc = target_init(&o, &t)) != 0)
 		goto done;
 	if (!(tmpdir = make_tmpdir(&o))) {
 		rc = EXIT_ERROR;

@@ -87,6 +87,12 @@ enum parse_result options_parse(struct options *o, int argc, char **argv)
 			o->debug = false;
 		} else if (strcmp(a, "-v") == 0) {
 			o->verbose = true;
+		} else if (!run && strcmp(a, "--depfile") == 0) {
+			if (!(val = flag_value(o, argc, argv, &i, strlen(a))))
+				return PARSE_ERROR;
+			o->depfile = val;
+		} else if (!run && strncmp(a, "--depfile=", 10) == 0) {
+			o->depfile = a + 10;
 		} else if (!run && strncmp(a, "-o", 2) == 0) {
 			if (!(val = flag_value(o, argc, argv, &i, 2)))
 				return PARSE_ERROR;

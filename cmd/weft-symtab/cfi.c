@@ -327,8 +327,10 @@ static void set_reg(Exec *x, uint64_t reg, uint8_t kind, int64_t off)
 	}
 }
 
-/* run executes the instructions of r. */
-static void run(Exec *x, Rd *r)
+/* exec_cfa_insns executes the call-frame instructions at r (a CIE's initial
+ * instructions or an FDE's), updating x's state and, when x->emit is set,
+ * emitting a rule interval for each row it ends. */
+static void exec_cfa_insns(Exec *x, Rd *r)
 {
 	Frame *f = x->f;
 	const Cie *cie = x->cie;
@@ -494,12 +496,12 @@ static void read_fde(Frame *f, Rd *r, uint64_t cieoff, Rules *rules, RuleIvs *ou
 	x->loc = lo;
 	x->end = lo + len;
 	Rd ci = cie.insns;
-	run(x, &ci);
+	exec_cfa_insns(x, &ci);
 	x->init = x->st;
 	x->depth = 0;
 	x->emit = true;
 	x->loc = lo;
-	run(x, r);
+	exec_cfa_insns(x, r);
 	row(x, x->end);
 	cx_free(f->c, x);
 }

@@ -34,7 +34,7 @@
  * There is no digit buffer: print.c asks for one digit at a time, so a
  * precision of any size costs no memory (the digits past the exact ones
  * are zeros). The work is bounded too: at most 83 multiplications by
- * 5^13 of at most 86 words, or 33 by 2^31 of at most 35 words.
+ * 5^13 or less of at most 86 words, or 32 by 2^31 or less of at most 35.
  */
 #include "runtime.h"
 #include "ftoa.h"

@@ -117,8 +117,12 @@ long weft_write(int fd, const void *buf, size_t n);
 int weft_pipe(int fds[2]);
 int weft_close(int fd);
 
-/* Formatted output: %d %i %u %x %X %p %s %c %%; hh/h/l/ll/z/j/t sizes;
- * widths and precisions (also as *); '0' and '-' flags. */
+/* Formatted output: %d %i %u %x %X %p %s %c %% and, for a double, %f %F
+ * %e %E %g %G; hh/h/l/ll/z/j/t sizes (l before a float is ignored);
+ * widths and precisions (also as *); the flags '-' '0' '+' ' ' '#'. Each
+ * prints what glibc's printf prints; the floats show the double's exact
+ * value, correctly rounded in the current rounding mode, at any precision.
+ * Long doubles (%Lf) and %a are not supported: they print as written. */
 void weft_printf(const char *fmt, ...) WEFT_PRINTF(1, 2);
 void weft_eprintf(const char *fmt, ...) WEFT_PRINTF(1, 2);
 int weft_snprintf(char *buf, size_t n, const char *fmt, ...) WEFT_PRINTF(3, 4);

@@ -55,6 +55,17 @@ typedef struct PTrace {
  * arch_mcall had returned. */
 void arch_mcall(uintptr_t *save, void (*fn)(void *), void *arg, uintptr_t g0sp);
 _Noreturn void arch_gogo(uintptr_t sp);
+/* The saved context is read and laid out here by arch.h's ARCH_GOBUF_*
+ * slots, which asm.S checks its instructions against. The saved frame
+ * pointer and the return address above it form a frame record, where a
+ * walk of the parked goroutine starts; a new goroutine's fn and arg have
+ * slots of their own. */
+_Static_assert(ARCH_GOBUF_PCSLOT == ARCH_GOBUF_FPSLOT + 1, "arch.h: the saved fp and pc must form a frame record");
+_Static_assert(ARCH_GOBUF_PCSLOT < ARCH_GOBUF_WORDS && ARCH_GOBUF_FNSLOT < ARCH_GOBUF_WORDS &&
+		       ARCH_GOBUF_ARGSLOT < ARCH_GOBUF_WORDS && ARCH_GOBUF_FNSLOT != ARCH_GOBUF_ARGSLOT &&
+		       ARCH_GOBUF_FNSLOT != ARCH_GOBUF_FPSLOT && ARCH_GOBUF_FNSLOT != ARCH_GOBUF_PCSLOT &&
+		       ARCH_GOBUF_ARGSLOT != ARCH_GOBUF_FPSLOT && ARCH_GOBUF_ARGSLOT != ARCH_GOBUF_PCSLOT,
+	       "arch.h: the saved frame's slots overlap or lie outside it");
 /* goexit: the bottom frame of every goroutine. It calls the goroutine's
  * function, then goexit1. Its frame record holds a zero frame pointer, so
  * every frame-pointer walk ends there. */

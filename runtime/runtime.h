@@ -493,8 +493,15 @@ bool chansend(hchan *c, const void *ep, bool block);
 bool chanrecv(hchan *c, void *ep, bool block, bool *received);
 void chan_settimer(hchan *c, Timer *t);
 
-/* ---- sema.c ---- */
-void semacquire(uint32_t *addr, int reason);
+/* ---- sema.c: semaphores for goroutines ---- */
+/* semacquire1 blocks the calling goroutine until *addr is positive, then
+ * decrements it; reason is shown while it waits, and lifo queues it ahead
+ * of the other waiters. */
+void semacquire1(uint32_t *addr, bool lifo, int reason);
+/* semacquire is semacquire1 at the back of the queue. */
+static inline void semacquire(uint32_t *addr, int reason) { semacquire1(addr, false, reason); }
+/* semrelease increments *addr and wakes one waiter; with handoff, the
+ * count goes to that waiter and the caller yields to it. */
 void semrelease(uint32_t *addr, bool handoff);
 
 /* ---- symtab.c: the symbol table (abi/symtab.h) ---- */

@@ -75,7 +75,7 @@ __attribute__((noinline)) static void setg(G *gp) { tls_g = gp; }
 #endif
 
 static _Noreturn void schedule(void);
-static void gcstopm(void);
+static void stwstopm(void);
 static void runtime_main(void *arg);
 static void wakep(void);
 static void startm(P *pp, bool spinning);
@@ -92,12 +92,21 @@ const char *waitreason_string(int r)
 	return names[r];
 }
 
-/* cheaprand: a per-M wyrand-style generator; not for cryptography. */
+/*
+ * cheaprand returns a pseudo-random number from the current M's state,
+ * which mcommoninit seeds from the clock and the M's id. It is
+ * xorshift64+, two 32-bit xorshift sequences added together (Marsaglia's
+ * shift triplet [17, 7, 16]): what Go's cheaprand does on arches without a
+ * fast 64-bit multiply (elsewhere Go uses wyrand). Fast, not for
+ * cryptography: it picks a steal victim or a select's poll order. An M's
+ * state is its thread's alone; a thread with no M (a hosted program's
+ * own, in weft_select) uses m0's, unlocked: a race there only garbles
+ * numbers that are random anyway.
+ */
 uint32_t cheaprand(void)
 {
 	M *mp = getm();
-	uint32_t *s = mp ? mp->fastrand : m0.fastrand;
-	/* xorshift64+ on the two words */
+	uint32_t *s = mp ? mp->cheaprand : m0.cheaprand;
 	uint32_t s1 = s[0], s0 = s[1];
 	s[0] = s0;
 	s1 ^= s1 << 17;
@@ -319,9 +328,9 @@ static void pidleput(P *pp) /* sched.lock held */
 {
 	if (!runqempty(pp))
 		throw("pidleput: P has non-empty run queue");
-	if (atomic_load(&sched.gcwaiting)) {
+	if (atomic_load(&sched.stopping)) {
 		/* The world is stopping: this P stops instead. */
-		atomic_store(&pp->status, Pgcstop);
+		atomic_store(&pp->status, Pstopped);
 		if (--sched.stopwait == 0)
 			notewakeup(&sched.stopnote);
 		return;
@@ -528,19 +537,19 @@ static void resetspinning(void)
 
 /* ---- stopping the world ---- */
 
-/* gcstopm stops the current M's P for stopTheWorld and parks the M until
- * the world starts again and hands it a P. */
-static void gcstopm(void)
+/* stwstopm stops the current M's P for stopTheWorld and parks the M until
+ * the world starts again and hands it a P (Go's gcstopm). */
+static void stwstopm(void)
 {
 	M *mp = getm();
 	if (mp->spinning) {
 		mp->spinning = false;
 		if (atomic_xadd(&sched.nmspinning, -1) < 0)
-			throw("gcstopm: negative nmspinning");
+			throw("stwstopm: negative nmspinning");
 	}
 	P *pp = releasep();
 	lock(&sched.lock);
-	atomic_store(&pp->status, Pgcstop);
+	atomic_store(&pp->status, Pstopped);
 	if (--sched.stopwait == 0)
 		notewakeup(&sched.stopnote);
 	unlock(&sched.lock);
@@ -552,17 +561,17 @@ void stopTheWorld(void)
 	M *mp = getm();
 	lock(&sched.lock);
 	sched.stopwait = gomaxprocs;
-	atomic_store(&sched.gcwaiting, 1);
-	atomic_store(&mp->p->status, Pgcstop);
+	atomic_store(&sched.stopping, 1);
+	atomic_store(&mp->p->status, Pstopped);
 	sched.stopwait--;
 	for (int32_t i = 0; i < gomaxprocs; i++) {
 		P *pp = allp[i];
-		if (atomic_cas(&pp->status, Psyscall, Pgcstop))
+		if (atomic_cas(&pp->status, Psyscall, Pstopped))
 			sched.stopwait--;
 	}
 	P *pp;
 	while ((pp = pidleget())) {
-		atomic_store(&pp->status, Pgcstop);
+		atomic_store(&pp->status, Pstopped);
 		sched.stopwait--;
 	}
 	bool wait = sched.stopwait > 0;
@@ -583,13 +592,13 @@ void startTheWorld(void)
 	P *run[MAX_PROCS];
 	int nrun = 0;
 	lock(&sched.lock);
-	atomic_store(&sched.gcwaiting, 0);
+	atomic_store(&sched.stopping, 0);
 	atomic_store(&mp->p->status, Prunning);
 	for (int32_t i = 0; i < gomaxprocs; i++) {
 		P *pp = allp[i];
 		if (pp == mp->p)
 			continue;
-		if (atomic_load(&pp->status) != Pgcstop)
+		if (atomic_load(&pp->status) != Pstopped)
 			throw("startTheWorld: P not stopped");
 		atomic_store(&pp->status, Pidle);
 		if (runqempty(pp))
@@ -676,8 +685,8 @@ static G *findrunnable(bool *inherit)
 {
 	M *mp = getm();
 top:
-	if (unlikely(atomic_load(&sched.gcwaiting)))
-		gcstopm();
+	if (unlikely(atomic_load(&sched.stopping)))
+		stwstopm();
 	P *pp = mp->p;
 	G *gp;
 
@@ -803,8 +812,8 @@ static _Noreturn void schedule(void)
 	M *mp = getm();
 	if (mp->locks)
 		throw("schedule: holding locks");
-	if (unlikely(atomic_load(&sched.gcwaiting)))
-		gcstopm();
+	if (unlikely(atomic_load(&sched.stopping)))
+		stwstopm();
 	trace_help();
 	P *pp = mp->p;
 	G *gp = NULL;
@@ -1197,7 +1206,7 @@ static _Noreturn void exitsyscall0(G *gp)
 	 * world's stopper may be reading the goroutines' states (sched.lock
 	 * orders this with stopTheWorld). */
 	lock(&sched.lock);
-	while (atomic_load(&sched.gcwaiting)) {
+	while (atomic_load(&sched.stopping)) {
 		unlock(&sched.lock);
 		sys_nanosleep(20 * 1000);
 		lock(&sched.lock);
@@ -1368,8 +1377,8 @@ void mcommoninit(M *mp)
 	atomic_store(&allm, mp);
 	unlock(&sched.lock);
 	uint64_t seed = (uint64_t)nanotime() ^ ((uint64_t)mp->id * 0x9E3779B97F4A7C15ull);
-	mp->fastrand[0] = (uint32_t)seed | 1;
-	mp->fastrand[1] = (uint32_t)(seed >> 32) | 1;
+	mp->cheaprand[0] = (uint32_t)seed | 1;
+	mp->cheaprand[1] = (uint32_t)(seed >> 32) | 1;
 }
 
 /* mstart0 is where every M begins, on its g0 stack: it records that

@@ -285,7 +285,7 @@ enum {
 	Pidle,
 	Prunning,
 	Psyscall, /* its M is in a system call; sysmon may take it */
-	Pgcstop,  /* stopped by stopTheWorld */
+	Pstopped, /* stopped by stopTheWorld (Go's _Pgcstop) */
 };
 
 struct P {
@@ -330,7 +330,7 @@ struct M {
 	void *tls;      /* freestanding: the TLS block */
 	void *gsignal;  /* signal stack */
 	long procid;    /* tid */
-	uint32_t fastrand[2];
+	uint32_t cheaprand[2]; /* cheaprand's state */
 	int32_t locks;
 	uint32_t syscalltick; /* its P's syscalltick when it entered its system call */
 	bool (*waitunlockf)(G *, void *); /* gopark's arguments, for park_m */
@@ -363,9 +363,10 @@ struct Sched {
 	Mutex sudoglock;
 	Sudog *sudogcache;
 
-	/* stopTheWorld: while gcwaiting, every P stops at its next
-	 * schedule; stopwait counts those still to stop. */
-	uint32_t gcwaiting; /* atomic */
+	/* stopTheWorld: while stopping (Go's gcwaiting; weft has no
+	 * collector), every P stops at its next schedule; stopwait counts
+	 * those still to stop, and stopnote wakes the stopper. */
+	uint32_t stopping; /* atomic */
 	int32_t stopwait;
 	Note stopnote;
 

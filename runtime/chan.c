@@ -716,13 +716,6 @@ void weft_chan_free(weft_chan *c)
 	rtfree(c);
 }
 
-/* chan_settimer records t as the timer feeding c, for weft_chan_free to
- * stop. Call it before c is shared. */
-void chan_settimer(hchan *c, Timer *t)
-{
-	c->timer = t;
-}
-
 /*
  * after_fire is weft_after's timer callback: on some M, maybe with no
  * goroutine, it offers the time to the channel without blocking. The
@@ -749,7 +742,7 @@ weft_chan *weft_after(int64_t ns)
 	t->f = after_fire;
 	t->arg = c;
 	t->idx = -1;
-	chan_settimer(c, t);
+	c->timer = t; /* for weft_chan_free to stop; before c is shared */
 	addtimer(t);
 	return c;
 }

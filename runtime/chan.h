@@ -1,7 +1,7 @@
 /*
  * chan.h: the channel's layout and the helpers chan.c and select.c share.
  * Nothing else should include it: the rest of the runtime sees a channel
- * only through runtime.h (chansend, chanrecv, chan_settimer).
+ * only through runtime.h (chansend, chanrecv) and weft.h.
  */
 #ifndef WEFT_CHAN_H
 #define WEFT_CHAN_H

@@ -107,16 +107,15 @@ int fpTracebackPCs(uintptr_t fp, uintptr_t *pcBuf, int n);
 enum {
 	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, EPIPE = 32, ETIMEDOUT = 110,
 	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
-	MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
-	MADV_NORMAL = 0, MADV_DONTNEED = 4, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
+	MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
+	MADV_NORMAL = 0, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
 	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
 	CLOCK_MONOTONIC = 1,
 	O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000, AT_FDCWD = -100,
-	SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
+	SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
 	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
-	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000,
+	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000,
 	SIG_UNBLOCK = 1,
-	SS_DISABLE = 2,
 };
 struct sys_timespec {
 	long tv_sec;
@@ -143,7 +142,6 @@ long sys_madvise(void *p, size_t n, int advice);
 long sys_futex(uint32_t *addr, int op, uint32_t val, const struct sys_timespec *ts);
 _Noreturn void sys_exit_group(int status);
 long sys_gettid(void);
-long sys_getpid(void);
 long sys_tgkill(long pid, long tid, int sig);
 long sys_sched_getaffinity(size_t n, void *mask);
 long sys_nanosleep(int64_t ns);
@@ -211,7 +209,6 @@ typedef struct Stack {
 	uintptr_t lo, hi; /* usable [lo, hi); a guard lies below lo */
 } Stack;
 bool stackalloc(Stack *s); /* false when out of memory; fatal at the mapping limit */
-void stackfree(Stack s);
 bool stack_guardfault(uintptr_t addr, G **gp); /* addr in some goroutine's guard? */
 
 /* ---- proc.c: the scheduler ---- */
@@ -323,7 +320,6 @@ struct M {
 	P *oldp;   /* the P it held before entering a system call */
 	int64_t id;
 	bool spinning; /* looking for work */
-	bool blocked;  /* parked in stopm */
 	Note park;
 	M *schedlink; /* idle list */
 	M *alllink;
@@ -492,7 +488,6 @@ bool chansend(hchan *c, const void *ep, bool block);
  * *received (received may be NULL) says whether a value, rather than a
  * close, was delivered. */
 bool chanrecv(hchan *c, void *ep, bool block, bool *received);
-void chan_settimer(hchan *c, Timer *t);
 
 /* ---- sema.c: semaphores for goroutines ---- */
 /* semacquire1 blocks the calling goroutine until *addr is positive, then

@@ -34,7 +34,6 @@ SYS_CHECK(exit);
 SYS_CHECK(exit_group);
 SYS_CHECK(getpid);
 SYS_CHECK(gettid);
-SYS_CHECK(kill);
 SYS_CHECK(tgkill);
 SYS_CHECK(rt_sigaction);
 SYS_CHECK(rt_sigprocmask);
@@ -164,12 +163,6 @@ _Noreturn void sys_exit_group(int status)
 long sys_gettid(void)
 {
 	return arch_syscall0(SYS_gettid);
-}
-
-/* sys_getpid returns the process id. */
-long sys_getpid(void)
-{
-	return arch_syscall0(SYS_getpid);
 }
 
 /* sys_tgkill sends sig to thread tid of process pid. */

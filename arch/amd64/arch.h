@@ -11,7 +11,6 @@
 #ifndef WEFT_ARCH_H
 #define WEFT_ARCH_H
 
-#define ARCH_NAME "amd64"
 #define ARCH_PTRSIZE 8
 #define ARCH_PAGESIZE 4096
 #define ARCH_SYMTAB_ARCH SYMTAB_ARCH_AMD64 /* abi/symtab.h */
@@ -35,7 +34,6 @@
 #define SYS_getpid 39
 #define SYS_clone 56
 #define SYS_exit 60
-#define SYS_kill 62
 #define SYS_sigaltstack 131
 #define SYS_arch_prctl 158
 #define SYS_gettid 186

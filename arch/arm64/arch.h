@@ -8,7 +8,6 @@
 #ifndef WEFT_ARCH_H
 #define WEFT_ARCH_H
 
-#define ARCH_NAME "arm64"
 #define ARCH_PTRSIZE 8
 #define ARCH_PAGESIZE 4096
 #define ARCH_SYMTAB_ARCH SYMTAB_ARCH_ARM64 /* abi/symtab.h */
@@ -29,7 +28,6 @@
 #define SYS_clock_gettime 113
 #define SYS_sched_getaffinity 123
 #define SYS_sched_yield 124
-#define SYS_kill 129
 #define SYS_tgkill 131
 #define SYS_sigaltstack 132
 #define SYS_rt_sigaction 134

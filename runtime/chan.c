@@ -405,14 +405,6 @@ static bool chanparkcommit(G *gp, void *chanlock)
 	return true;
 }
 
-/* parkforever_commit lets a goroutine park with nothing to unlock. */
-static bool parkforever_commit(G *gp, void *arg)
-{
-	(void)gp;
-	(void)arg;
-	return true;
-}
-
 /*
  * chansend_common is chansend with a choice for a closed channel: panic
  * (every user send) or silently drop the value (the timer callback: a user
@@ -425,7 +417,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 		if (!block)
 			return false;
 		mustbeg("weft_chan_send");
-		gopark(parkforever_commit, NULL, WaitReasonChanSendNilChan);
+		gopark(NULL, NULL, WaitReasonChanSendNilChan);
 		throw("chansend: unreachable");
 	}
 
@@ -526,7 +518,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 		if (!block)
 			return false;
 		mustbeg("weft_chan_recv");
-		gopark(parkforever_commit, NULL, WaitReasonChanReceiveNilChan);
+		gopark(NULL, NULL, WaitReasonChanReceiveNilChan);
 		throw("chanrecv: unreachable");
 	}
 

@@ -896,8 +896,10 @@ static _Noreturn void park_m(G *gp)
 
 /*
  * gopark puts the current G to sleep with the given wait reason. On g0,
- * after the G's state is saved, unlockf(gp, lock) runs; if it returns
- * false the G continues at once. Otherwise someone must goready(gp).
+ * after the G's state is saved, unlockf(gp, lock) runs, if there is one;
+ * if it returns false the G continues at once. Otherwise someone must
+ * goready(gp); a G parked with no unlockf and that nobody will ready (a
+ * nil channel, an empty select) sleeps forever.
  */
 void gopark(bool (*unlockf)(G *, void *), void *lock, int reason)
 {

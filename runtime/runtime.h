@@ -402,9 +402,9 @@ M *getm(void);
 uint32_t cheaprand(void);
 uint32_t cheaprandn(uint32_t n); /* uniform in [0, n) */
 
-/* gopark puts the current G to sleep. On g0, it calls unlockf(gp, lock);
- * if that returns false the G is resumed at once. Someone must later call
- * goready(gp). */
+/* gopark puts the current G to sleep. On g0, it calls unlockf(gp, lock)
+ * (unless unlockf is NULL: nothing to unlock); if that returns false the G
+ * is resumed at once. Someone must later call goready(gp). */
 void gopark(bool (*unlockf)(G *, void *), void *lock, int reason);
 void goparkunlock(Mutex *l, int reason);
 /* goready makes gp runnable, in the caller's P's runnext (or the global

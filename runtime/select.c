@@ -85,14 +85,6 @@ static void freeorder(int *heaporder)
 		rtfree(heaporder);
 }
 
-/* parkforever_commit lets a goroutine park with nothing to unlock. */
-static bool parkforever_commit(G *gp, void *arg)
-{
-	(void)gp;
-	(void)arg;
-	return true;
-}
-
 /* waitq: the queue a case's sudog waits on. */
 static Waitq *waitq(weft_case *cas)
 {
@@ -168,7 +160,7 @@ int weft_select(weft_case *cases, int n, bool block)
 		if (!block)
 			return -1;
 		mustbeg("weft_select");
-		gopark(parkforever_commit, NULL, WaitReasonSelectNoCases);
+		gopark(NULL, NULL, WaitReasonSelectNoCases);
 		throw("select: unreachable");
 	}
 
@@ -200,7 +192,7 @@ int weft_select(weft_case *cases, int n, bool block)
 		if (!block)
 			return -1;
 		mustbeg("weft_select");
-		gopark(parkforever_commit, NULL, WaitReasonSelect);
+		gopark(NULL, NULL, WaitReasonSelect);
 		throw("select: unreachable");
 	}
 

@@ -683,10 +683,10 @@ size_t weft_chan_len(weft_chan *c)
  * c twice panics ("weft_chan_free of freed channel"), as far as the
  * allocator can tell (blockstate).
  *
- * This relies on deltimer's contract (time.c): when deltimer returns, the
- * timer's callback is not running and will not run, whether deltimer
- * removed it (true) or it had already fired (false). Without that, the
- * callback could still be sending on c as it is freed.
+ * This relies on timer_stop's contract (time.c): when timer_stop returns,
+ * the timer's callback is not running and will not run, whether
+ * timer_stop removed it (true) or it had already fired (false). Without
+ * that, the callback could still be sending on c as it is freed.
  */
 void weft_chan_free(weft_chan *c)
 {
@@ -701,7 +701,7 @@ void weft_chan_free(weft_chan *c)
 		gopanic("weft_chan_free of invalid channel");
 	}
 	if (c->timer != NULL) {
-		deltimer(c->timer);
+		timer_stop(c->timer);
 		rtfree(c->timer);
 		c->timer = NULL;
 	}
@@ -735,6 +735,6 @@ weft_chan *weft_after(int64_t ns)
 	t->arg = c;
 	t->idx = -1;
 	c->timer = t; /* for weft_chan_free to stop; before c is shared */
-	addtimer(t);
+	timer_add(t);
 	return c;
 }

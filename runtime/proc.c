@@ -424,7 +424,7 @@ static void checkdead(void)
 			  sched.nmsys);
 		throw("checkdead: inconsistent counts");
 	}
-	if (timer_count() > 0)
+	if (timers_len() > 0)
 		return;
 	if (sched.runqsize > 0)
 		throw("checkdead: runnable goroutines on the global queue");
@@ -520,7 +520,7 @@ static void handoffp(P *pp)
 	pidleput(pp);
 	unlock(&sched.lock);
 	/* Timers need some M to sleep until they are due. */
-	if (timer_count() > 0 && !atomic_load(&sched.timerwaiting))
+	if (timers_len() > 0 && !atomic_load(&sched.timerwaiting))
 		wakep();
 }
 
@@ -643,7 +643,7 @@ static bool timersleep(void)
 {
 	for (;;) {
 		lock(&sched.lock);
-		int64_t next = timer_next();
+		int64_t next = timers_waketime();
 		if (sched.timerwaiting || next < 0) {
 			unlock(&sched.lock);
 			return false;
@@ -662,7 +662,7 @@ static bool timersleep(void)
 		sched.timerwaiting = false;
 		unlock(&sched.lock);
 
-		checktimers(nanotime()); /* readied Gs go to the global queue */
+		timers_check(nanotime()); /* readied Gs go to the global queue */
 		lock(&sched.lock);
 		P *pp = NULL;
 		if (sched.runqsize > 0)
@@ -690,8 +690,8 @@ top:
 	P *pp = mp->p;
 	G *gp;
 
-	if (timer_next() >= 0)
-		checktimers(nanotime());
+	if (timers_waketime() >= 0)
+		timers_check(nanotime());
 
 	if ((gp = runqget(pp, inherit)))
 		return gp;
@@ -820,9 +820,9 @@ static _Noreturn void schedule(void)
 	bool inherit = false;
 
 	bool samepoint = true;
-	int64_t next = timer_next();
+	int64_t next = timers_waketime();
 	if (next >= 0 && next <= nanotime()) {
-		checktimers(nanotime());
+		timers_check(nanotime());
 		samepoint = false;
 	}
 

@@ -456,30 +456,30 @@ extern bool tls_freestanding;
 void tls_init(const uintptr_t *auxv); /* reads PT_TLS, sets up the calling thread */
 void *tls_newblock(void);             /* a new thread's thread pointer, or NULL */
 
-/* ---- time.c: timers ---- */
+/* ---- time.c: timers (timer_* for one timer, timers_* for the heap) ---- */
 struct Timer {
 	int64_t when;
 	/* f runs on some M, maybe with no G, with timers.runlock held: it may
-	 * take channel locks and goready, but must not call addtimer or
-	 * deltimer. Lock order: timers.runlock, channel, scheduler locks. */
+	 * take channel locks and goready, but must not call timer_add or
+	 * timer_stop. Lock order: timers.runlock, channel, scheduler locks. */
 	void (*f)(void *arg, int64_t now);
 	void *arg;
 	int32_t idx; /* heap index, -1 when not in the heap */
 };
-void addtimer(Timer *t);
-bool deltimer(Timer *t); /* true if t was pending */
-/* checktimers runs every timer due at now; returns the next when, or -1. */
-int64_t checktimers(int64_t now);
+void timer_add(Timer *t);   /* t must not be pending */
+bool timer_stop(Timer *t); /* true if t was pending; its function is not running on return */
+/* timers_check runs every timer due at now; returns the next when, or -1. */
+int64_t timers_check(int64_t now);
 /* sched_timerchanged tells the scheduler that a timer due at when was added,
  * so an M sleeping until a later time must wake (proc.c). */
 void sched_timerchanged(int64_t when);
-/* timer_next returns the earliest pending when, or -1, without locking:
+/* timers_waketime returns the earliest pending when, or -1, without locking:
  * the scheduler peeks at it on every round. */
-extern int64_t timer0when;
-static inline int64_t timer_next(void) { return atomic_load(&timer0when); }
-int32_t timer_count(void);
-void timers_stop(void);  /* no timer function runs until timers_start */
-void timers_start(void);
+extern int64_t timers_minwhen;
+static inline int64_t timers_waketime(void) { return atomic_load(&timers_minwhen); }
+int32_t timers_len(void);
+void timers_lockrun(void);  /* no timer function runs until timers_unlockrun */
+void timers_unlockrun(void);
 
 /* ---- chan.c ---- */
 typedef struct weft_chan hchan;

@@ -38,7 +38,7 @@
  * (isSelect set). Several wakers may dequeue its sudogs concurrently, each
  * holding only its own channel's lock; the first to win the CAS of
  * gp->selectDone from 0 to 1 completes the select, and the others drop the
- * sudog and look for another waiter (chan_dequeue).
+ * sudog and look for another waiter (waitq_dequeue).
  *
  * Lock order: channel locks are taken in increasing address order (select
  * holds several at once; a plain send or receive holds one). A channel lock
@@ -204,8 +204,8 @@ void releaseSudog(Sudog *s)
 
 /* ---- wait queues ---- */
 
-/* chan_enqueue appends s to q. The channel's lock must be held. */
-void chan_enqueue(Waitq *q, Sudog *s)
+/* waitq_enqueue appends s to q. The channel's lock must be held. */
+void waitq_enqueue(Waitq *q, Sudog *s)
 {
 	s->next = NULL;
 	s->prev = q->last;
@@ -217,17 +217,17 @@ void chan_enqueue(Waitq *q, Sudog *s)
 }
 
 /*
- * chan_dequeue removes and returns the first sudog of q that may be
+ * waitq_dequeue removes and returns the first sudog of q that may be
  * completed, or NULL. The channel's lock must be held.
  *
  * A select's sudogs sit on several channels, each guarded by a different
  * lock, so two wakers can find the same goroutine at once. Whoever moves
  * g->selectDone from 0 to 1 wins the goroutine; a loser drops the sudog
  * from its queue (the selecting goroutine's cleanup then finds it already
- * gone, see chan_dequeuesudog) and tries the next one. A removed sudog
+ * gone, see waitq_dequeuesudog) and tries the next one. A removed sudog
  * always has next and prev NULL.
  */
-Sudog *chan_dequeue(Waitq *q)
+Sudog *waitq_dequeue(Waitq *q)
 {
 	for (;;) {
 		Sudog *s = q->first;
@@ -249,12 +249,12 @@ Sudog *chan_dequeue(Waitq *q)
 }
 
 /*
- * chan_dequeuesudog removes s from q if it is still there. The channel's
- * lock must be held. s may already have been taken off by chan_dequeue
+ * waitq_dequeuesudog removes s from q if it is still there. The channel's
+ * lock must be held. s may already have been taken off by waitq_dequeue
  * (a select that lost the race on this channel); then it is the first of
  * q only if it is still queued, since removal clears next and prev.
  */
-void chan_dequeuesudog(Waitq *q, Sudog *s)
+void waitq_dequeuesudog(Waitq *q, Sudog *s)
 {
 	Sudog *x = s->prev, *y = s->next;
 
@@ -438,7 +438,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 		gopanic("send on closed channel");
 	}
 
-	Sudog *sg = chan_dequeue(&c->recvq);
+	Sudog *sg = waitq_dequeue(&c->recvq);
 	if (sg != NULL) {
 		/* A receiver is waiting: hand it the value directly. */
 		G *gp = chan_send(c, sg, ep);
@@ -467,7 +467,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 	Sudog *mysg = &self;
 	gp->waiting = mysg;
 	gp->param = NULL;
-	chan_enqueue(&c->sendq, mysg);
+	waitq_enqueue(&c->sendq, mysg);
 	gopark(chanparkcommit, &c->lock, WaitReasonChanSend);
 
 	/* Woken by the receiver or the close that dequeued mysg. */
@@ -550,7 +550,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 		}
 		/* Closed, but values are still buffered: drain them first. */
 	} else {
-		Sudog *sg = chan_dequeue(&c->sendq);
+		Sudog *sg = waitq_dequeue(&c->sendq);
 		if (sg != NULL) {
 			/* A sender is waiting, so the buffer (if any) is full. */
 			G *gp = chan_recv(c, sg, ep);
@@ -579,7 +579,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 	Sudog *mysg = &self;
 	gp->waiting = mysg;
 	gp->param = NULL;
-	chan_enqueue(&c->recvq, mysg);
+	waitq_enqueue(&c->recvq, mysg);
 	gopark(chanparkcommit, &c->lock, WaitReasonChanReceive);
 
 	if (mysg != gp->waiting)
@@ -609,11 +609,11 @@ static void closechan(hchan *c)
 	}
 	atomic_store(&c->closed, 1);
 
-	/* Collect the Gs under the lock (chan_dequeue settles select races);
+	/* Collect the Gs under the lock (waitq_dequeue settles select races);
 	 * ready them after dropping it. A parked G's schedlink is free. */
 	G *glist = NULL;
 	Sudog *sg;
-	while ((sg = chan_dequeue(&c->recvq)) != NULL) {
+	while ((sg = waitq_dequeue(&c->recvq)) != NULL) {
 		if (sg->elem != NULL) {
 			memset(sg->elem, 0, c->elemsize);
 			sg->elem = NULL;
@@ -623,7 +623,7 @@ static void closechan(hchan *c)
 		sg->g->schedlink = glist;
 		glist = sg->g;
 	}
-	while ((sg = chan_dequeue(&c->sendq)) != NULL) {
+	while ((sg = waitq_dequeue(&c->sendq)) != NULL) {
 		sg->elem = NULL;
 		sg->success = false;
 		sg->g->param = sg;

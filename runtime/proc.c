@@ -678,10 +678,10 @@ static bool timersleep(void)
 }
 
 /*
- * findrunnable finds a G to run, blocking the M until there is one. The M
+ * findRunnable finds a G to run, blocking the M until there is one. The M
  * holds its P on return.
  */
-static G *findrunnable(bool *inherit)
+static G *findRunnable(bool *inherit)
 {
 	M *mp = getm();
 top:
@@ -841,7 +841,7 @@ static _Noreturn void schedule(void)
 		gp = runqget(pp, &inherit);
 	}
 	if (!gp) {
-		gp = findrunnable(&inherit);
+		gp = findRunnable(&inherit);
 		samepoint = false;
 	}
 	if (!inherit)

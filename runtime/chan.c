@@ -38,7 +38,7 @@
  * (isSelect set). Several wakers may dequeue its sudogs concurrently, each
  * holding only its own channel's lock; the first to win the CAS of
  * gp->selectDone from 0 to 1 completes the select, and the others drop the
- * sudog and look for another waiter (chan_dequeue).
+ * sudog and look for another waiter (waitq_dequeue).
  *
  * Lock order: channel locks are taken in increasing address order (select
  * holds several at once; a plain send or receive holds one). A channel lock
@@ -204,8 +204,8 @@ void releaseSudog(Sudog *s)
 
 /* ---- wait queues ---- */
 
-/* chan_enqueue appends s to q. The channel's lock must be held. */
-void chan_enqueue(Waitq *q, Sudog *s)
+/* waitq_enqueue appends s to q. The channel's lock must be held. */
+void waitq_enqueue(Waitq *q, Sudog *s)
 {
 	s->next = NULL;
 	s->prev = q->last;
@@ -217,17 +217,17 @@ void chan_enqueue(Waitq *q, Sudog *s)
 }
 
 /*
- * chan_dequeue removes and returns the first sudog of q that may be
+ * waitq_dequeue removes and returns the first sudog of q that may be
  * completed, or NULL. The channel's lock must be held.
  *
  * A select's sudogs sit on several channels, each guarded by a different
  * lock, so two wakers can find the same goroutine at once. Whoever moves
  * g->selectDone from 0 to 1 wins the goroutine; a loser drops the sudog
  * from its queue (the selecting goroutine's cleanup then finds it already
- * gone, see chan_dequeuesudog) and tries the next one. A removed sudog
+ * gone, see waitq_dequeuesudog) and tries the next one. A removed sudog
  * always has next and prev NULL.
  */
-Sudog *chan_dequeue(Waitq *q)
+Sudog *waitq_dequeue(Waitq *q)
 {
 	for (;;) {
 		Sudog *s = q->first;
@@ -249,12 +249,12 @@ Sudog *chan_dequeue(Waitq *q)
 }
 
 /*
- * chan_dequeuesudog removes s from q if it is still there. The channel's
- * lock must be held. s may already have been taken off by chan_dequeue
+ * waitq_dequeuesudog removes s from q if it is still there. The channel's
+ * lock must be held. s may already have been taken off by waitq_dequeue
  * (a select that lost the race on this channel); then it is the first of
  * q only if it is still queued, since removal clears next and prev.
  */
-void chan_dequeuesudog(Waitq *q, Sudog *s)
+void waitq_dequeuesudog(Waitq *q, Sudog *s)
 {
 	Sudog *x = s->prev, *y = s->next;
 
@@ -405,14 +405,6 @@ static bool chanparkcommit(G *gp, void *chanlock)
 	return true;
 }
 
-/* parkforever_commit lets a goroutine park with nothing to unlock. */
-static bool parkforever_commit(G *gp, void *arg)
-{
-	(void)gp;
-	(void)arg;
-	return true;
-}
-
 /*
  * chansend_common is chansend with a choice for a closed channel: panic
  * (every user send) or silently drop the value (the timer callback: a user
@@ -425,7 +417,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 		if (!block)
 			return false;
 		mustbeg("weft_chan_send");
-		gopark(parkforever_commit, NULL, WaitReasonChanSendNilChan);
+		gopark(NULL, NULL, WaitReasonChanSendNilChan);
 		throw("chansend: unreachable");
 	}
 
@@ -446,7 +438,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 		gopanic("send on closed channel");
 	}
 
-	Sudog *sg = chan_dequeue(&c->recvq);
+	Sudog *sg = waitq_dequeue(&c->recvq);
 	if (sg != NULL) {
 		/* A receiver is waiting: hand it the value directly. */
 		G *gp = chan_send(c, sg, ep);
@@ -475,7 +467,7 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 	Sudog *mysg = &self;
 	gp->waiting = mysg;
 	gp->param = NULL;
-	chan_enqueue(&c->sendq, mysg);
+	waitq_enqueue(&c->sendq, mysg);
 	gopark(chanparkcommit, &c->lock, WaitReasonChanSend);
 
 	/* Woken by the receiver or the close that dequeued mysg. */
@@ -526,7 +518,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 		if (!block)
 			return false;
 		mustbeg("weft_chan_recv");
-		gopark(parkforever_commit, NULL, WaitReasonChanReceiveNilChan);
+		gopark(NULL, NULL, WaitReasonChanReceiveNilChan);
 		throw("chanrecv: unreachable");
 	}
 
@@ -558,7 +550,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 		}
 		/* Closed, but values are still buffered: drain them first. */
 	} else {
-		Sudog *sg = chan_dequeue(&c->sendq);
+		Sudog *sg = waitq_dequeue(&c->sendq);
 		if (sg != NULL) {
 			/* A sender is waiting, so the buffer (if any) is full. */
 			G *gp = chan_recv(c, sg, ep);
@@ -587,7 +579,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 	Sudog *mysg = &self;
 	gp->waiting = mysg;
 	gp->param = NULL;
-	chan_enqueue(&c->recvq, mysg);
+	waitq_enqueue(&c->recvq, mysg);
 	gopark(chanparkcommit, &c->lock, WaitReasonChanReceive);
 
 	if (mysg != gp->waiting)
@@ -617,11 +609,11 @@ static void closechan(hchan *c)
 	}
 	atomic_store(&c->closed, 1);
 
-	/* Collect the Gs under the lock (chan_dequeue settles select races);
+	/* Collect the Gs under the lock (waitq_dequeue settles select races);
 	 * ready them after dropping it. A parked G's schedlink is free. */
 	G *glist = NULL;
 	Sudog *sg;
-	while ((sg = chan_dequeue(&c->recvq)) != NULL) {
+	while ((sg = waitq_dequeue(&c->recvq)) != NULL) {
 		if (sg->elem != NULL) {
 			memset(sg->elem, 0, c->elemsize);
 			sg->elem = NULL;
@@ -631,7 +623,7 @@ static void closechan(hchan *c)
 		sg->g->schedlink = glist;
 		glist = sg->g;
 	}
-	while ((sg = chan_dequeue(&c->sendq)) != NULL) {
+	while ((sg = waitq_dequeue(&c->sendq)) != NULL) {
 		sg->elem = NULL;
 		sg->success = false;
 		sg->g->param = sg;
@@ -691,10 +683,10 @@ size_t weft_chan_len(weft_chan *c)
  * c twice panics ("weft_chan_free of freed channel"), as far as the
  * allocator can tell (blockstate).
  *
- * This relies on deltimer's contract (time.c): when deltimer returns, the
- * timer's callback is not running and will not run, whether deltimer
- * removed it (true) or it had already fired (false). Without that, the
- * callback could still be sending on c as it is freed.
+ * This relies on timer_stop's contract (time.c): when timer_stop returns,
+ * the timer's callback is not running and will not run, whether
+ * timer_stop removed it (true) or it had already fired (false). Without
+ * that, the callback could still be sending on c as it is freed.
  */
 void weft_chan_free(weft_chan *c)
 {
@@ -709,18 +701,11 @@ void weft_chan_free(weft_chan *c)
 		gopanic("weft_chan_free of invalid channel");
 	}
 	if (c->timer != NULL) {
-		deltimer(c->timer);
+		timer_stop(c->timer);
 		rtfree(c->timer);
 		c->timer = NULL;
 	}
 	rtfree(c);
-}
-
-/* chan_settimer records t as the timer feeding c, for weft_chan_free to
- * stop. Call it before c is shared. */
-void chan_settimer(hchan *c, Timer *t)
-{
-	c->timer = t;
 }
 
 /*
@@ -749,7 +734,7 @@ weft_chan *weft_after(int64_t ns)
 	t->f = after_fire;
 	t->arg = c;
 	t->idx = -1;
-	chan_settimer(c, t);
-	addtimer(t);
+	c->timer = t; /* for weft_chan_free to stop; before c is shared */
+	timer_add(t);
 	return c;
 }

@@ -1,7 +1,7 @@
 /*
  * chan.h: the channel's layout and the helpers chan.c and select.c share.
  * Nothing else should include it: the rest of the runtime sees a channel
- * only through runtime.h (chansend, chanrecv, chan_settimer).
+ * only through runtime.h (chansend, chanrecv) and weft.h.
  */
 #ifndef WEFT_CHAN_H
 #define WEFT_CHAN_H
@@ -44,9 +44,14 @@ static inline void *chanbuf(hchan *c, size_t i)
 	return c->buf + i * c->elemsize;
 }
 
-void chan_enqueue(Waitq *q, Sudog *s);
-Sudog *chan_dequeue(Waitq *q);
-void chan_dequeuesudog(Waitq *q, Sudog *s);
+/* Go's waitq methods (q.enqueue, q.dequeue, q.dequeueSudoG), named
+ * waitq_<method> as weft names Go's methods; then the channel operations
+ * select shares, chan_<name>: Go's send and recv (bare, the names would
+ * meet libc's in a hosted program) and the buffer's halves, which Go
+ * writes inline. Each is described where chan.c defines it. */
+void waitq_enqueue(Waitq *q, Sudog *s);
+Sudog *waitq_dequeue(Waitq *q);
+void waitq_dequeuesudog(Waitq *q, Sudog *s);
 G *chan_send(hchan *c, Sudog *sg, const void *ep);
 G *chan_recv(hchan *c, Sudog *sg, void *ep);
 void chan_bufsend(hchan *c, const void *ep);

@@ -67,19 +67,26 @@ static bool mainStarted;
 static int32_t nallgs;
 
 #if ARCH_TLS_INLINE
+/* setg makes gp the calling thread's G: g0 while it runs scheduler code,
+ * else the goroutine it runs. Only the thread itself sets it. */
 static inline void setg(G *gp) { tls_g = gp; }
 #else
+/* getg and getm (runtime.h) are calls here, never inlined: a goroutine may
+ * resume on another thread, and a call reads that thread's pointer anew. */
 __attribute__((noinline)) G *getg(void) { return tls_g; }
 __attribute__((noinline)) M *getm(void) { return tls_m; }
+/* setg makes gp the calling thread's G (out of line, as getg). */
 __attribute__((noinline)) static void setg(G *gp) { tls_g = gp; }
 #endif
 
 static _Noreturn void schedule(void);
-static void gcstopm(void);
+static void stwstopm(void);
 static void runtime_main(void *arg);
 static void wakep(void);
 static void startm(P *pp, bool spinning);
 
+/* waitreason_string names wait reason r for dumps and the trace (Go's
+ * waitReason.String), "?" when r is none of them. Any thread; no lock. */
 const char *waitreason_string(int r)
 {
 	static const char *const names[] = {
@@ -92,12 +99,21 @@ const char *waitreason_string(int r)
 	return names[r];
 }
 
-/* cheaprand: a per-M wyrand-style generator; not for cryptography. */
+/*
+ * cheaprand returns a pseudo-random number from the current M's state,
+ * which mcommoninit seeds from the clock and the M's id. It is
+ * xorshift64+, two 32-bit xorshift sequences added together (Marsaglia's
+ * shift triplet [17, 7, 16]): what Go's cheaprand does on arches without a
+ * fast 64-bit multiply (elsewhere Go uses wyrand). Fast, not for
+ * cryptography: it picks a steal victim or a select's poll order. An M's
+ * state is its thread's alone; a thread with no M (a hosted program's
+ * own, in weft_select) uses m0's, unlocked: a race there only garbles
+ * numbers that are random anyway.
+ */
 uint32_t cheaprand(void)
 {
 	M *mp = getm();
-	uint32_t *s = mp ? mp->fastrand : m0.fastrand;
-	/* xorshift64+ on the two words */
+	uint32_t *s = mp ? mp->cheaprand : m0.cheaprand;
 	uint32_t s1 = s[0], s0 = s[1];
 	s[0] = s0;
 	s1 ^= s1 << 17;
@@ -114,6 +130,9 @@ uint32_t cheaprandn(uint32_t n)
 
 /* ---- G status ---- */
 
+/* readgstatus returns gp's status, read atomically: any thread may ask,
+ * but only the owner of gp's next transition (see casgstatus) can rely on
+ * the answer staying true. */
 uint32_t readgstatus(G *gp)
 {
 	return atomic_load(&gp->atomicstatus);
@@ -130,16 +149,24 @@ _Noreturn void badgstatus(G *gp, uint32_t old, uint32_t new, uint32_t cur)
 
 /* ---- run queues ---- */
 
-/* runqringempty: the ring alone, what thieves can take. */
+/* runqringempty reports whether pp's ring is empty, runnext aside: whether
+ * a thief would find anything (runqgrab). Any thread, lock-free; the
+ * answer may be stale at once. */
 static bool runqringempty(P *pp)
 {
 	return atomic_load(&pp->runqhead) == atomic_load(&pp->runqtail);
 }
 
+/*
+ * runqempty reports whether pp has no G to run, in its ring or runnext.
+ * Any thread, lock-free; it may be stale at once, but it never says empty
+ * while a G sits there all along: runqput can kick the old runnext into
+ * the ring while runqget empties runnext, so an empty ring read before
+ * and an empty runnext read after would miss that G, and tail is read
+ * again to make sure the ring did not move meanwhile.
+ */
 static bool runqempty(P *pp)
 {
-	/* runnext is checked first: a G moving from runnext to runq passes
-	 * through both, and we must not miss it in between. */
 	for (;;) {
 		uint32_t head = atomic_load(&pp->runqhead);
 		uint32_t tail = atomic_load(&pp->runqtail);
@@ -149,7 +176,9 @@ static bool runqempty(P *pp)
 	}
 }
 
-static void globrunqput(G *gp) /* sched.lock held */
+/* globrunqput puts gp at the tail of the global run queue. sched.lock
+ * must be held. */
+static void globrunqput(G *gp)
 {
 	gp->schedlink = NULL;
 	if (sched.runqtail)
@@ -160,7 +189,9 @@ static void globrunqput(G *gp) /* sched.lock held */
 	sched.runqsize++;
 }
 
-static void globrunqputbatch(G *head, G *tail, int32_t n) /* sched.lock held */
+/* globrunqputbatch puts the n Gs linked through schedlink from head to
+ * tail at the tail of the global run queue. sched.lock must be held. */
+static void globrunqputbatch(G *head, G *tail, int32_t n)
 {
 	tail->schedlink = NULL;
 	if (sched.runqtail)
@@ -171,7 +202,9 @@ static void globrunqputbatch(G *head, G *tail, int32_t n) /* sched.lock held */
 	sched.runqsize += n;
 }
 
-static G *globrunqpop(void) /* sched.lock held */
+/* globrunqpop takes the G at the head of the global run queue, or returns
+ * NULL when it is empty. sched.lock must be held. */
+static G *globrunqpop(void)
 {
 	G *gp = sched.runqhead;
 	if (gp) {
@@ -212,6 +245,10 @@ static void runqput(P *pp, G *gp, bool next)
 	}
 }
 
+/* runqputslow moves half of pp's full ring (as runqput read head and
+ * tail), then gp, to the global queue, and returns true; it returns false
+ * and moves nothing if a thief took from the ring meanwhile (runqput then
+ * tries again). Owner only; it takes sched.lock. */
 static bool runqputslow(P *pp, G *gp, uint32_t head, uint32_t tail)
 {
 	G *batch[RUNQ_SIZE / 2 + 1];
@@ -277,7 +314,10 @@ static uint32_t runqgrab(P *pp, G **batch)
 	}
 }
 
-/* runqsteal moves half of victim's queue to pp's and returns one G of it. */
+/* runqsteal moves half of victim's ring (never its runnext) to pp's, and
+ * returns one G of it to run, or NULL when there was nothing to take. pp
+ * is the caller's own P, with room in its ring (findRunnable steals only
+ * once its own queue is empty); victim may be running anywhere. */
 static G *runqsteal(P *pp, P *victim)
 {
 	G *batch[RUNQ_SIZE / 2];
@@ -294,9 +334,11 @@ static G *runqsteal(P *pp, P *victim)
 	return gp;
 }
 
-/* globrunqget takes a batch from the global queue for pp: one to run, a
- * fair share more into pp's local queue. max 0 means no limit. */
-static G *globrunqget(P *pp, int32_t max) /* sched.lock held */
+/* globrunqget takes a batch from the global queue for pp, the caller's
+ * own P: one G, which it returns (NULL when the queue is empty), and a
+ * fair share more into pp's local queue; at most max in all (0: no
+ * limit). sched.lock must be held. */
+static G *globrunqget(P *pp, int32_t max)
 {
 	if (sched.runqsize == 0)
 		return NULL;
@@ -315,13 +357,16 @@ static G *globrunqget(P *pp, int32_t max) /* sched.lock held */
 
 /* ---- Ps and Ms ---- */
 
-static void pidleput(P *pp) /* sched.lock held */
+/* pidleput puts pp, whose run queue must be empty, on the idle list; while
+ * the world is stopping it stops pp instead, counting it for stopTheWorld.
+ * pp belongs to no M. sched.lock must be held. */
+static void pidleput(P *pp)
 {
 	if (!runqempty(pp))
 		throw("pidleput: P has non-empty run queue");
-	if (atomic_load(&sched.gcwaiting)) {
+	if (atomic_load(&sched.stopping)) {
 		/* The world is stopping: this P stops instead. */
-		atomic_store(&pp->status, Pgcstop);
+		atomic_store(&pp->status, Pstopped);
 		if (--sched.stopwait == 0)
 			notewakeup(&sched.stopnote);
 		return;
@@ -331,7 +376,10 @@ static void pidleput(P *pp) /* sched.lock held */
 	atomic_xadd(&sched.npidle, 1);
 }
 
-static P *pidleget(void) /* sched.lock held */
+/* pidleget takes a P off the idle list, or returns NULL; taking one wakes
+ * sysmon if it sleeps for want of a running P. The caller then owns the P
+ * (acquirep, or a new M's nextp). sched.lock must be held. */
+static P *pidleget(void)
 {
 	P *pp = sched.pidle;
 	if (pp) {
@@ -345,6 +393,9 @@ static P *pidleget(void) /* sched.lock held */
 	return pp;
 }
 
+/* acquirep attaches pp to the current M and marks it running. The M must
+ * hold no P, and pp must be the caller's to give: off the idle list, its
+ * own P taken back, or handed over in nextp. */
 static void acquirep(P *pp)
 {
 	M *mp = getm();
@@ -360,6 +411,9 @@ static void acquirep(P *pp)
 	}
 }
 
+/* releasep detaches the P running on the current M, marks it idle and
+ * returns it; the caller decides where it goes (the idle list, stopped,
+ * another M). */
 static P *releasep(void)
 {
 	M *mp = getm();
@@ -377,14 +431,18 @@ static P *releasep(void)
 	return pp;
 }
 
-static void mput(M *mp) /* sched.lock held */
+/* mput puts mp, which is about to park on its note, on the idle M list.
+ * sched.lock must be held. */
+static void mput(M *mp)
 {
 	mp->schedlink = sched.midle;
 	sched.midle = mp;
 	sched.nmidle++;
 }
 
-static M *mget(void) /* sched.lock held */
+/* mget takes an M off the idle list, or returns NULL; the caller must wake
+ * it (startm). sched.lock must be held. */
+static M *mget(void)
 {
 	M *mp = sched.midle;
 	if (mp) {
@@ -415,7 +473,7 @@ static void checkdead(void)
 			  sched.nmsys);
 		throw("checkdead: inconsistent counts");
 	}
-	if (timer_count() > 0)
+	if (timers_len() > 0)
 		return;
 	if (sched.runqsize > 0)
 		throw("checkdead: runnable goroutines on the global queue");
@@ -478,7 +536,8 @@ static void startm(P *pp, bool spinning)
 }
 
 /* wakep starts a spinning M if there is an idle P and no M is spinning
- * already (that one would find the work). */
+ * already (that one would find the work). Any M, holding no scheduler
+ * lock: startm takes sched.lock. */
 static void wakep(void)
 {
 	if (atomic_load(&sched.npidle) == 0)
@@ -511,12 +570,13 @@ static void handoffp(P *pp)
 	pidleput(pp);
 	unlock(&sched.lock);
 	/* Timers need some M to sleep until they are due. */
-	if (timer_count() > 0 && !atomic_load(&sched.timerwaiting))
+	if (timers_len() > 0 && !atomic_load(&sched.timerwaiting))
 		wakep();
 }
 
-/* resetspinning: the M found work and stops spinning; if it was the last
- * spinning M, another may be needed for the rest of the work. */
+/* resetspinning: the current M, which was spinning, found work and stops;
+ * if it was the last spinning M, it wakes another for the rest of the
+ * work (wakep). */
 static void resetspinning(void)
 {
 	M *mp = getm();
@@ -528,41 +588,50 @@ static void resetspinning(void)
 
 /* ---- stopping the world ---- */
 
-/* gcstopm stops the current M's P for stopTheWorld and parks the M until
- * the world starts again and hands it a P. */
-static void gcstopm(void)
+/* stwstopm stops the current M's P for stopTheWorld and parks the M until
+ * the world starts again and hands it a P (Go's gcstopm). */
+static void stwstopm(void)
 {
 	M *mp = getm();
 	if (mp->spinning) {
 		mp->spinning = false;
 		if (atomic_xadd(&sched.nmspinning, -1) < 0)
-			throw("gcstopm: negative nmspinning");
+			throw("stwstopm: negative nmspinning");
 	}
 	P *pp = releasep();
 	lock(&sched.lock);
-	atomic_store(&pp->status, Pgcstop);
+	atomic_store(&pp->status, Pstopped);
 	if (--sched.stopwait == 0)
 		notewakeup(&sched.stopnote);
 	unlock(&sched.lock);
 	stopm();
 }
 
+/*
+ * stopTheWorld stops every P but the caller's: idle ones and ones in a
+ * system call at once, running ones when their M next enters the
+ * scheduler (stwstopm); it sleeps on sched.stopnote until the last has
+ * stopped. The caller is a goroutine holding a P (its own P is marked
+ * stopped too, and stays with it); stop-the-world calls do not nest, and
+ * callers serialize among themselves (the tracer's apimu). Returns with
+ * every P Pstopped.
+ */
 void stopTheWorld(void)
 {
 	M *mp = getm();
 	lock(&sched.lock);
 	sched.stopwait = gomaxprocs;
-	atomic_store(&sched.gcwaiting, 1);
-	atomic_store(&mp->p->status, Pgcstop);
+	atomic_store(&sched.stopping, 1);
+	atomic_store(&mp->p->status, Pstopped);
 	sched.stopwait--;
 	for (int32_t i = 0; i < gomaxprocs; i++) {
 		P *pp = allp[i];
-		if (atomic_cas(&pp->status, Psyscall, Pgcstop))
+		if (atomic_cas(&pp->status, Psyscall, Pstopped))
 			sched.stopwait--;
 	}
 	P *pp;
 	while ((pp = pidleget())) {
-		atomic_store(&pp->status, Pgcstop);
+		atomic_store(&pp->status, Pstopped);
 		sched.stopwait--;
 	}
 	bool wait = sched.stopwait > 0;
@@ -577,19 +646,22 @@ void stopTheWorld(void)
 		throw("stopTheWorld: not stopped");
 }
 
+/* startTheWorld undoes stopTheWorld, from the goroutine that stopped the
+ * world: its P runs again, and every other P goes back to the idle list,
+ * or, with Gs queued, to an M of its own. */
 void startTheWorld(void)
 {
 	M *mp = getm();
 	P *run[MAX_PROCS];
 	int nrun = 0;
 	lock(&sched.lock);
-	atomic_store(&sched.gcwaiting, 0);
+	atomic_store(&sched.stopping, 0);
 	atomic_store(&mp->p->status, Prunning);
 	for (int32_t i = 0; i < gomaxprocs; i++) {
 		P *pp = allp[i];
 		if (pp == mp->p)
 			continue;
-		if (atomic_load(&pp->status) != Pgcstop)
+		if (atomic_load(&pp->status) != Pstopped)
 			throw("startTheWorld: P not stopped");
 		atomic_store(&pp->status, Pidle);
 		if (runqempty(pp))
@@ -634,7 +706,7 @@ static bool timersleep(void)
 {
 	for (;;) {
 		lock(&sched.lock);
-		int64_t next = timer_next();
+		int64_t next = timers_waketime();
 		if (sched.timerwaiting || next < 0) {
 			unlock(&sched.lock);
 			return false;
@@ -653,7 +725,7 @@ static bool timersleep(void)
 		sched.timerwaiting = false;
 		unlock(&sched.lock);
 
-		checktimers(nanotime()); /* readied Gs go to the global queue */
+		timers_check(nanotime()); /* readied Gs go to the global queue */
 		lock(&sched.lock);
 		P *pp = NULL;
 		if (sched.runqsize > 0)
@@ -669,20 +741,20 @@ static bool timersleep(void)
 }
 
 /*
- * findrunnable finds a G to run, blocking the M until there is one. The M
+ * findRunnable finds a G to run, blocking the M until there is one. The M
  * holds its P on return.
  */
-static G *findrunnable(bool *inherit)
+static G *findRunnable(bool *inherit)
 {
 	M *mp = getm();
 top:
-	if (unlikely(atomic_load(&sched.gcwaiting)))
-		gcstopm();
+	if (unlikely(atomic_load(&sched.stopping)))
+		stwstopm();
 	P *pp = mp->p;
 	G *gp;
 
-	if (timer_next() >= 0)
-		checktimers(nanotime());
+	if (timers_waketime() >= 0)
+		timers_check(nanotime());
 
 	if ((gp = runqget(pp, inherit)))
 		return gp;
@@ -775,9 +847,11 @@ top:
 	goto top;
 }
 
-/* execute runs gp on the current M; it does not return. samepoint: gp
- * came straight off the local queue after the last G stopped (the trace
- * may reuse that time, traceGoStart). */
+/* execute runs gp, which the caller took off a run queue or readied
+ * itself, on the current M and its P; it does not return. inherit: gp
+ * continues the time slice (runnext). samepoint: gp came straight off the
+ * local queue after the last G stopped (the trace may reuse that time,
+ * traceGoStart). */
 static _Noreturn void execute(G *gp, bool inherit, bool samepoint)
 {
 	M *mp = getm();
@@ -797,23 +871,25 @@ static _Noreturn void execute(G *gp, bool inherit, bool samepoint)
 	arch_gogo(sp);
 }
 
-/* schedule: one round of the scheduler on g0: find a G and run it. */
+/* schedule: one round of the scheduler on g0: find a G (run due timers,
+ * the queues, then findRunnable, which may park the M) and execute it.
+ * The M holds a P and no runtime lock. Never returns. */
 static _Noreturn void schedule(void)
 {
 	M *mp = getm();
 	if (mp->locks)
 		throw("schedule: holding locks");
-	if (unlikely(atomic_load(&sched.gcwaiting)))
-		gcstopm();
+	if (unlikely(atomic_load(&sched.stopping)))
+		stwstopm();
 	trace_help();
 	P *pp = mp->p;
 	G *gp = NULL;
 	bool inherit = false;
 
 	bool samepoint = true;
-	int64_t next = timer_next();
+	int64_t next = timers_waketime();
 	if (next >= 0 && next <= nanotime()) {
-		checktimers(nanotime());
+		timers_check(nanotime());
 		samepoint = false;
 	}
 
@@ -832,7 +908,7 @@ static _Noreturn void schedule(void)
 		gp = runqget(pp, &inherit);
 	}
 	if (!gp) {
-		gp = findrunnable(&inherit);
+		gp = findRunnable(&inherit);
 		samepoint = false;
 	}
 	if (!inherit)
@@ -852,6 +928,9 @@ static void mcall(void (*fn)(G *))
 	arch_mcall(&gp->sched_sp, (void (*)(void *))fn, gp, mp->g0->stack.hi);
 }
 
+/* dropg unlinks gp from the current M (curg, gp->m) once it stops running
+ * there: on g0, as gp parks, yields, exits or leaves a system call
+ * without a P. */
 static void dropg(G *gp)
 {
 	M *mp = getm();
@@ -859,6 +938,14 @@ static void dropg(G *gp)
 	gp->m = NULL;
 }
 
+/*
+ * park_m is gopark's second half, on g0 (mcall): gp, off its stack, is
+ * parked (Grunning -> Gwaiting); then the M's waitunlockf, if any, runs
+ * with waitlock. If it returns false gp runs again at once, keeping its
+ * time slice; else the M schedules another G. Once unlockf has released
+ * its lock a waker may goready gp, on any thread: park_m does not touch gp
+ * after that. Never returns.
+ */
 static _Noreturn void park_m(G *gp)
 {
 	M *mp = getm();
@@ -887,8 +974,10 @@ static _Noreturn void park_m(G *gp)
 
 /*
  * gopark puts the current G to sleep with the given wait reason. On g0,
- * after the G's state is saved, unlockf(gp, lock) runs; if it returns
- * false the G continues at once. Otherwise someone must goready(gp).
+ * after the G's state is saved, unlockf(gp, lock) runs, if there is one;
+ * if it returns false the G continues at once. Otherwise someone must
+ * goready(gp); a G parked with no unlockf and that nobody will ready (a
+ * nil channel, an empty select) sleeps forever.
  */
 void gopark(bool (*unlockf)(G *, void *), void *lock, int reason)
 {
@@ -902,6 +991,8 @@ void gopark(bool (*unlockf)(G *, void *), void *lock, int reason)
 	mcall((void (*)(G *))park_m);
 }
 
+/* parkunlock is goparkunlock's unlockf (Go's parkunlock_c): it unlocks
+ * the runtime Mutex l once gp is parked, and lets gp sleep. */
 static bool parkunlock(G *gp, void *l)
 {
 	(void)gp;
@@ -941,6 +1032,9 @@ void goready(G *gp)
 	wakep();
 }
 
+/* gosched_m is gosched's second half, on g0 (mcall): gp (Grunning ->
+ * Grunnable) goes to the back of the current P's local queue, and the M
+ * schedules. Never returns. */
 static _Noreturn void gosched_m(G *gp)
 {
 	TraceLocker tl = traceAcquire();
@@ -962,6 +1056,8 @@ void gosched(void)
 	mcall((void (*)(G *))gosched_m);
 }
 
+/* weft_yield (weft.h) lets other goroutines run; the caller runs again
+ * later. On a thread running no goroutine it is a fatal error (mustbeg). */
 void weft_yield(void)
 {
 	mustbeg("weft_yield");
@@ -991,6 +1087,9 @@ G *mustbeg(const char *call)
 
 /* ---- goroutine creation and exit ---- */
 
+/* gfput keeps dead gp, with its stack, on pp's free list, and moves half
+ * of that list to the global one (under sched.gflock) once it holds
+ * GFREE_PER_P. pp is the current M's P, which only its M touches. */
 static void gfput(P *pp, G *gp)
 {
 	gp->schedlink = pp->gfree;
@@ -1010,6 +1109,9 @@ static void gfput(P *pp, G *gp)
 	unlock(&sched.gflock);
 }
 
+/* gfget takes a dead G, stack and all, off pp's free list, which it
+ * refills from the global list (sched.gflock) when empty; NULL when there
+ * is none. pp is the current M's P. */
 static G *gfget(P *pp)
 {
 	if (!pp->gfree && atomic_load(&sched.ngfree) > 0) {
@@ -1117,6 +1219,9 @@ void newproc(void (*fn)(void *), void *arg)
 		wakep();
 }
 
+/* weft_go (weft.h) starts a goroutine running fn(arg), to run next on the
+ * caller's P. A NULL fn panics; a thread running no goroutine is a fatal
+ * error (mustbeg). */
 void weft_go(void (*fn)(void *), void *arg)
 {
 	if (!fn)
@@ -1125,17 +1230,24 @@ void weft_go(void (*fn)(void *), void *arg)
 	newproc(fn, arg);
 }
 
+/* weft_goid (weft.h) returns the running goroutine's id, 0 on a thread
+ * that runs none (g0's id is 0 too). Any thread. */
 int64_t weft_goid(void)
 {
 	G *gp = getg();
 	return gp ? gp->goid : 0;
 }
 
+/* weft_gomaxprocs (weft.h) returns the number of Ps, fixed at start-up.
+ * Any thread. */
 int weft_gomaxprocs(void)
 {
 	return gomaxprocs;
 }
 
+/* goexit0 is goexit1's second half, on g0 (mcall): gp is dead (Grunning ->
+ * Gdead) and goes, stack kept, on the current P's free list for a later
+ * newproc; the M schedules. Never returns. */
 static _Noreturn void goexit0(G *gp)
 {
 	TraceLocker tl = traceAcquire();
@@ -1160,6 +1272,9 @@ _Noreturn void goexit1(void)
 
 /* ---- system calls ---- */
 
+/* ongoroutine reports whether the caller is a goroutine of a running
+ * scheduler: not g0, not a thread that runs none, not before runtime_main
+ * starts (entersyscall and exitsyscall do nothing otherwise). */
 static bool ongoroutine(void)
 {
 	G *gp = getg();
@@ -1191,13 +1306,20 @@ void entersyscall(void)
 		traceRelease(tl);
 }
 
+/*
+ * exitsyscall0 is exitsyscall's slow path, on g0 (mcall), for gp back
+ * from a system call with its P taken and no idle P free: once the world
+ * is not stopped, gp becomes runnable and runs at once on an idle P if
+ * one has appeared, else goes to the global queue while the M parks
+ * (stopm) until it is given a P. Never returns.
+ */
 static _Noreturn void exitsyscall0(G *gp)
 {
 	/* While the world is stopped, leave gp in its system call: the
 	 * world's stopper may be reading the goroutines' states (sched.lock
 	 * orders this with stopTheWorld). */
 	lock(&sched.lock);
-	while (atomic_load(&sched.gcwaiting)) {
+	while (atomic_load(&sched.stopping)) {
 		unlock(&sched.lock);
 		sys_nanosleep(20 * 1000);
 		lock(&sched.lock);
@@ -1368,8 +1490,8 @@ void mcommoninit(M *mp)
 	atomic_store(&allm, mp);
 	unlock(&sched.lock);
 	uint64_t seed = (uint64_t)nanotime() ^ ((uint64_t)mp->id * 0x9E3779B97F4A7C15ull);
-	mp->fastrand[0] = (uint32_t)seed | 1;
-	mp->fastrand[1] = (uint32_t)(seed >> 32) | 1;
+	mp->cheaprand[0] = (uint32_t)seed | 1;
+	mp->cheaprand[1] = (uint32_t)(seed >> 32) | 1;
 }
 
 /* mstart0 is where every M begins, on its g0 stack: it records that
@@ -1441,6 +1563,9 @@ void newm(void (*fn)(void), P *pp, bool spinning)
 
 /* ---- start-up ---- */
 
+/* procresize creates the n Ps, P 0 for the calling M (m0) and the rest
+ * idle. Once, from schedinit, before any other M exists: the number of Ps
+ * never changes afterwards (Go's procresize also resizes). */
 static void procresize(int32_t n)
 {
 	allp = persistentalloc(sizeof(P *) * (size_t)n);
@@ -1459,6 +1584,8 @@ static void procresize(int32_t n)
 	acquirep(allp[0]);
 }
 
+/* getproccount returns how many CPUs the process may run on (its affinity
+ * mask), at least 1. */
 static int64_t getproccount(void)
 {
 	uint8_t mask[1024];
@@ -1472,6 +1599,9 @@ static int64_t getproccount(void)
 	return n > 0 ? n : 1;
 }
 
+/* schedinit sets ncpu and gomaxprocs (ncpu, or WEFTMAXPROCS, at most
+ * MAX_PROCS; a bad WEFTMAXPROCS is fatal) and creates the Ps. Once, from
+ * rt0_go, on m0's initial stack. */
 static void schedinit(void)
 {
 	ncpu = getproccount();
@@ -1503,6 +1633,8 @@ static void runtime_main(void *arg)
 }
 WEFT_FUNCID(runtime_main, FUNCID_RUNTIME_MAIN);
 
+/* m0start runs on m0's g0 stack, where rt0_go switches with arch_mcall,
+ * and starts m0 as any M starts (mstart0). Never returns. */
 static void m0start(void *arg)
 {
 	(void)arg;

@@ -55,6 +55,17 @@ typedef struct PTrace {
  * arch_mcall had returned. */
 void arch_mcall(uintptr_t *save, void (*fn)(void *), void *arg, uintptr_t g0sp);
 _Noreturn void arch_gogo(uintptr_t sp);
+/* The saved context is read and laid out here by arch.h's ARCH_GOBUF_*
+ * slots, which asm.S checks its instructions against. The saved frame
+ * pointer and the return address above it form a frame record, where a
+ * walk of the parked goroutine starts; a new goroutine's fn and arg have
+ * slots of their own. */
+_Static_assert(ARCH_GOBUF_PCSLOT == ARCH_GOBUF_FPSLOT + 1, "arch.h: the saved fp and pc must form a frame record");
+_Static_assert(ARCH_GOBUF_PCSLOT < ARCH_GOBUF_WORDS && ARCH_GOBUF_FNSLOT < ARCH_GOBUF_WORDS &&
+		       ARCH_GOBUF_ARGSLOT < ARCH_GOBUF_WORDS && ARCH_GOBUF_FNSLOT != ARCH_GOBUF_ARGSLOT &&
+		       ARCH_GOBUF_FNSLOT != ARCH_GOBUF_FPSLOT && ARCH_GOBUF_FNSLOT != ARCH_GOBUF_PCSLOT &&
+		       ARCH_GOBUF_ARGSLOT != ARCH_GOBUF_FPSLOT && ARCH_GOBUF_ARGSLOT != ARCH_GOBUF_PCSLOT,
+	       "arch.h: the saved frame's slots overlap or lie outside it");
 /* goexit: the bottom frame of every goroutine. It calls the goroutine's
  * function, then goexit1. Its frame record holds a zero frame pointer, so
  * every frame-pointer walk ends there. */
@@ -96,16 +107,15 @@ int fpTracebackPCs(uintptr_t fp, uintptr_t *pcBuf, int n);
 enum {
 	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, EPIPE = 32, ETIMEDOUT = 110,
 	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
-	MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
-	MADV_NORMAL = 0, MADV_DONTNEED = 4, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
+	MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
+	MADV_NORMAL = 0, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
 	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
 	CLOCK_MONOTONIC = 1,
 	O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000, AT_FDCWD = -100,
-	SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
+	SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
 	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
-	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000,
+	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000,
 	SIG_UNBLOCK = 1,
-	SS_DISABLE = 2,
 };
 struct sys_timespec {
 	long tv_sec;
@@ -132,7 +142,6 @@ long sys_madvise(void *p, size_t n, int advice);
 long sys_futex(uint32_t *addr, int op, uint32_t val, const struct sys_timespec *ts);
 _Noreturn void sys_exit_group(int status);
 long sys_gettid(void);
-long sys_getpid(void);
 long sys_tgkill(long pid, long tid, int sig);
 long sys_sched_getaffinity(size_t n, void *mask);
 long sys_nanosleep(int64_t ns);
@@ -200,7 +209,6 @@ typedef struct Stack {
 	uintptr_t lo, hi; /* usable [lo, hi); a guard lies below lo */
 } Stack;
 bool stackalloc(Stack *s); /* false when out of memory; fatal at the mapping limit */
-void stackfree(Stack s);
 bool stack_guardfault(uintptr_t addr, G **gp); /* addr in some goroutine's guard? */
 
 /* ---- proc.c: the scheduler ---- */
@@ -274,7 +282,7 @@ enum {
 	Pidle,
 	Prunning,
 	Psyscall, /* its M is in a system call; sysmon may take it */
-	Pgcstop,  /* stopped by stopTheWorld */
+	Pstopped, /* stopped by stopTheWorld (Go's _Pgcstop) */
 };
 
 struct P {
@@ -312,14 +320,13 @@ struct M {
 	P *oldp;   /* the P it held before entering a system call */
 	int64_t id;
 	bool spinning; /* looking for work */
-	bool blocked;  /* parked in stopm */
 	Note park;
 	M *schedlink; /* idle list */
 	M *alllink;
 	void *tls;      /* freestanding: the TLS block */
 	void *gsignal;  /* signal stack */
 	long procid;    /* tid */
-	uint32_t fastrand[2];
+	uint32_t cheaprand[2]; /* cheaprand's state */
 	int32_t locks;
 	uint32_t syscalltick; /* its P's syscalltick when it entered its system call */
 	bool (*waitunlockf)(G *, void *); /* gopark's arguments, for park_m */
@@ -352,9 +359,10 @@ struct Sched {
 	Mutex sudoglock;
 	Sudog *sudogcache;
 
-	/* stopTheWorld: while gcwaiting, every P stops at its next
-	 * schedule; stopwait counts those still to stop. */
-	uint32_t gcwaiting; /* atomic */
+	/* stopTheWorld: while stopping (Go's gcwaiting; weft has no
+	 * collector), every P stops at its next schedule; stopwait counts
+	 * those still to stop, and stopnote wakes the stopper. */
+	uint32_t stopping; /* atomic */
 	int32_t stopwait;
 	Note stopnote;
 
@@ -394,9 +402,9 @@ M *getm(void);
 uint32_t cheaprand(void);
 uint32_t cheaprandn(uint32_t n); /* uniform in [0, n) */
 
-/* gopark puts the current G to sleep. On g0, it calls unlockf(gp, lock);
- * if that returns false the G is resumed at once. Someone must later call
- * goready(gp). */
+/* gopark puts the current G to sleep. On g0, it calls unlockf(gp, lock)
+ * (unless unlockf is NULL: nothing to unlock); if that returns false the G
+ * is resumed at once. Someone must later call goready(gp). */
 void gopark(bool (*unlockf)(G *, void *), void *lock, int reason);
 void goparkunlock(Mutex *l, int reason);
 /* goready makes gp runnable, in the caller's P's runnext (or the global
@@ -448,30 +456,30 @@ extern bool tls_freestanding;
 void tls_init(const uintptr_t *auxv); /* reads PT_TLS, sets up the calling thread */
 void *tls_newblock(void);             /* a new thread's thread pointer, or NULL */
 
-/* ---- time.c: timers ---- */
+/* ---- time.c: timers (timer_* for one timer, timers_* for the heap) ---- */
 struct Timer {
 	int64_t when;
 	/* f runs on some M, maybe with no G, with timers.runlock held: it may
-	 * take channel locks and goready, but must not call addtimer or
-	 * deltimer. Lock order: timers.runlock, channel, scheduler locks. */
+	 * take channel locks and goready, but must not call timer_add or
+	 * timer_stop. Lock order: timers.runlock, channel, scheduler locks. */
 	void (*f)(void *arg, int64_t now);
 	void *arg;
 	int32_t idx; /* heap index, -1 when not in the heap */
 };
-void addtimer(Timer *t);
-bool deltimer(Timer *t); /* true if t was pending */
-/* checktimers runs every timer due at now; returns the next when, or -1. */
-int64_t checktimers(int64_t now);
+void timer_add(Timer *t);   /* t must not be pending */
+bool timer_stop(Timer *t); /* true if t was pending; its function is not running on return */
+/* timers_check runs every timer due at now; returns the next when, or -1. */
+int64_t timers_check(int64_t now);
 /* sched_timerchanged tells the scheduler that a timer due at when was added,
  * so an M sleeping until a later time must wake (proc.c). */
 void sched_timerchanged(int64_t when);
-/* timer_next returns the earliest pending when, or -1, without locking:
+/* timers_waketime returns the earliest pending when, or -1, without locking:
  * the scheduler peeks at it on every round. */
-extern int64_t timer0when;
-static inline int64_t timer_next(void) { return atomic_load(&timer0when); }
-int32_t timer_count(void);
-void timers_stop(void);  /* no timer function runs until timers_start */
-void timers_start(void);
+extern int64_t timers_minwhen;
+static inline int64_t timers_waketime(void) { return atomic_load(&timers_minwhen); }
+int32_t timers_len(void);
+void timers_lockrun(void);  /* no timer function runs until timers_unlockrun */
+void timers_unlockrun(void);
 
 /* ---- chan.c ---- */
 typedef struct weft_chan hchan;
@@ -480,10 +488,16 @@ bool chansend(hchan *c, const void *ep, bool block);
  * *received (received may be NULL) says whether a value, rather than a
  * close, was delivered. */
 bool chanrecv(hchan *c, void *ep, bool block, bool *received);
-void chan_settimer(hchan *c, Timer *t);
 
-/* ---- sema.c ---- */
-void semacquire(uint32_t *addr, int reason);
+/* ---- sema.c: semaphores for goroutines ---- */
+/* semacquire1 blocks the calling goroutine until *addr is positive, then
+ * decrements it; reason is shown while it waits, and lifo queues it ahead
+ * of the other waiters. */
+void semacquire1(uint32_t *addr, bool lifo, int reason);
+/* semacquire is semacquire1 at the back of the queue. */
+static inline void semacquire(uint32_t *addr, int reason) { semacquire1(addr, false, reason); }
+/* semrelease increments *addr and wakes one waiter; with handoff, the
+ * count goes to that waiter and the caller yields to it. */
 void semrelease(uint32_t *addr, bool handoff);
 
 /* ---- symtab.c: the symbol table (abi/symtab.h) ---- */

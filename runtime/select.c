@@ -15,7 +15,7 @@
  *           in lock order on gp->waiting, and park. selparkcommit unlocks
  *           the channels only after the goroutine is off its stack.
  *   wakeup: the first channel operation to dequeue one of our sudogs and
- *           win the CAS on gp->selectDone (chan_dequeue) completes that
+ *           win the CAS on gp->selectDone (waitq_dequeue) completes that
  *           case, stores the sudog in gp->param and readies us. Other
  *           channels' operations that meet our other sudogs meanwhile lose
  *           the CAS and skip them.
@@ -83,14 +83,6 @@ static void freeorder(int *heaporder)
 {
 	if (heaporder != NULL)
 		rtfree(heaporder);
-}
-
-/* parkforever_commit lets a goroutine park with nothing to unlock. */
-static bool parkforever_commit(G *gp, void *arg)
-{
-	(void)gp;
-	(void)arg;
-	return true;
 }
 
 /* waitq: the queue a case's sudog waits on. */
@@ -168,7 +160,7 @@ int weft_select(weft_case *cases, int n, bool block)
 		if (!block)
 			return -1;
 		mustbeg("weft_select");
-		gopark(parkforever_commit, NULL, WaitReasonSelectNoCases);
+		gopark(NULL, NULL, WaitReasonSelectNoCases);
 		throw("select: unreachable");
 	}
 
@@ -200,7 +192,7 @@ int weft_select(weft_case *cases, int n, bool block)
 		if (!block)
 			return -1;
 		mustbeg("weft_select");
-		gopark(parkforever_commit, NULL, WaitReasonSelect);
+		gopark(NULL, NULL, WaitReasonSelect);
 		throw("select: unreachable");
 	}
 
@@ -215,7 +207,7 @@ int weft_select(weft_case *cases, int n, bool block)
 		casi = pollorder[i];
 		c = cases[casi].chan;
 		if (cases[casi].dir == WEFT_RECV) {
-			if ((sg = chan_dequeue(&c->sendq)) != NULL)
+			if ((sg = waitq_dequeue(&c->sendq)) != NULL)
 				action = SEL_RECV;
 			else if (c->qcount > 0)
 				action = SEL_BUFRECV;
@@ -224,7 +216,7 @@ int weft_select(weft_case *cases, int n, bool block)
 		} else {
 			if (c->closed != 0)
 				action = SEL_SCLOSE;
-			else if ((sg = chan_dequeue(&c->recvq)) != NULL)
+			else if ((sg = waitq_dequeue(&c->recvq)) != NULL)
 				action = SEL_SEND;
 			else if (c->qcount < c->dataqsiz)
 				action = SEL_BUFSEND;
@@ -286,7 +278,7 @@ int weft_select(weft_case *cases, int n, bool block)
 		s->c = cas->chan;
 		*nextp = s;
 		nextp = &s->waitlink;
-		chan_enqueue(waitq(cas), s);
+		waitq_enqueue(waitq(cas), s);
 	}
 	gp->param = NULL;
 	gopark(selparkcommit, NULL, WaitReasonSelect);
@@ -319,7 +311,7 @@ int weft_select(weft_case *cases, int n, bool block)
 			casi = lockorder[i];
 			success = sglist->success;
 		} else {
-			chan_dequeuesudog(waitq(cas), sglist);
+			waitq_dequeuesudog(waitq(cas), sglist);
 		}
 		Sudog *next = sglist->waitlink;
 		sglist->waitlink = NULL;

@@ -1,6 +1,6 @@
 /*
- * sema.c: semaphores for goroutines (Go's sema.go), and the weft_mutex and
- * weft_waitgroup built on them (Go's sync.Mutex and sync.WaitGroup).
+ * sema.c: semaphores for goroutines (Go's sema.go), on which sync.c builds
+ * weft_mutex and weft_waitgroup.
  *
  * semacquire and semrelease are a sleep/wakeup pair rather than a general
  * semaphore: *addr counts wakeups not yet consumed, and every semrelease
@@ -119,9 +119,10 @@ static Sudog *semadequeue(SemaRoot *root, uint32_t *addr)
  * semacquire1 waits until it can take a count from *addr, parking with
  * reason. lifo queues the caller ahead of the other waiters. A wakeup with
  * s->ticket set means the releaser already took the count for us (a
- * handoff); otherwise we compete for it and may sleep again.
+ * handoff); otherwise we compete for it and may sleep again. Must run on
+ * a goroutine.
  */
-static void semacquire1(uint32_t *addr, bool lifo, int reason)
+void semacquire1(uint32_t *addr, bool lifo, int reason)
 {
 	G *gp = getg();
 	M *mp = getm();
@@ -149,15 +150,6 @@ static void semacquire1(uint32_t *addr, bool lifo, int reason)
 			break;
 	}
 	releaseSudog(s);
-}
-
-/*
- * semacquire blocks the calling goroutine until *addr is positive, then
- * decrements it. reason is shown while it waits. Must run on a goroutine.
- */
-void semacquire(uint32_t *addr, int reason)
-{
-	semacquire1(addr, false, reason);
 }
 
 /*
@@ -200,251 +192,4 @@ void semrelease(uint32_t *addr, bool handoff)
 	M *mp = getm();
 	if (s->ticket == 1 && mp != NULL && mp->locks == 0 && getg() != mp->g0)
 		gosched(); /* to the back of our P's queue: runnext goes first */
-}
-
-/*
- * ---- weft_mutex: Go's sync.Mutex ----
- *
- * state holds a locked bit, a woken bit, a starving bit, and above them the
- * number of goroutines blocked on sema. The zero value is unlocked.
- *
- * Normal mode. Lock is one CAS when the mutex is free. Otherwise the
- * goroutine may spin briefly (multicore, other Ps busy, nothing else to
- * run here), then counts itself as a waiter and sleeps on sema. Unlock
- * clears the locked bit with one atomic add and, if there are waiters and
- * none is already awake (woken bit), wakes one. The woken waiter does not
- * own the mutex: it competes with goroutines just arriving, which tend to
- * win as they are already running; a loser goes back to the front of the
- * queue. This barging keeps a hot mutex moving without a context switch
- * per handover, which a strict handoff design would cost.
- *
- * Starvation mode. A waiter that has waited over STARVATION_NS sets the
- * starving bit. Then Unlock hands the mutex itself to the first waiter
- * (semrelease with handoff, locked bit left clear for the waiter to set),
- * and arrivals neither take nor spin on it but queue at the back. The
- * waiter that takes ownership returns to normal mode if it waited less
- * than STARVATION_NS or was the last waiter.
- */
-enum {
-	MUTEX_LOCKED = 1,
-	MUTEX_WOKEN = 2,
-	MUTEX_STARVING = 4,
-	MUTEX_WAITERSHIFT = 3,
-	MUTEX_ACTIVE_SPIN = 4,
-	MUTEX_SPIN_PAUSES = 30,
-};
-#define STARVATION_NS 1000000
-
-/* sync_canspin: is spinning on a held mutex worth it? Only briefly, on a
- * multicore machine, when some other P is running (it may release the
- * mutex) and this P has nothing else to run. */
-static bool sync_canspin(int iter)
-{
-	if (iter >= MUTEX_ACTIVE_SPIN || ncpu <= 1 ||
-	    gomaxprocs <= atomic_load(&sched.npidle) + atomic_load(&sched.nmspinning) + 1)
-		return false;
-	M *mp = getm();
-	P *pp = mp != NULL ? mp->p : NULL;
-	if (pp == NULL)
-		return false;
-	return atomic_load(&pp->runqhead) == atomic_load(&pp->runqtail) &&
-	       atomic_load(&pp->runnext) == NULL;
-}
-
-static void sync_dospin(void)
-{
-	for (int i = 0; i < MUTEX_SPIN_PAUSES; i++)
-		arch_procyield();
-}
-
-/* mutex_lockslow: Lock's contended path (see above). */
-static void mutex_lockslow(weft_mutex *m)
-{
-	int64_t waitstart = 0;
-	bool starving = false, awoke = false;
-	int iter = 0;
-	uint32_t old = atomic_load(&m->state);
-
-	mustbeg("weft_mutex_lock"); /* it may have to park */
-
-	for (;;) {
-		/* Spin only on a mutex held in normal mode: in starvation
-		 * mode ownership goes to the waiters, not to us. */
-		if ((old & (MUTEX_LOCKED | MUTEX_STARVING)) == MUTEX_LOCKED && sync_canspin(iter)) {
-			/* Setting woken tells Unlock not to wake a sleeper:
-			 * we will take the mutex ourselves. */
-			if (!awoke && (old & MUTEX_WOKEN) == 0 && (old >> MUTEX_WAITERSHIFT) != 0 &&
-			    atomic_cas(&m->state, old, old | MUTEX_WOKEN))
-				awoke = true;
-			sync_dospin();
-			iter++;
-			old = atomic_load(&m->state);
-			continue;
-		}
-		uint32_t new = old;
-		/* A starving mutex belongs to the queue: don't take it. */
-		if ((old & MUTEX_STARVING) == 0)
-			new |= MUTEX_LOCKED;
-		if ((old & (MUTEX_LOCKED | MUTEX_STARVING)) != 0)
-			new += 1u << MUTEX_WAITERSHIFT;
-		/* Switch to starvation mode, unless the mutex is free now:
-		 * Unlock expects a starving mutex to have waiters. */
-		if (starving && (old & MUTEX_LOCKED) != 0)
-			new |= MUTEX_STARVING;
-		if (awoke) {
-			/* We were the woken one; clear the bit either way. */
-			if ((new & MUTEX_WOKEN) == 0)
-				throw("sync: inconsistent mutex state");
-			new &= ~(uint32_t)MUTEX_WOKEN;
-		}
-		if (!atomic_cas(&m->state, old, new)) {
-			old = atomic_load(&m->state);
-			continue;
-		}
-		if ((old & (MUTEX_LOCKED | MUTEX_STARVING)) == 0)
-			return; /* locked it with the CAS */
-
-		/* Sleep. A goroutine that already waited goes to the front. */
-		bool lifo = waitstart != 0;
-		if (waitstart == 0)
-			waitstart = nanotime();
-		semacquire1(&m->sema, lifo, WaitReasonSyncMutexLock);
-		starving = starving || nanotime() - waitstart > STARVATION_NS;
-		old = atomic_load(&m->state);
-		if ((old & MUTEX_STARVING) != 0) {
-			/*
-			 * Starvation mode handed the mutex to us, but the state
-			 * still counts us as a waiter and has locked clear.
-			 * Fix both in one add, leaving starvation mode if we
-			 * did not wait long or nobody else waits.
-			 */
-			if ((old & (MUTEX_LOCKED | MUTEX_WOKEN)) != 0 ||
-			    (old >> MUTEX_WAITERSHIFT) == 0)
-				throw("sync: inconsistent mutex state");
-			uint32_t delta = MUTEX_LOCKED - (1u << MUTEX_WAITERSHIFT);
-			if (!starving || (old >> MUTEX_WAITERSHIFT) == 1)
-				delta -= MUTEX_STARVING;
-			atomic_xadd(&m->state, delta);
-			return;
-		}
-		awoke = true;
-		iter = 0;
-	}
-}
-
-/*
- * weft_mutex_lock locks m, blocking the goroutine while another holds it.
- * A zero weft_mutex is unlocked. The n'th unlock happens before the
- * (n+1)'th lock returns.
- */
-void weft_mutex_lock(weft_mutex *m)
-{
-	if (likely(atomic_cas(&m->state, 0, MUTEX_LOCKED)))
-		return;
-	mutex_lockslow(m);
-}
-
-/* mutex_unlockslow: Unlock when the state, after clearing locked, is not
- * zero: there are waiters or flags to deal with, or m was not locked. */
-static void mutex_unlockslow(weft_mutex *m, uint32_t new)
-{
-	if (((new + MUTEX_LOCKED) & MUTEX_LOCKED) == 0)
-		gopanic("sync: unlock of unlocked mutex");
-	if ((new & MUTEX_STARVING) != 0) {
-		/* Hand the mutex to the first waiter. locked stays clear for
-		 * it to set; the starving bit keeps arrivals away until then. */
-		semrelease(&m->sema, true);
-		return;
-	}
-	uint32_t old = new;
-	for (;;) {
-		/* Nobody to wake, or someone is awake already, or the mutex
-		 * was taken again, or it turned starving after our add (then
-		 * its next Unlock hands it off): nothing for us to do. */
-		if ((old >> MUTEX_WAITERSHIFT) == 0 ||
-		    (old & (MUTEX_LOCKED | MUTEX_WOKEN | MUTEX_STARVING)) != 0)
-			return;
-		/* Take the right to wake one waiter. */
-		new = (old - (1u << MUTEX_WAITERSHIFT)) | MUTEX_WOKEN;
-		if (atomic_cas(&m->state, old, new)) {
-			semrelease(&m->sema, false);
-			return;
-		}
-		old = atomic_load(&m->state);
-	}
-}
-
-/*
- * weft_mutex_unlock unlocks m, which any goroutine may have locked, and
- * wakes or hands off to a waiter. Panics with "sync: unlock of unlocked
- * mutex" if m is not locked.
- */
-void weft_mutex_unlock(weft_mutex *m)
-{
-	uint32_t new = atomic_xadd(&m->state, (uint32_t)-MUTEX_LOCKED);
-	if (unlikely(new != 0))
-		mutex_unlockslow(m, new);
-}
-
-/*
- * ---- weft_waitgroup: Go's sync.WaitGroup ----
- *
- * state: the counter in the high 32 bits, the number of waiters in the low
- * 32. Wait returns at once on a zero counter, else counts itself a waiter
- * and sleeps on sema. The Add that brings the counter to zero with waiters
- * present is then the only one touching state (new Adds must not race with
- * Wait, and Wait doesn't count itself on a zero counter), so it resets
- * state to zero and releases sema once per waiter.
- */
-
-/*
- * weft_waitgroup_add adds n (possibly negative) to wg's counter, waking
- * every waiter when it reaches zero. Panics if the counter goes negative,
- * or on evidence of an Add from zero racing with Wait.
- */
-void weft_waitgroup_add(weft_waitgroup *wg, int n)
-{
-	uint64_t state = atomic_xadd(&wg->state, (uint64_t)(int64_t)n << 32);
-	int32_t v = (int32_t)(state >> 32);
-	uint32_t w = (uint32_t)state;
-
-	if (v < 0)
-		gopanic("sync: negative WaitGroup counter");
-	if (w != 0 && n > 0 && v == n)
-		gopanic("sync: WaitGroup misuse: Add called concurrently with Wait");
-	if (v > 0 || w == 0)
-		return;
-	/* We brought the counter to zero with waiters: state is ours. */
-	if (atomic_load(&wg->state) != state)
-		gopanic("sync: WaitGroup misuse: Add called concurrently with Wait");
-	atomic_store(&wg->state, 0);
-	for (; w != 0; w--)
-		semrelease(&wg->sema, false);
-}
-
-/* weft_waitgroup_done decrements wg's counter by one. */
-void weft_waitgroup_done(weft_waitgroup *wg)
-{
-	weft_waitgroup_add(wg, -1);
-}
-
-/*
- * weft_waitgroup_wait blocks until wg's counter is zero. Every Done that
- * brings it there happens before Wait returns. Panics if wg is reused
- * (Add) before a previous Wait has returned.
- */
-void weft_waitgroup_wait(weft_waitgroup *wg)
-{
-	for (;;) {
-		uint64_t state = atomic_load(&wg->state);
-		if ((int32_t)(state >> 32) == 0)
-			return;
-		mustbeg("weft_waitgroup_wait"); /* it is about to park */
-		if (atomic_cas(&wg->state, state, state + 1)) {
-			semacquire(&wg->sema, WaitReasonSyncWaitGroupWait);
-			if (atomic_load(&wg->state) != 0)
-				gopanic("sync: WaitGroup is reused before previous Wait has returned");
-			return;
-		}
-	}
 }

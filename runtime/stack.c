@@ -19,21 +19,16 @@
  * WEFTDEBUG=stackguard=mprotect uses the fallback from the start, to see
  * how a program fares on such a system.
  *
- * Freed stacks go on a free list; a dead G keeps its stack, so most reuse
- * happens through the Ps' free G lists (proc.c).
+ * Stacks are never freed: a dead G keeps its stack for the next goroutine
+ * (the free G lists, proc.c), and an M never exits.
  */
 #include "runtime.h"
 
 #define SLOT_SIZE (STACK_GUARD + STACK_SIZE)
 #define ARENA_SIZE ((uintptr_t)SLOT_SIZE * STACK_ARENA_STACKS)
 
-typedef struct FreeStack {
-	struct FreeStack *next;
-} FreeStack;
-
 static struct {
 	Mutex lock;
-	FreeStack *free; /* stored at each free stack's top */
 	uintptr_t arena; /* the current arena ... */
 	int used;        /* ... and how many of its slots are taken */
 	int guardmode;   /* 0 unknown, 1 madvise guards work, 2 mprotect */
@@ -161,20 +156,11 @@ static void mapfailure(long err, bool splitting, bool mprotected)
 	fatal(msg);
 }
 
-/* stackalloc gives s a fresh or reused stack. It returns false when out
- * of memory; at the kernel's limit on mappings it stops the program
- * (mapfailure). */
+/* stackalloc gives s a fresh stack. It returns false when out of memory;
+ * at the kernel's limit on mappings it stops the program (mapfailure). */
 bool stackalloc(Stack *s)
 {
 	lock(&stk.lock);
-	FreeStack *f = stk.free;
-	if (f) {
-		stk.free = f->next;
-		unlock(&stk.lock);
-		s->hi = (uintptr_t)f + sizeof(FreeStack);
-		s->lo = s->hi - STACK_SIZE;
-		return true;
-	}
 	if (!stk.arena || stk.used == STACK_ARENA_STACKS) {
 		void *a;
 		long err = sys_mmap_err(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_NORESERVE, &a);
@@ -203,16 +189,6 @@ bool stackalloc(Stack *s)
 	s->lo = slot + STACK_GUARD;
 	s->hi = s->lo + STACK_SIZE;
 	return true;
-}
-
-/* stackfree returns s to the free list. */
-void stackfree(Stack s)
-{
-	FreeStack *f = (FreeStack *)(s.hi - sizeof(FreeStack));
-	lock(&stk.lock);
-	f->next = stk.free;
-	stk.free = f;
-	unlock(&stk.lock);
 }
 
 /* stack_guardfault reports whether addr lies in the guard below gp's stack. */

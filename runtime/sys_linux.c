@@ -5,6 +5,44 @@
  */
 #include "runtime.h"
 
+/*
+ * arch.h numbers the system calls itself, for C and asm.S alike; the
+ * kernel's own table, the uapi <asm/unistd.h> of the arch being built
+ * (macros only, no libc), checks every number here, so a wrong one does
+ * not build.
+ */
+#include <asm/unistd.h>
+#define SYS_CHECK(name) _Static_assert(SYS_##name == __NR_##name, "arch.h: SYS_" #name " is not the kernel's number")
+SYS_CHECK(read);
+SYS_CHECK(write);
+SYS_CHECK(writev);
+SYS_CHECK(close);
+SYS_CHECK(openat);
+SYS_CHECK(pipe2);
+SYS_CHECK(mmap);
+SYS_CHECK(mprotect);
+SYS_CHECK(munmap);
+SYS_CHECK(madvise);
+SYS_CHECK(membarrier);
+SYS_CHECK(futex);
+SYS_CHECK(nanosleep);
+SYS_CHECK(clock_gettime);
+SYS_CHECK(sched_yield);
+SYS_CHECK(sched_getaffinity);
+SYS_CHECK(clone);
+SYS_CHECK(exit);
+SYS_CHECK(exit_group);
+SYS_CHECK(getpid);
+SYS_CHECK(gettid);
+SYS_CHECK(tgkill);
+SYS_CHECK(rt_sigaction);
+SYS_CHECK(rt_sigprocmask);
+SYS_CHECK(rt_sigreturn);
+SYS_CHECK(sigaltstack);
+#ifdef SYS_arch_prctl /* amd64 only */
+SYS_CHECK(arch_prctl);
+#endif
+
 /* A raw result in [-4095, -1] is an error (the kernel's MAX_ERRNO). */
 #define SYS_ISERR(r) ((unsigned long)(r) > -4096UL)
 
@@ -125,12 +163,6 @@ _Noreturn void sys_exit_group(int status)
 long sys_gettid(void)
 {
 	return arch_syscall0(SYS_gettid);
-}
-
-/* sys_getpid returns the process id. */
-long sys_getpid(void)
-{
-	return arch_syscall0(SYS_getpid);
 }
 
 /* sys_tgkill sends sig to thread tid of process pid. */

@@ -3,11 +3,16 @@
  *
  * All timers live in one binary min-heap ordered by when, under one lock
  * (Go keeps a heap per P; one heap is simpler and timers are rare next to
- * channel operations). timer0when caches the earliest when so that the
+ * channel operations). timers_minwhen caches the earliest when so that the
  * scheduler's check on every round costs one atomic load. Due timers run
- * from checktimers, called by schedule and by the M that sleeps until the
+ * from timers_check, called by schedule and by the M that sleeps until the
  * next timer (proc.c); their functions run with no runtime lock held but
- * under runlock, so that deltimer can wait for a running one to finish.
+ * under runlock, so that timer_stop can wait for a running one to finish.
+ *
+ * Names follow Go's time.go, whose timer code is methods on two types: a
+ * method of the timer (Go's t.stop) is timer_<name> here, one of the heap
+ * (Go's ts.check, ts.wakeTime, ts.len) is timers_<name>, as weft names
+ * other Go methods (inl_next for Go's u.next).
  */
 #include "runtime.h"
 
@@ -18,7 +23,7 @@ static struct {
 	int32_t len, cap;
 } timers;
 
-int64_t timer0when = -1; /* heap[0]->when, or -1; atomic */
+int64_t timers_minwhen = -1; /* heap[0]->when, or -1; atomic */
 
 static bool less(int32_t i, int32_t j)
 {
@@ -60,9 +65,11 @@ static void siftdown(int32_t i)
 	}
 }
 
-static void update0(void)
+/* updateminwhen (Go's ts.updateMinWhenHeap) publishes the earliest when.
+ * timers.lock is held. */
+static void updateminwhen(void)
 {
-	atomic_store(&timer0when, timers.len ? timers.heap[0]->when : -1);
+	atomic_store(&timers_minwhen, timers.len ? timers.heap[0]->when : -1);
 }
 
 static void removeat(int32_t i) /* timers.lock held */
@@ -76,12 +83,13 @@ static void removeat(int32_t i) /* timers.lock held */
 		siftup(i);
 	}
 	t->idx = -1;
-	update0();
+	updateminwhen();
 }
 
-/* addtimer schedules t to run t->f(t->arg, now) at t->when. t must not be
- * pending already. */
-void addtimer(Timer *t)
+/* timer_add schedules t to run t->f(t->arg, now) at t->when, and wakes
+ * the scheduler if t is now the first due (Go's t.maybeAdd, which adds
+ * only a timer that needs it; here t must not be pending already). */
+void timer_add(Timer *t)
 {
 	lock(&timers.lock);
 	if (timers.len == timers.cap) {
@@ -97,16 +105,16 @@ void addtimer(Timer *t)
 	timers.heap[t->idx] = t;
 	siftup(t->idx);
 	bool first = timers.heap[0] == t;
-	update0();
+	updateminwhen();
 	unlock(&timers.lock);
 	if (first)
 		sched_timerchanged(t->when);
 }
 
-/* deltimer stops t. It returns true if t was pending (its function will
- * not run); false if it already ran. Either way, when deltimer returns t's
- * function is not running, so t may be freed. */
-bool deltimer(Timer *t)
+/* timer_stop stops t (Go's t.stop). It returns true if t was pending (its
+ * function will not run); false if it already ran. Either way, when
+ * timer_stop returns t's function is not running, so t may be freed. */
+bool timer_stop(Timer *t)
 {
 	lock(&timers.lock);
 	bool pending = t->idx >= 0;
@@ -121,20 +129,22 @@ bool deltimer(Timer *t)
 	return pending;
 }
 
-/* timers_stop keeps any timer function from running until timers_start
- * (the tracer reads goroutines' states meanwhile). */
-void timers_stop(void)
+/* timers_lockrun takes runlock, which every timer function runs under, so
+ * none runs until timers_unlockrun (the tracer reads goroutines' states
+ * meanwhile). Go has no such call. */
+void timers_lockrun(void)
 {
 	lock(&timers.runlock);
 }
 
-void timers_start(void)
+void timers_unlockrun(void)
 {
 	unlock(&timers.runlock);
 }
 
-/* checktimers runs every timer due at now and returns the next when, or -1. */
-int64_t checktimers(int64_t now)
+/* timers_check (Go's ts.check) runs every timer due at now and returns
+ * the next when, or -1. */
+int64_t timers_check(int64_t now)
 {
 	lock(&timers.runlock);
 	for (;;) {
@@ -152,23 +162,26 @@ int64_t checktimers(int64_t now)
 	}
 }
 
-/* timer_count returns how many timers are pending. */
-int32_t timer_count(void)
+/* timers_len returns how many timers are pending (Go's ts.len). */
+int32_t timers_len(void)
 {
 	return atomic_load(&timers.len);
 }
 
-static void sleepready(void *arg, int64_t now)
+/* goroutineReady, a sleeping goroutine's timer function, readies it. */
+static void goroutineReady(void *arg, int64_t now)
 {
 	(void)now;
 	goready(arg);
 }
 
-/* The timer starts only once the G is parked, so it cannot fire early. */
-static bool sleepcommit(G *gp, void *arg)
+/* resetForSleep, weft_sleep's gopark unlockf, adds the goroutine's timer
+ * only once the goroutine is parked, so its function cannot ready a
+ * goroutine that is still running. */
+static bool resetForSleep(G *gp, void *arg)
 {
 	(void)arg;
-	addtimer(gp->timer);
+	timer_add(gp->timer);
 	return true;
 }
 
@@ -187,7 +200,7 @@ void weft_sleep(int64_t ns)
 	t->when = nanotime() + ns;
 	if (t->when < 0) /* overflow: sleep "forever" */
 		t->when = INT64_MAX;
-	t->f = sleepready;
+	t->f = goroutineReady;
 	t->arg = gp;
-	gopark(sleepcommit, NULL, WaitReasonSleep);
+	gopark(resetForSleep, NULL, WaitReasonSleep);
 }

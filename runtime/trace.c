@@ -500,10 +500,10 @@ int weft_trace_start(int fd)
 	weft_mutex_lock(&apimu);
 	stopTheWorld();
 	lock(&advlock);
-	timers_stop();
+	timers_lockrun();
 	setname("fd %d", fd);
 	int r = traceStart(fd, true);
-	timers_start();
+	timers_unlockrun();
 	unlock(&advlock);
 	startTheWorld();
 	weft_mutex_unlock(&apimu);

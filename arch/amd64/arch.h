@@ -2,50 +2,89 @@
  * arch/amd64/arch.h: what the generic runtime needs from x86-64 Linux.
  * Every arch defines the same names; a missing one fails the build.
  *
+ * asm.S includes it too: the constants come first, as plain macros both
+ * languages read; the C-only rest is behind __ASSEMBLER__.
+ *
  * System calls follow musl: tiny inline wrappers with register constraints,
  * returning the kernel's result (-errno on failure).
  */
 #ifndef WEFT_ARCH_H
 #define WEFT_ARCH_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#define ARCH_NAME "amd64"
 #define ARCH_PTRSIZE 8
 #define ARCH_PAGESIZE 4096
 #define ARCH_SYMTAB_ARCH SYMTAB_ARCH_AMD64 /* abi/symtab.h */
 
-/* System call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
-enum {
-	SYS_read = 0,
-	SYS_write = 1,
-	SYS_writev = 20,
-	SYS_close = 3,
-	SYS_mmap = 9,
-	SYS_mprotect = 10,
-	SYS_munmap = 11,
-	SYS_rt_sigaction = 13,
-	SYS_rt_sigprocmask = 14,
-	SYS_madvise = 28,
-	SYS_membarrier = 324,
-	SYS_sched_yield = 24,
-	SYS_nanosleep = 35,
-	SYS_getpid = 39,
-	SYS_clone = 56,
-	SYS_exit = 60,
-	SYS_kill = 62,
-	SYS_sigaltstack = 131,
-	SYS_arch_prctl = 158,
-	SYS_gettid = 186,
-	SYS_futex = 202,
-	SYS_sched_getaffinity = 204,
-	SYS_clock_gettime = 228,
-	SYS_exit_group = 231,
-	SYS_tgkill = 234,
-	SYS_openat = 257,
-	SYS_pipe2 = 293,
-};
+/* System call numbers (arch/x86/entry/syscalls/syscall_64.tbl), macros so
+ * that asm.S can use them; sys_linux.c checks each against the kernel's
+ * own <asm/unistd.h>. */
+#define SYS_read 0
+#define SYS_write 1
+#define SYS_close 3
+#define SYS_mmap 9
+#define SYS_mprotect 10
+#define SYS_munmap 11
+#define SYS_rt_sigaction 13
+#define SYS_rt_sigprocmask 14
+#define SYS_rt_sigreturn 15
+#define SYS_writev 20
+#define SYS_sched_yield 24
+#define SYS_madvise 28
+#define SYS_nanosleep 35
+#define SYS_getpid 39
+#define SYS_clone 56
+#define SYS_exit 60
+#define SYS_sigaltstack 131
+#define SYS_arch_prctl 158
+#define SYS_gettid 186
+#define SYS_futex 202
+#define SYS_sched_getaffinity 204
+#define SYS_clock_gettime 228
+#define SYS_exit_group 231
+#define SYS_tgkill 234
+#define SYS_openat 257
+#define SYS_pipe2 293
+#define SYS_membarrier 324
+
+/*
+ * Context switching (asm.S; prototypes in runtime.h). A goroutine's
+ * context is only its stack pointer: arch_mcall pushes the return address,
+ * the frame pointer and the callee-saved registers on the goroutine's own
+ * stack before it leaves, and arch_gogo pops them back. The frame that
+ * arch_mcall pushes is an ordinary frame-pointer record, so a walk of a
+ * parked goroutine starts at sp + ARCH_GOBUF_FPSLOT words.
+ *
+ * Saved frame, from the saved sp upward: r15 r14 r13 r12 rbx rbp retpc.
+ * asm.S checks its pushes and pops against these slots as it assembles.
+ */
+#define ARCH_GOBUF_WORDS 7
+#define ARCH_GOBUF_FPSLOT 5 /* index of the saved frame pointer */
+#define ARCH_GOBUF_PCSLOT 6 /* index of the return address */
+#define ARCH_GOBUF_FNSLOT 3 /* r12: a new goroutine's function */
+#define ARCH_GOBUF_ARGSLOT 2 /* r13: its argument */
+/* A new goroutine resumes in goexit with its stack pointer at
+ * ARCH_STACK_ALIGN_ADJ below a 16-byte boundary, as after a call. */
+#define ARCH_STACK_ALIGN_ADJ 8
+
+/* The vDSO's clock_gettime. */
+#define ARCH_VDSO_CLOCK_GETTIME "__vdso_clock_gettime"
+#define ARCH_VDSO_VERSION "LINUX_2.6"
+
+/* sigaction's SA_RESTORER: handlers return through arch_sigreturn. */
+#define ARCH_SA_RESTORER 0x04000000
+
+/* TLS: variant II. The thread pointer points at the TCB, whose first word
+ * points to itself; the static TLS block lies just below it. */
+#define ARCH_TLS_VARIANT 2
+/* ARCH_TLS_INLINE: may getg/getm be inlined? Here yes: segment-relative loads (%fs:) always read the running
+ * thread's block, so a compiler can't cache a stale thread pointer. */
+#define ARCH_TLS_INLINE 1
+#define ARCH_TCB_SIZE 256 /* room for libgcc's and -fstack-protector's slots */
+
+#ifndef __ASSEMBLER__
+
+#include <stddef.h>
+#include <stdint.h>
 
 static inline long arch_syscall0(long n)
 {
@@ -96,42 +135,10 @@ static inline long arch_syscall6(long n, long a, long b, long c, long d, long e,
 	return r;
 }
 
-/* The vDSO's clock_gettime. */
-#define ARCH_VDSO_CLOCK_GETTIME "__vdso_clock_gettime"
-#define ARCH_VDSO_VERSION "LINUX_2.6"
-
-/*
- * Context switching (asm.S; prototypes in runtime.h). A goroutine's
- * context is only its stack pointer: arch_mcall pushes the return address,
- * the frame pointer and the callee-saved registers on the goroutine's own
- * stack before it leaves, and arch_gogo pops them back. The frame that
- * arch_mcall pushes is an ordinary frame-pointer record, so a walk of a
- * parked goroutine starts at sp + ARCH_GOBUF_FPSLOT words.
- *
- * Saved frame, from the saved sp upward: r15 r14 r13 r12 rbx rbp retpc.
- */
-#define ARCH_GOBUF_WORDS 7
-#define ARCH_GOBUF_FPSLOT 5 /* index of the saved frame pointer */
-#define ARCH_GOBUF_PCSLOT 6 /* index of the return address */
-#define ARCH_GOBUF_FNSLOT 3 /* r12: a new goroutine's function */
-#define ARCH_GOBUF_ARGSLOT 2 /* r13: its argument */
-/* A new goroutine resumes in goexit with its stack pointer at
- * ARCH_STACK_ALIGN_ADJ below a 16-byte boundary, as after a call. */
-#define ARCH_STACK_ALIGN_ADJ 8
-
 /* The sigcontext registers inside a ucontext_t. */
 #define ARCH_UC_PC(uc) (((uint64_t *)((char *)(uc) + 40))[16])
 #define ARCH_UC_SP(uc) (((uint64_t *)((char *)(uc) + 40))[15])
 #define ARCH_UC_FP(uc) (((uint64_t *)((char *)(uc) + 40))[10])
-#define ARCH_SA_RESTORER 0x04000000
-
-/* TLS: variant II. The thread pointer points at the TCB, whose first word
- * points to itself; the static TLS block lies just below it. */
-#define ARCH_TLS_VARIANT 2
-/* ARCH_TLS_INLINE: may getg/getm be inlined? Here yes: segment-relative loads (%fs:) always read the running
- * thread's block, so a compiler can't cache a stale thread pointer. */
-#define ARCH_TLS_INLINE 1
-#define ARCH_TCB_SIZE 256 /* room for libgcc's and -fstack-protector's slots */
 
 /* arch_settls makes tp the calling thread's thread pointer. */
 static inline long arch_settls(void *tp)
@@ -155,5 +162,7 @@ static inline uint64_t arch_cputicks(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
+
+#endif /* __ASSEMBLER__ */
 
 #endif

@@ -3,7 +3,42 @@
  * Each routine's C prototype is in runtime/runtime.h. Every routine sets up a
  * frame-pointer record or ends the chain with a zero frame pointer.
  */
+#include "arch.h"
 #include "funcid.h"
+
+/*
+ * The saved frame's layout is arch.h's ARCH_GOBUF_* slots, which the C
+ * side indexes. arch_mcall pushes it and arch_gogo pops it through the
+ * macros below. .Lslot_<reg> gives each register its slot, once for both
+ * routines; .Lgobuf_slot counts the words as they go (the slot the next
+ * push fills, or the next pop empties), and a register that would land in
+ * a slot other than its own stops the build.
+ */
+	.set .Lslot_r15, 0
+	.set .Lslot_r14, 1
+	.set .Lslot_r13, ARCH_GOBUF_ARGSLOT	/* a new goroutine's argument (goexit) */
+	.set .Lslot_r12, ARCH_GOBUF_FNSLOT	/* and its function */
+	.set .Lslot_rbx, 4
+	.set .Lslot_rbp, ARCH_GOBUF_FPSLOT
+	.if ARCH_GOBUF_PCSLOT != ARCH_GOBUF_WORDS - 1
+	.error "the return address must be the saved frame's top word"
+	.endif
+
+	.macro gobuf_push reg
+	.set .Lgobuf_slot, .Lgobuf_slot - 1
+	.if .Lgobuf_slot != .Lslot_\reg
+	.error "arch_mcall pushes %\reg into another slot than arch.h gives it"
+	.endif
+	push %\reg
+	.endm
+
+	.macro gobuf_pop reg
+	.if .Lgobuf_slot != .Lslot_\reg
+	.error "arch_gogo pops %\reg from another slot than arch.h gives it"
+	.endif
+	pop %\reg
+	.set .Lgobuf_slot, .Lgobuf_slot + 1
+	.endm
 
 	.text
 
@@ -11,13 +46,17 @@
 	.globl arch_mcall
 	.type arch_mcall, @function
 arch_mcall:
-	push %rbp
+	.set .Lgobuf_slot, ARCH_GOBUF_PCSLOT	/* the call pushed the return address */
+	gobuf_push rbp
 	mov %rsp, %rbp
-	push %rbx
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	gobuf_push rbx
+	gobuf_push r12
+	gobuf_push r13
+	gobuf_push r14
+	gobuf_push r15
+	.if .Lgobuf_slot != 0
+	.error "arch_mcall saves fewer words than ARCH_GOBUF_WORDS"
+	.endif
 	mov %rsp, (%rdi)
 	mov %rcx, %rsp
 	xor %ebp, %ebp		/* g0's frame chain starts here */
@@ -31,12 +70,16 @@ arch_mcall:
 	.type arch_gogo, @function
 arch_gogo:
 	mov %rdi, %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbx
-	pop %rbp
+	.set .Lgobuf_slot, 0
+	gobuf_pop r15
+	gobuf_pop r14
+	gobuf_pop r13
+	gobuf_pop r12
+	gobuf_pop rbx
+	gobuf_pop rbp
+	.if .Lgobuf_slot != ARCH_GOBUF_PCSLOT
+	.error "arch_gogo returns through another slot than ARCH_GOBUF_PCSLOT"
+	.endif
 	ret
 	.size arch_gogo, .-arch_gogo
 
@@ -44,6 +87,9 @@ arch_gogo:
 	.globl goexit
 	.type goexit, @function
 goexit:
+	.if ARCH_STACK_ALIGN_ADJ % 16 != 8
+	.error "goexit is entered as after a call: rsp 8 below a 16-byte boundary"
+	.endif
 	push %rbp		/* zero: the chain ends here */
 	mov %rsp, %rbp
 	mov %r13, %rdi
@@ -63,7 +109,7 @@ arch_clone:
 	mov %rdx, %r8		/* tls */
 	xor %edx, %edx		/* parent_tid */
 	xor %r10d, %r10d	/* child_tid */
-	mov $56, %eax		/* SYS_clone */
+	mov $SYS_clone, %eax
 	syscall
 	test %rax, %rax
 	jz 1f
@@ -72,7 +118,7 @@ arch_clone:
 	pop %rdi
 	pop %rax
 	call *%rax
-	mov $60, %eax		/* SYS_exit */
+	mov $SYS_exit, %eax
 	xor %edi, %edi
 	syscall
 	ud2
@@ -82,7 +128,7 @@ arch_clone:
 	.globl arch_sigreturn
 	.type arch_sigreturn, @function
 arch_sigreturn:
-	mov $15, %eax		/* SYS_rt_sigreturn */
+	mov $SYS_rt_sigreturn, %eax
 	syscall
 	ud2
 	.size arch_sigreturn, .-arch_sigreturn

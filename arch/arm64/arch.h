@@ -1,47 +1,79 @@
 /*
  * arch/arm64/arch.h: what the generic runtime needs from arm64 Linux.
  * Every arch defines the same names; a missing one fails the build.
+ *
+ * asm.S includes it too: the constants come first, as plain macros both
+ * languages read; the C-only rest is behind __ASSEMBLER__.
  */
 #ifndef WEFT_ARCH_H
 #define WEFT_ARCH_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#define ARCH_NAME "arm64"
 #define ARCH_PTRSIZE 8
 #define ARCH_PAGESIZE 4096
 #define ARCH_SYMTAB_ARCH SYMTAB_ARCH_ARM64 /* abi/symtab.h */
 
-/* System call numbers (include/uapi/asm-generic/unistd.h). */
-enum {
-	SYS_pipe2 = 59,
-	SYS_close = 57,
-	SYS_openat = 56,
-	SYS_read = 63,
-	SYS_write = 64,
-	SYS_writev = 66,
-	SYS_exit = 93,
-	SYS_exit_group = 94,
-	SYS_futex = 98,
-	SYS_membarrier = 283,
-	SYS_sched_yield = 124,
-	SYS_nanosleep = 101,
-	SYS_clock_gettime = 113,
-	SYS_sched_getaffinity = 123,
-	SYS_kill = 129,
-	SYS_tgkill = 131,
-	SYS_sigaltstack = 132,
-	SYS_rt_sigaction = 134,
-	SYS_rt_sigprocmask = 135,
-	SYS_getpid = 172,
-	SYS_gettid = 178,
-	SYS_munmap = 215,
-	SYS_clone = 220,
-	SYS_mmap = 222,
-	SYS_mprotect = 226,
-	SYS_madvise = 233,
-};
+/* System call numbers (include/uapi/asm-generic/unistd.h), macros so that
+ * asm.S can use them; sys_linux.c checks each against the kernel's own
+ * <asm/unistd.h>. */
+#define SYS_openat 56
+#define SYS_close 57
+#define SYS_pipe2 59
+#define SYS_read 63
+#define SYS_write 64
+#define SYS_writev 66
+#define SYS_exit 93
+#define SYS_exit_group 94
+#define SYS_futex 98
+#define SYS_nanosleep 101
+#define SYS_clock_gettime 113
+#define SYS_sched_getaffinity 123
+#define SYS_sched_yield 124
+#define SYS_tgkill 131
+#define SYS_sigaltstack 132
+#define SYS_rt_sigaction 134
+#define SYS_rt_sigprocmask 135
+#define SYS_rt_sigreturn 139
+#define SYS_getpid 172
+#define SYS_gettid 178
+#define SYS_munmap 215
+#define SYS_clone 220
+#define SYS_mmap 222
+#define SYS_mprotect 226
+#define SYS_madvise 233
+#define SYS_membarrier 283
+
+/*
+ * Context switching (asm.S): as on amd64, a context is a stack pointer;
+ * arch_mcall saves a frame record and the callee-saved registers on the
+ * goroutine's stack. Saved area, from the saved sp upward (words):
+ *	x29 x30 | x19 x20 | x21 x22 | x23 x24 | x25 x26 | x27 x28 | d8..d15
+ * asm.S checks its stores and loads against these slots as it assembles.
+ */
+#define ARCH_GOBUF_WORDS 20
+#define ARCH_GOBUF_FPSLOT 0
+#define ARCH_GOBUF_PCSLOT 1
+#define ARCH_GOBUF_FNSLOT 2  /* x19 */
+#define ARCH_GOBUF_ARGSLOT 3 /* x20 */
+#define ARCH_STACK_ALIGN_ADJ 0
+
+#define ARCH_VDSO_CLOCK_GETTIME "__kernel_clock_gettime"
+#define ARCH_VDSO_VERSION "LINUX_2.6.39"
+
+/* sigaction's SA_RESTORER: handlers return through arch_sigreturn. */
+#define ARCH_SA_RESTORER 0x04000000
+
+/* TLS: variant I. The thread pointer points at a 16-byte TCB; the static
+ * TLS block follows it, aligned. */
+#define ARCH_TLS_VARIANT 1
+/* ARCH_TLS_INLINE: may getg/getm be inlined? Here no: the thread pointer is read into a register (mrs tpidr_el0)
+ * that a compiler may keep across a call that switched threads. */
+#define ARCH_TLS_INLINE 0
+#define ARCH_TCB_SIZE 16
+
+#ifndef __ASSEMBLER__
+
+#include <stddef.h>
+#include <stdint.h>
 
 #define ARCH_SVC(...)                                                        \
 	__asm__ volatile("svc 0" : "=r"(x0) : __VA_ARGS__ : "memory", "cc")
@@ -105,36 +137,11 @@ static inline long arch_syscall6(long n, long a, long b, long c, long d, long e,
 	return x0;
 }
 
-#define ARCH_VDSO_CLOCK_GETTIME "__kernel_clock_gettime"
-#define ARCH_VDSO_VERSION "LINUX_2.6.39"
-
-/*
- * Context switching (asm.S): as on amd64, a context is a stack pointer;
- * arch_mcall saves a frame record and the callee-saved registers on the
- * goroutine's stack. Saved area, from the saved sp upward (words):
- *	x29 x30 | x19 x20 | x21 x22 | x23 x24 | x25 x26 | x27 x28 | d8..d15
- */
-#define ARCH_GOBUF_WORDS 20
-#define ARCH_GOBUF_FPSLOT 0
-#define ARCH_GOBUF_PCSLOT 1
-#define ARCH_GOBUF_FNSLOT 2  /* x19 */
-#define ARCH_GOBUF_ARGSLOT 3 /* x20 */
-#define ARCH_STACK_ALIGN_ADJ 0
-
 /* ucontext_t: uc_mcontext (struct sigcontext) starts at byte 176:
  * fault_address, regs[31], sp, pc, pstate. */
 #define ARCH_UC_PC(uc) (((uint64_t *)((char *)(uc) + 176))[33])
 #define ARCH_UC_SP(uc) (((uint64_t *)((char *)(uc) + 176))[32])
 #define ARCH_UC_FP(uc) (((uint64_t *)((char *)(uc) + 176))[30])
-#define ARCH_SA_RESTORER 0x04000000
-
-/* TLS: variant I. The thread pointer points at a 16-byte TCB; the static
- * TLS block follows it, aligned. */
-#define ARCH_TLS_VARIANT 1
-/* ARCH_TLS_INLINE: may getg/getm be inlined? Here no: the thread pointer is read into a register (mrs tpidr_el0)
- * that a compiler may keep across a call that switched threads. */
-#define ARCH_TLS_INLINE 0
-#define ARCH_TCB_SIZE 16
 
 /* arch_settls makes tp the calling thread's thread pointer. */
 static inline long arch_settls(void *tp)
@@ -158,5 +165,7 @@ static inline uint64_t arch_cputicks(void)
 	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
 	return v;
 }
+
+#endif /* __ASSEMBLER__ */
 
 #endif

@@ -2,7 +2,47 @@
  * arch/arm64/asm.S: context switch, goroutine entry, thread start.
  * Each routine's C prototype is in runtime/runtime.h.
  */
+#include "arch.h"
 #include "funcid.h"
+
+/*
+ * The saved area's layout is arch.h's ARCH_GOBUF_* slots, which the C side
+ * indexes. arch_mcall stores it and arch_gogo loads it a pair of registers
+ * at a time through the macros below. .Lslot_<reg> gives each register
+ * its slot, once for both routines; .Lgobuf_slot counts the words as they
+ * go, and a pair that is not two adjacent slots, or comes out of turn,
+ * twice or not at all, stops the build.
+ */
+	.set .Lslot_x29, ARCH_GOBUF_FPSLOT;	.set .Lslot_x30, ARCH_GOBUF_PCSLOT	/* the frame record */
+	.set .Lslot_x19, ARCH_GOBUF_FNSLOT;	.set .Lslot_x20, ARCH_GOBUF_ARGSLOT	/* goexit's fn, arg */
+	.set .Lslot_x21, 4;	.set .Lslot_x22, 5
+	.set .Lslot_x23, 6;	.set .Lslot_x24, 7
+	.set .Lslot_x25, 8;	.set .Lslot_x26, 9
+	.set .Lslot_x27, 10;	.set .Lslot_x28, 11
+	.set .Lslot_d8, 12;	.set .Lslot_d9, 13
+	.set .Lslot_d10, 14;	.set .Lslot_d11, 15
+	.set .Lslot_d12, 16;	.set .Lslot_d13, 17
+	.set .Lslot_d14, 18;	.set .Lslot_d15, 19
+	.if ARCH_STACK_ALIGN_ADJ % 16 != 0 || ARCH_GOBUF_WORDS * ARCH_PTRSIZE % 16 != 0
+	.error "sp must stay 16-byte aligned"
+	.endif
+
+	.macro gobuf_check r1, r2
+	.if .Lgobuf_slot != .Lslot_\r1 || .Lslot_\r2 != .Lslot_\r1 + 1
+	.error "\r1 and \r2 are saved in other slots than arch.h gives them"
+	.endif
+	.set .Lgobuf_slot, .Lgobuf_slot + 2
+	.endm
+
+	.macro gobuf_stp r1, r2
+	gobuf_check \r1, \r2
+	stp \r1, \r2, [sp, #.Lslot_\r1 * ARCH_PTRSIZE]
+	.endm
+
+	.macro gobuf_ldp r1, r2
+	gobuf_check \r1, \r2
+	ldp \r1, \r2, [sp, #.Lslot_\r1 * ARCH_PTRSIZE]
+	.endm
 
 	.text
 
@@ -10,17 +50,22 @@
 	.globl arch_mcall
 	.type arch_mcall, %function
 arch_mcall:
-	stp x29, x30, [sp, #-160]!
+	.set .Lgobuf_slot, 0
+	gobuf_check x29, x30	/* this store makes the room: they go at sp */
+	stp x29, x30, [sp, #-ARCH_GOBUF_WORDS * ARCH_PTRSIZE]!
 	mov x29, sp
-	stp x19, x20, [sp, #16]
-	stp x21, x22, [sp, #32]
-	stp x23, x24, [sp, #48]
-	stp x25, x26, [sp, #64]
-	stp x27, x28, [sp, #80]
-	stp d8, d9, [sp, #96]
-	stp d10, d11, [sp, #112]
-	stp d12, d13, [sp, #128]
-	stp d14, d15, [sp, #144]
+	gobuf_stp x19, x20
+	gobuf_stp x21, x22
+	gobuf_stp x23, x24
+	gobuf_stp x25, x26
+	gobuf_stp x27, x28
+	gobuf_stp d8, d9
+	gobuf_stp d10, d11
+	gobuf_stp d12, d13
+	gobuf_stp d14, d15
+	.if .Lgobuf_slot != ARCH_GOBUF_WORDS
+	.error "arch_mcall saves another number of words than ARCH_GOBUF_WORDS"
+	.endif
 	mov x9, sp
 	str x9, [x0]
 	mov sp, x3
@@ -36,16 +81,21 @@ arch_mcall:
 	.type arch_gogo, %function
 arch_gogo:
 	mov sp, x0
-	ldp x19, x20, [sp, #16]
-	ldp x21, x22, [sp, #32]
-	ldp x23, x24, [sp, #48]
-	ldp x25, x26, [sp, #64]
-	ldp x27, x28, [sp, #80]
-	ldp d8, d9, [sp, #96]
-	ldp d10, d11, [sp, #112]
-	ldp d12, d13, [sp, #128]
-	ldp d14, d15, [sp, #144]
-	ldp x29, x30, [sp], #160
+	.set .Lgobuf_slot, 0
+	gobuf_check x29, x30	/* loaded last, freeing the room */
+	gobuf_ldp x19, x20
+	gobuf_ldp x21, x22
+	gobuf_ldp x23, x24
+	gobuf_ldp x25, x26
+	gobuf_ldp x27, x28
+	gobuf_ldp d8, d9
+	gobuf_ldp d10, d11
+	gobuf_ldp d12, d13
+	gobuf_ldp d14, d15
+	.if .Lgobuf_slot != ARCH_GOBUF_WORDS
+	.error "arch_gogo restores another number of words than ARCH_GOBUF_WORDS"
+	.endif
+	ldp x29, x30, [sp], #ARCH_GOBUF_WORDS * ARCH_PTRSIZE
 	ret
 	.size arch_gogo, .-arch_gogo
 
@@ -70,7 +120,7 @@ arch_clone:
 	mov x3, x2		/* tls */
 	mov x2, #0		/* parent_tid */
 	mov x4, #0		/* child_tid */
-	mov x8, #220		/* SYS_clone */
+	mov x8, #SYS_clone
 	svc #0
 	cbz x0, 1f
 	ret
@@ -79,7 +129,7 @@ arch_clone:
 	mov x30, #0
 	blr x1
 	mov x0, #0
-	mov x8, #93		/* SYS_exit */
+	mov x8, #SYS_exit
 	svc #0
 	brk #0
 	.size arch_clone, .-arch_clone
@@ -88,7 +138,7 @@ arch_clone:
 	.globl arch_sigreturn
 	.type arch_sigreturn, %function
 arch_sigreturn:
-	mov x8, #139		/* SYS_rt_sigreturn */
+	mov x8, #SYS_rt_sigreturn
 	svc #0
 	brk #0
 	.size arch_sigreturn, .-arch_sigreturn

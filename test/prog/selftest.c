@@ -1021,12 +1021,12 @@ static void check_after(void)
 	EXPECT(recv_within(c, &v, 5 * SEC) == 1, "weft_after(0) never fired");
 	weft_chan_free(c);
 
-	int32_t n0 = timer_count();
+	int32_t n0 = timers_len();
 	c = weft_after(60 * SEC);
-	EXPECT(timer_count() == n0 + 1, "timer_count %d -> %d after weft_after", n0, timer_count());
+	EXPECT(timers_len() == n0 + 1, "timers_len %d -> %d after weft_after", n0, timers_len());
 	weft_chan_free(c);
-	EXPECT(timer_count() == n0, "timer_count %d after freeing a pending weft_after (was %d)",
-	       timer_count(), n0);
+	EXPECT(timers_len() == n0, "timers_len %d after freeing a pending weft_after (was %d)",
+	       timers_len(), n0);
 
 	/* Free many pending timers, then make sure the heap still works. */
 	weft_chan *cs[32];
@@ -1038,7 +1038,7 @@ static void check_after(void)
 		EXPECT(recv_within(cs[i], &v, 10 * SEC) == 1, "timer %d of the survivors never fired", i);
 		weft_chan_free(cs[i]);
 	}
-	EXPECT(timer_count() == n0, "timer_count %d, want %d", timer_count(), n0);
+	EXPECT(timers_len() == n0, "timers_len %d, want %d", timers_len(), n0);
 }
 
 /* timers: many timers, created in a random order, fire no earlier than
@@ -1491,7 +1491,7 @@ static void check_unwinders(void)
 	/* On g0: a timer's function runs on the scheduler's stack. */
 	Timer t = {.when = nanotime(), .f = uw_timer, .arg = (void *)(uintptr_t)42, .idx = -1};
 	uw_g0_runs = 0;
-	addtimer(&t);
+	timer_add(&t);
 	for (int i = 0; i < 100000 && !uw_g0_runs; i++)
 		weft_yield();
 	EXPECT(uw_g0_runs, "the timer never ran on g0");

@@ -222,30 +222,13 @@ void dec_round(Decimal *d, int keep, bool neg, int mode)
 
 int ftoa_roundmode(void)
 {
-	/* Read as glibc's printf reads it, so that both print the same in
-	 * every mode. (Arch-specific: this belongs in arch.h.) */
-#if defined(__x86_64__)
-	uint16_t cw;
-	__asm__ volatile("fnstcw %0" : "=m"(cw));
-	switch ((cw >> 10) & 3) { /* RC: nearest, down, up, zero */
-	case 1:
-		return ROUND_DOWN;
+	switch (arch_fltrounds()) {
+	case 0:
+		return ROUND_ZERO;
 	case 2:
 		return ROUND_UP;
 	case 3:
-		return ROUND_ZERO;
-	}
-#elif defined(__aarch64__)
-	uint64_t fpcr;
-	__asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
-	switch ((fpcr >> 22) & 3) { /* RMode: nearest, up, down, zero */
-	case 1:
-		return ROUND_UP;
-	case 2:
 		return ROUND_DOWN;
-	case 3:
-		return ROUND_ZERO;
 	}
-#endif
 	return ROUND_NEAREST;
 }

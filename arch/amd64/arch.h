@@ -163,6 +163,18 @@ static inline uint64_t arch_cputicks(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* arch_fltrounds: the current rounding direction, numbered as C's
+ * FLT_ROUNDS: 0 toward zero, 1 to nearest, 2 upward, 3 downward. It reads
+ * the x87 control word, not MXCSR: glibc's printf rounds by the x87 mode,
+ * and weft's printf prints what glibc's prints (ftoa.c). */
+static inline int arch_fltrounds(void)
+{
+	uint16_t cw;
+	__asm__ volatile("fnstcw %0" : "=m"(cw));
+	static const int8_t rc[4] = {1, 3, 2, 0}; /* RC: nearest, down, up, zero */
+	return rc[(cw >> 10) & 3];
+}
+
 #endif /* __ASSEMBLER__ */
 
 #endif

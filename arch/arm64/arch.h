@@ -166,6 +166,17 @@ static inline uint64_t arch_cputicks(void)
 	return v;
 }
 
+/* arch_fltrounds: the current rounding direction, numbered as C's
+ * FLT_ROUNDS: 0 toward zero, 1 to nearest, 2 upward, 3 downward, read from
+ * FPCR, as glibc's printf reads it (ftoa.c). */
+static inline int arch_fltrounds(void)
+{
+	uint64_t fpcr;
+	__asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+	static const int8_t rmode[4] = {1, 2, 3, 0}; /* RMode: nearest, up, down, zero */
+	return rmode[(fpcr >> 22) & 3];
+}
+
 #endif /* __ASSEMBLER__ */
 
 #endif

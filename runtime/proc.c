@@ -83,7 +83,7 @@ static void startm(P *pp, bool spinning);
 const char *waitreason_string(int r)
 {
 	static const char *const names[] = {
-#define X(name, str) str,
+#define X(name, str, traceReason) str,
 		WAITREASONS(X)
 #undef X
 	};

@@ -213,22 +213,24 @@ enum {
 	Gdead,     /* finished; on a free list */
 };
 
-/* Why a goroutine waits: Go's waitReason strings, which Go's trace tools
- * classify by. */
-#define WAITREASONS(X)                                  \
-	X(WaitReasonZero, "")                           \
-	X(WaitReasonChanReceiveNilChan, "chan receive (nil chan)") \
-	X(WaitReasonChanSendNilChan, "chan send (nil chan)") \
-	X(WaitReasonSelectNoCases, "select (no cases)") \
-	X(WaitReasonSelect, "select")                   \
-	X(WaitReasonChanReceive, "chan receive")        \
-	X(WaitReasonChanSend, "chan send")              \
-	X(WaitReasonSyncMutexLock, "sync.Mutex.Lock")   \
-	X(WaitReasonSyncWaitGroupWait, "sync.WaitGroup.Wait") \
-	X(WaitReasonSleep, "sleep")                     \
-	X(WaitReasonSemacquire, "semacquire")
+/* Why a goroutine waits, one row per reason: X(name, string, traceReason).
+ * string is Go's waitReason string (waitreason_string); traceReason is
+ * the reason a GoBlock event gives, Go's traceBlockReason string, which
+ * go tool trace's profiles classify by (tracestring.c registers them). */
+#define WAITREASONS(X)                                                       \
+	X(WaitReasonZero, "", "unspecified")                                 \
+	X(WaitReasonChanReceiveNilChan, "chan receive (nil chan)", "forever") \
+	X(WaitReasonChanSendNilChan, "chan send (nil chan)", "forever")       \
+	X(WaitReasonSelectNoCases, "select (no cases)", "forever")            \
+	X(WaitReasonSelect, "select", "select")                               \
+	X(WaitReasonChanReceive, "chan receive", "chan receive")              \
+	X(WaitReasonChanSend, "chan send", "chan send")                       \
+	X(WaitReasonSyncMutexLock, "sync.Mutex.Lock", "sync")                 \
+	X(WaitReasonSyncWaitGroupWait, "sync.WaitGroup.Wait", "sync")         \
+	X(WaitReasonSleep, "sleep", "sleep")                                  \
+	X(WaitReasonSemacquire, "semacquire", "sync")
 enum {
-#define X(name, str) name,
+#define X(name, str, traceReason) name,
 	WAITREASONS(X)
 #undef X
 };

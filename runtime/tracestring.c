@@ -7,20 +7,13 @@
  */
 #include "trace.h"
 
-/* The reason string of a GoBlock for each WaitReason: Go's trace block
- * reasons (traceBlockReason), which go tool trace's profiles classify by. */
+/* The reason string of a GoBlock for each WaitReason, its traceReason
+ * column in WAITREASONS (runtime.h): one table, so that no reason can be
+ * without its string. */
 static const char *const blockreason[] = {
-	[WaitReasonZero] = "unspecified",
-	[WaitReasonChanReceiveNilChan] = "forever",
-	[WaitReasonChanSendNilChan] = "forever",
-	[WaitReasonSelectNoCases] = "forever",
-	[WaitReasonSelect] = "select",
-	[WaitReasonChanReceive] = "chan receive",
-	[WaitReasonChanSend] = "chan send",
-	[WaitReasonSyncMutexLock] = "sync",
-	[WaitReasonSyncWaitGroupWait] = "sync",
-	[WaitReasonSleep] = "sleep",
-	[WaitReasonSemacquire] = "sync",
+#define X(name, str, traceReason) [name] = traceReason,
+	WAITREASONS(X)
+#undef X
 };
 _Static_assert(nelem(blockreason) <= nelem(trace.reasons[0]), "trace.reasons too small");
 

@@ -17,33 +17,8 @@
 #include "tracemap.h"
 #include "traceevent.h"
 
-/* A buffer's size, header included; a batch's data stays below Go's
- * TRACE_MAX_BATCH. */
-#ifndef TRACE_BUF_SIZE
-#define TRACE_BUF_SIZE (64 << 10)
-#endif
-/* Buffers are mapped this many at a time. */
-#ifndef TRACE_BUF_CHUNK
-#define TRACE_BUF_CHUNK 16
-#endif
-/* A generation ends after this long ... */
-#ifndef TRACE_GEN_PERIOD_NS
-#define TRACE_GEN_PERIOD_NS (1000 * 1000 * 1000LL)
-#endif
-/* ... or once its full buffers hold this many bytes. A generation is kept
- * in memory until it is complete and written whole (trace.c says why). */
-#ifndef TRACE_GEN_MAX_BYTES
-#define TRACE_GEN_MAX_BYTES (4 << 20)
-#endif
-/* Timestamps count units of this many nanoseconds: a power of two, so
- * that Go's reader converts them exactly (tracetime.c says why), and near
- * Go's own 25.6 ns, so that most deltas take a byte or two. */
-#ifndef TRACE_TIME_UNIT_SHIFT
-#define TRACE_TIME_UNIT_SHIFT 4
-#endif
+/* The sizes and periods are config.h's (TRACE_*). */
 #define TRACE_TIME_UNIT_NS (1u << TRACE_TIME_UNIT_SHIFT)
-/* The deepest physical stack captured (the stack table keys on it). */
-#define TRACE_STACK_DEPTH TRACE_MAX_FRAMES
 
 struct TraceBuf {
 	TraceBuf *link;

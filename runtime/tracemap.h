@@ -12,19 +12,11 @@
 
 /* ---- traceregion.c ---- */
 
-/* Blocks are one mapping each; the first TRACEREGION_HEADER bytes hold the
- * block's own bookkeeping, on a cache line of their own. */
-#ifndef TRACEREGION_BLOCK
-#define TRACEREGION_BLOCK (64 << 10)
-#endif
+/* Blocks are TRACEREGION_BLOCK bytes, one mapping each (config.h has
+ * the sizes); the first TRACEREGION_HEADER bytes hold the block's own
+ * bookkeeping, on a cache line of their own. */
 #define TRACEREGION_HEADER 64
 #define TRACEREGION_MAXALLOC (TRACEREGION_BLOCK - TRACEREGION_HEADER)
-/* traceregion_drop keeps this many blocks (zeroed) for the region's next
- * use, and unmaps the rest: a table rebuilt every generation then reuses
- * resident memory instead of taking page faults on the event path. */
-#ifndef TRACEREGION_KEEP
-#define TRACEREGION_KEEP 16
-#endif
 
 typedef struct TraceRegionBlock TraceRegionBlock;
 

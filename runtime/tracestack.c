@@ -229,33 +229,32 @@ bool tracestack_frame(uintptr_t v, weft_frame *frame)
  * generation, so a repeat costs a comparison of the words instead of a
  * hash of all of them and a walk down the trie. The index mixes only the
  * innermost frames, the outermost one and the depth: cheap, and what
- * tells call sites apart.
+ * tells call sites apart. config.h has its sizes.
  */
-#define STACKCACHE_SIZE 32  /* entries, a power of two */
-#define STACKCACHE_DEPTH 40 /* the longest pcBuf cached, in words */
 typedef struct TraceStackCacheEntry {
 	uint64_t gen, id;
 	uint32_t n;
-	uintptr_t pcs[STACKCACHE_DEPTH];
+	uintptr_t pcs[TRACE_STACK_CACHE_DEPTH];
 } TraceStackCacheEntry;
 struct TraceStackCache {
-	TraceStackCacheEntry e[STACKCACHE_SIZE];
+	TraceStackCacheEntry e[TRACE_STACK_CACHE_SIZE];
 };
+_Static_assert(TRACE_STACK_CACHE_SIZE >= 2 && (TRACE_STACK_CACHE_SIZE & (TRACE_STACK_CACHE_SIZE - 1)) == 0,
+	       "the stack cache's index is the top bits of a hash: its size is a power of two");
 
 /* traceStackID returns the id of pcBuf[0..n) in generation gen's table. */
 static uint64_t traceStackID(uint64_t gen, const uintptr_t *pcBuf, int n)
 {
 	TraceMap *tab = &trace.stackTab[gen % 2];
 	M *mp = getm();
-	if (n > STACKCACHE_DEPTH || !mp)
+	if (n > TRACE_STACK_CACHE_DEPTH || !mp)
 		return tracemap_put(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
 	struct TraceStackCache *c = mp->trace.stackcache;
 	if (unlikely(!c))
 		c = mp->trace.stackcache = rtalloc(sizeof *c);
 	uint64_t k = (uint64_t)pcBuf[n > 1 ? 1 : 0] ^ (uint64_t)pcBuf[n > 2 ? 2 : 0] << 1 ^
 		     (uint64_t)pcBuf[n - 1] << 2 ^ (uint64_t)n;
-	TraceStackCacheEntry *e = &c->e[(k * 0x9E3779B97F4A7C15ull) >> (64 - 5)];
-	_Static_assert(STACKCACHE_SIZE == 1 << 5, "the index takes 5 bits");
+	TraceStackCacheEntry *e = &c->e[(k * 0x9E3779B97F4A7C15ull) >> (64 - __builtin_ctz(TRACE_STACK_CACHE_SIZE))];
 	if (e->gen == gen && e->n == (uint32_t)n && tracemap_keyeq(e->pcs, pcBuf, (size_t)n * sizeof(uintptr_t)))
 		return e->id;
 	uint64_t id = tracemap_put(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);

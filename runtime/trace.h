@@ -247,10 +247,10 @@ void traceStartStatus(TraceLocker tl);
 void traceStartGoStatus(TraceLocker tl);
 
 /* ---- tracestack.c ---- */
-/* traceStack returns the stack id, in generation gen's table, of gp's
- * stack: the current goroutine's from the caller of traceStack (gp NULL),
- * or a parked one's from its saved context. 0 when there is none. */
-uint64_t traceStack(int skip, G *gp, uint64_t gen);
+/* traceStack: the id of an event's stack in generation gen's table, the
+ * current goroutine's (gp NULL) or the parked gp's (tracestack.c has the
+ * contract). */
+uint64_t traceStack(G *gp, uint64_t gen);
 /* traceStartStack: the id of a new goroutine's one-frame start stack. */
 uint64_t traceStartStack(uintptr_t fn, uint64_t gen);
 /* traceStackDump writes generation gen's stack table (and the strings

@@ -122,7 +122,7 @@ void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall)
 void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEvent(w, EvProcsChange, (uint64_t)procs, withstack ? traceStack(0, NULL, tl.gen) : 0);
+	traceEvent(w, EvProcsChange, (uint64_t)procs, withstack ? traceStack(NULL, tl.gen) : 0);
 }
 
 /* GoCreate: newg, starting at startpc, has been made runnable by the
@@ -136,7 +136,7 @@ void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc)
 	newg->trace.seqgen = tl.gen;
 	newg->trace.seq = 0;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	uint64_t stk = traceStack(0, NULL, tl.gen);
+	uint64_t stk = traceStack(NULL, tl.gen);
 	traceEventAt(w, EvGoCreate, TRACE_ARGS((uint64_t)newg->goid, traceStartStack(startpc, tl.gen), stk), 3, now);
 }
 
@@ -173,7 +173,7 @@ void traceGoSched(TraceLocker tl)
 	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	uint64_t stk = traceStack(0, gp, tl.gen);
+	uint64_t stk = traceStack(gp, tl.gen);
 	traceEventAt(w, EvGoStop, TRACE_ARGS(trace.reasonYield[tl.gen % 2], stk), 2, now);
 	tl.mp->trace.stopped = true;
 }
@@ -185,7 +185,7 @@ void traceGoPark(TraceLocker tl, int reason)
 	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	uint64_t stk = traceStack(0, gp, tl.gen);
+	uint64_t stk = traceStack(gp, tl.gen);
 	traceEventAt(w, EvGoBlock, TRACE_ARGS(trace.reasons[tl.gen % 2][reason], stk), 2, now);
 	tl.mp->trace.stopped = true;
 }
@@ -200,7 +200,7 @@ void traceGoUnpark(TraceLocker tl, G *gp)
 	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
 		w = writeGoStatus(w, gp->goid, TRACE_NO_THREAD, TraceGoWaiting);
 	G *cur = getg();
-	uint64_t stk = cur && cur != tl.mp->g0 ? traceStack(0, NULL, tl.gen) : 0;
+	uint64_t stk = cur && cur != tl.mp->g0 ? traceStack(NULL, tl.gen) : 0;
 	traceEventAt(w, EvGoUnblock, TRACE_ARGS((uint64_t)gp->goid, gnextseq(gp, tl.gen), stk), 3, now);
 }
 
@@ -212,7 +212,7 @@ void traceGoSysCall(TraceLocker tl)
 	P *pp = tl.mp->p;
 	pp->trace.syscallm = tl.mp->id;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	uint64_t stk = traceStack(0, NULL, tl.gen);
+	uint64_t stk = traceStack(NULL, tl.gen);
 	traceEventAt(w, EvGoSyscallBegin, TRACE_ARGS(pnextseq(pp, tl.gen), stk), 2, now);
 }
 
@@ -257,27 +257,27 @@ static uint64_t str(uint64_t gen, const char *s)
 __attribute__((noinline)) uint64_t weft_trace_task_begin(uint64_t parent, const char *name)
 {
 	uint64_t id = atomic_xadd(&nexttask, 1);
-	ANNOTATE(traceEvent(w, EvUserTaskBegin, id, parent, str(tl.gen, name), traceStack(0, NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserTaskBegin, id, parent, str(tl.gen, name), traceStack(NULL, tl.gen)));
 	return id;
 }
 
 __attribute__((noinline)) void weft_trace_task_end(uint64_t task)
 {
-	ANNOTATE(traceEvent(w, EvUserTaskEnd, task, traceStack(0, NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserTaskEnd, task, traceStack(NULL, tl.gen)));
 }
 
 __attribute__((noinline)) void weft_trace_region_begin(uint64_t task, const char *name)
 {
-	ANNOTATE(traceEvent(w, EvUserRegionBegin, task, str(tl.gen, name), traceStack(0, NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserRegionBegin, task, str(tl.gen, name), traceStack(NULL, tl.gen)));
 }
 
 __attribute__((noinline)) void weft_trace_region_end(uint64_t task, const char *name)
 {
-	ANNOTATE(traceEvent(w, EvUserRegionEnd, task, str(tl.gen, name), traceStack(0, NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserRegionEnd, task, str(tl.gen, name), traceStack(NULL, tl.gen)));
 }
 
 __attribute__((noinline)) void weft_trace_log(uint64_t task, const char *category, const char *message)
 {
 	ANNOTATE(traceEvent(w, EvUserLog, task, str(tl.gen, category), str(tl.gen, message),
-			    traceStack(0, NULL, tl.gen)));
+			    traceStack(NULL, tl.gen)));
 }

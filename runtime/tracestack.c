@@ -3,13 +3,14 @@
  * fpunwindExpand in tracestack.go).
  *
  * The model. An event's stack is captured cheaply, by a frame-pointer walk
- * (fpTracebackPCs): pcBuf[0] holds how many logical frames to skip and
- * pcBuf[1..] the physical return addresses. The stack table keys on that
- * buffer as it is. Only when a generation's table is dumped does
- * fpunwindExpand turn each stack into logical frames, inlined calls
- * included, and tracestack_frame name each frame. A stack from the
- * default unwinder (WEFTDEBUG=tracefpunwindoff=1) is logical already; it
- * says so with LOGICAL_STACK_SENTINEL in pcBuf[0] and passes through.
+ * (fpTracebackPCs): pcBuf[0] holds how many logical frames to skip (0:
+ * see Rejected) and pcBuf[1..] the physical return addresses. The stack
+ * table keys on that buffer as it is. Only when a generation's table is
+ * dumped does fpunwindExpand turn each stack into logical frames, inlined
+ * calls included, tracestack_frame name each frame, and the dump trim the
+ * runtime's own frames, by their source files. A stack from the default
+ * unwinder (WEFTDEBUG=tracefpunwindoff=1) is logical already; it says so
+ * with LOGICAL_STACK_SENTINEL in pcBuf[0] and passes through.
  *
  * What a logical frame is, as a number. Go writes one PC per logical
  * frame, uf.pc + 1, and it can: its inline tree records for each inlined
@@ -59,6 +60,16 @@
  *  - A tag in the low bits: amd64 instructions start at any byte.
  *  - A representative PC per inlined call, written by the generator: as
  *    above, there may be none.
+ *  - A count of frames to skip per call site, as Go's traceStack(skip)
+ *    takes, to drop the runtime's frames above the call the program made:
+ *    which frames lie above a call site depends on what the compiler
+ *    inlined there, and gcc and clang, at -O1 and -O2, inline differently,
+ *    so a count right for one build drops a frame too many or too few in
+ *    another. traceStack captures every frame (pcBuf[0] is 0) and
+ *    dumpstack trims by source directory (symtab_inruntime), which holds
+ *    whatever was inlined. fpunwindExpand still applies a count in
+ *    pcBuf[0], as Go's does: the default unwinder's path uses it to drop
+ *    traceStack's own frame.
  *
  * A nest of more than TRACESTACK_TAG_MAXINL inlined calls at one PC loses
  * its frames beyond that depth (the physical function, tagged
@@ -81,7 +92,7 @@
  *  - frames left out do not count toward skip, which applies to what is
  *    kept, after expansion.
  */
-#include "runtime.h"
+#include "trace.h"
 #include "tracestack.h"
 
 _Static_assert(sizeof(uintptr_t) == 8, "the tag layout needs 64-bit addresses");
@@ -207,21 +218,6 @@ bool tracestack_frame(uintptr_t v, weft_frame *frame)
 /* ---- the tracer's stacks: capture and the table dump (Go's traceStack
  * and traceStackTable.dump) ---- */
 
-#include "trace.h"
-
-/*
- * traceStack captures a stack for an event and returns its id in
- * generation gen's table (0: none, for an M outside any goroutine).
- *
- * With frame pointers (the default), pcBuf is the skip count and the raw
- * return addresses, one fpTracebackPCs walk: from traceStack's own frame
- * record for the current goroutine (gp NULL), or from the record that
- * arch_mcall saved on a parked one's stack. With WEFTDEBUG=
- * tracefpunwindoff=1 the default unwinder walks by frame rules instead
- * (rulecallers, no frame pointers needed), and the stack is expanded into
- * logical frames right away, behind LOGICAL_STACK_SENTINEL: the slow path
- * that Go keeps for checking the fast one.
- */
 /*
  * The stack cache: a small direct-mapped table per M in front of the
  * stack table. An M's events repeat a few stacks over and over (the same
@@ -265,18 +261,36 @@ static uint64_t traceStackID(uint64_t gen, const uintptr_t *pcBuf, int n)
 	return id;
 }
 
-__attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
+/*
+ * traceStack captures a stack for an event and returns its id in
+ * generation gen's table: the current goroutine's stack from traceStack's
+ * caller (gp NULL), or the parked goroutine gp's from its saved context;
+ * 0 when there is none (an M outside any goroutine, a G with no saved
+ * context). It keeps every frame: the dump trims the runtime's (Rejected,
+ * above, says why there is no skip count). The caller holds a TraceLocker
+ * of generation gen. It is not inlined: the walk starts at its own frame.
+ *
+ * With frame pointers (the default), pcBuf is a zero skip count and the raw
+ * return addresses, one fpTracebackPCs walk: from traceStack's own frame
+ * record for the current goroutine, or from the record that arch_mcall
+ * saved on a parked one's stack. With WEFTDEBUG=tracefpunwindoff=1 the
+ * default unwinder walks by frame rules instead (rulecallers, no frame
+ * pointers needed), and the stack is expanded into logical frames right
+ * away, behind LOGICAL_STACK_SENTINEL: the slow path that Go keeps for
+ * checking the fast one.
+ */
+__attribute__((noinline)) uint64_t traceStack(G *gp, uint64_t gen)
 {
 	uintptr_t pcBuf[TRACE_STACK_DEPTH + 1];
 	uintptr_t pc, sp, fp; /* pc: a return address */
-	int extra = 0; /* physical frames of the default unwinder's to skip */
+	int extra = 0; /* physical frames of the default unwinder's to skip: its own */
 
 	if (!gp) {
 		gp = getg();
 		if (!gp || gp == getm()->g0)
 			return 0;
 		if (!trace.fpunwindoff) {
-			pcBuf[0] = (uintptr_t)skip;
+			pcBuf[0] = 0;
 			int n = fpTracebackPCs((uintptr_t)__builtin_frame_address(0), pcBuf + 1, TRACE_STACK_DEPTH);
 			return traceStackID(gen, pcBuf, n + 1);
 		}
@@ -291,7 +305,7 @@ __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 		if (!save)
 			return 0;
 		if (!trace.fpunwindoff) {
-			pcBuf[0] = (uintptr_t)skip;
+			pcBuf[0] = 0;
 			int n = fpTracebackPCs((uintptr_t)(save + ARCH_GOBUF_FPSLOT), pcBuf + 1, TRACE_STACK_DEPTH);
 			return traceStackID(gen, pcBuf, n + 1);
 		}
@@ -301,7 +315,7 @@ __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 		fp = save[ARCH_GOBUF_FPSLOT];
 	}
 	uintptr_t phys[TRACE_STACK_DEPTH + 1];
-	phys[0] = (uintptr_t)(skip + extra);
+	phys[0] = (uintptr_t)extra;
 	int n = rulecallers_in(gp->stack.lo, gp->stack.hi, pc, false, sp, fp, 0, phys + 1, TRACE_STACK_DEPTH);
 	pcBuf[0] = LOGICAL_STACK_SENTINEL;
 	n = fpunwindExpand(pcBuf + 1, TRACE_STACK_DEPTH, phys, n + 1);

@@ -537,8 +537,15 @@ int fpcallers(uintptr_t fp, uintptr_t lo, uintptr_t hi, int skip, uintptr_t *pcs
 /* rulecallers walks with the frame rules from the frame at pc (exact when
  * exactpc, else a return address) with the given sp, fp and lr. */
 int rulecallers(uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp, uintptr_t lr, uintptr_t *pcs, int n);
-int rulecallers_in(uintptr_t lo, uintptr_t hi, uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp,
-		   uintptr_t lr, uintptr_t *pcs, int n);
+/* An UnwindFrame is the frame a walk by frame rules starts at: its pc
+ * (exactly there if exactpc, else a return address) and its registers. */
+typedef struct UnwindFrame {
+	uintptr_t pc, sp, fp, lr;
+	bool exactpc;
+} UnwindFrame;
+/* rulecallers_in is rulecallers from frame f on the stack stk, which need
+ * not be the current one. */
+int rulecallers_in(Stack stk, UnwindFrame f, uintptr_t *pcs, int n);
 /* printframes prints logical frames, Go style, for pcs (return addresses,
  * but pcs[0] exact when exact0). */
 void printframes(const uintptr_t *pcs, int n, bool exact0);

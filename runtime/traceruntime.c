@@ -247,7 +247,9 @@ static uint64_t nexttask; /* task ids: 1, 2, ...; 0 is the background task */
 		}                                                                       \
 	} while (0)
 
-static uint64_t str(uint64_t gen, const char *s)
+/* traceCString is traceString for the NUL-terminated string s, NULL
+ * standing for "". */
+static uint64_t traceCString(uint64_t gen, const char *s)
 {
 	if (!s)
 		s = "";
@@ -257,7 +259,7 @@ static uint64_t str(uint64_t gen, const char *s)
 __attribute__((noinline)) uint64_t weft_trace_task_begin(uint64_t parent, const char *name)
 {
 	uint64_t id = atomic_xadd(&nexttask, 1);
-	ANNOTATE(traceEvent(w, EvUserTaskBegin, id, parent, str(tl.gen, name), traceStack(NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserTaskBegin, id, parent, traceCString(tl.gen, name), traceStack(NULL, tl.gen)));
 	return id;
 }
 
@@ -268,16 +270,16 @@ __attribute__((noinline)) void weft_trace_task_end(uint64_t task)
 
 __attribute__((noinline)) void weft_trace_region_begin(uint64_t task, const char *name)
 {
-	ANNOTATE(traceEvent(w, EvUserRegionBegin, task, str(tl.gen, name), traceStack(NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserRegionBegin, task, traceCString(tl.gen, name), traceStack(NULL, tl.gen)));
 }
 
 __attribute__((noinline)) void weft_trace_region_end(uint64_t task, const char *name)
 {
-	ANNOTATE(traceEvent(w, EvUserRegionEnd, task, str(tl.gen, name), traceStack(NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserRegionEnd, task, traceCString(tl.gen, name), traceStack(NULL, tl.gen)));
 }
 
 __attribute__((noinline)) void weft_trace_log(uint64_t task, const char *category, const char *message)
 {
-	ANNOTATE(traceEvent(w, EvUserLog, task, str(tl.gen, category), str(tl.gen, message),
+	ANNOTATE(traceEvent(w, EvUserLog, task, traceCString(tl.gen, category), traceCString(tl.gen, message),
 			    traceStack(NULL, tl.gen)));
 }

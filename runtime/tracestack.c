@@ -316,7 +316,8 @@ __attribute__((noinline)) uint64_t traceStack(G *gp, uint64_t gen)
 	}
 	uintptr_t phys[TRACE_STACK_DEPTH + 1];
 	phys[0] = (uintptr_t)extra;
-	int n = rulecallers_in(gp->stack.lo, gp->stack.hi, pc, false, sp, fp, 0, phys + 1, TRACE_STACK_DEPTH);
+	UnwindFrame f = {.pc = pc, .sp = sp, .fp = fp}; /* no link register: spent */
+	int n = rulecallers_in(gp->stack, f, phys + 1, TRACE_STACK_DEPTH);
 	pcBuf[0] = LOGICAL_STACK_SENTINEL;
 	n = fpunwindExpand(pcBuf + 1, TRACE_STACK_DEPTH, phys, n + 1);
 	return traceStackID(gen, pcBuf, n + 1);

@@ -13,14 +13,11 @@
  *
  * so that the change and its event fall in one generation (trace.c).
  *
- * Statuses. Go's trace parser knows a goroutine's or P's state only from
- * events of the current generation: the first event that involves a G or
- * a P in a generation must be preceded by a status event giving the state
- * it was in. traceEventWriter does that for the M's own P and G, the ones
- * an event's context implies, given the states the caller knows they were
- * in before the transition; events about another G (GoUnblock) or P
- * (ProcSteal) do it for that one. traceAcquireStatus lets exactly one
- * writer claim each status event.
+ * Each event starts with traceEventWriter, given the states its M's G and
+ * P were in before the transition: the first event of a generation that
+ * involves a G or a P must be preceded by its status (tracestatus.h
+ * explains). Events about another G (GoUnblock) or P (ProcSteal) announce
+ * that one themselves.
  */
 #include "trace.h"
 

@@ -125,11 +125,14 @@ TraceWriter traceRefill(TraceWriter w, uint64_t mid)
 		traceBufFlush(w.buf, gen);
 	TraceBuf *b = traceBufGet();
 	uint64_t now = traceClockNow();
+	/* The batch header's fields: the generation, the thread, the base
+	 * time (events carry deltas from here on; it counts from the trace's
+	 * start, tracetime.c) and the length, reserved here as a padded
+	 * uvarint and written by traceBufFlush: not traceEntry's to write. */
+	TRACE_CHECK_NARGS(EvEventBatch, 3 + 1);
 	traceByte(b, EvEventBatch);
 	traceVarint(b, gen);
 	traceVarint(b, mid);
-	/* Events carry deltas from here on; the batch's base counts from the
-	 * trace's start (tracetime.c). */
 	traceVarint(b, now);
 	b->lenPos = b->pos;
 	b->pos += TRACE_VARINT_MAX;

@@ -29,12 +29,11 @@
 #error "runtime/traceevent.h is part of trace.h: include trace.h (or, for the wire format alone, abi/traceevent.h by its path)"
 #endif
 
-/* traceEventAt writes event ev at time now: its type, the timestamp
- * delta (each event of a batch strictly after the one before) and nargs
- * arguments. An event that walks a stack reads the clock before the walk
- * and passes it here, so that the counter's latency (10-40 cycles)
- * overlaps the walk. */
-static inline TraceWriter traceEventAt(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs, uint64_t now)
+/* traceEventWrite writes event ev at time now: its type, the timestamp
+ * delta and nargs arguments; with now 0 (or any time not after the
+ * batch's last event), at the last event's time plus one unit. Events are
+ * written through the macros below, which check nargs. */
+static inline TraceWriter traceEventWrite(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs, uint64_t now)
 {
 	w = traceEnsure(w, 1 + (uint32_t)(nargs + 1) * TRACE_VARINT_MAX);
 	TraceBuf *b = w.buf;
@@ -52,22 +51,84 @@ static inline TraceWriter traceEventAt(TraceWriter w, uint8_t ev, const uint64_t
 	b->pos = (uint32_t)(p - b->arr);
 	return w;
 }
-/* traceEventClock writes event ev at the time it reads from the clock,
- * or with samepoint at the time of the one before it on this M (plus one
- * unit), without reading the clock: for an event that follows that one
- * by a few dozen instructions (traceGoStart says which). */
-static inline TraceWriter traceEventClock(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs,
-					  bool samepoint)
+/* traceEventWriteClock is traceEventWrite at the time it reads from the
+ * clock, after the arguments are computed, or with samepoint at the M's
+ * last event's time plus one unit, without reading the clock;
+ * traceEventWriteNow is it without samepoint. (gcc allocates the event
+ * path's registers a little differently without that last layer.) */
+static inline TraceWriter traceEventWriteClock(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs,
+					       bool samepoint)
 {
-	return traceEventAt(w, ev, args, nargs, samepoint ? 0 : traceClockNow());
+	return traceEventWrite(w, ev, args, nargs, samepoint ? 0 : traceClockNow());
 }
-static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs)
+static inline TraceWriter traceEventWriteNow(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs)
 {
-	return traceEventClock(w, ev, args, nargs, false);
+	return traceEventWriteClock(w, ev, args, nargs, false);
 }
+
+/*
+ * The writers' check. Every event is written by its name through one of
+ * the macros below, with its arguments and never their count: the macro
+ * counts them (TRACE_COUNT, at most 8) and stops the build unless the
+ * count is the event's nargs in abi/traceevent.h, the timestamp included
+ * for an event. A row of the table that is wrong, or a writer that passes
+ * an argument too many or too few, does not compile:
+ *
+ *	traceevent.h: error: static assertion failed: "EvGoStop: the
+ *	arguments written are not its nargs in abi/traceevent.h"
+ *
+ * The check is a declaration inside sizeof: it costs no code.
+ */
+enum {
+#define TRACE_EVENT_NARGS(name, code, nargs) name##_nargs = nargs,
+	TRACE_EVENTS(TRACE_EVENT_NARGS)
+#undef TRACE_EVENT_NARGS
+};
+#define TRACE_COUNT(...) TRACE_COUNT_(_, ##__VA_ARGS__, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define TRACE_COUNT_(_, a1, a2, a3, a4, a5, a6, a7, a8, n, ...) n
+#define TRACE_CHECK_NARGS(ev, n)                                                                     \
+	((void)sizeof(struct {                                                                       \
+		_Static_assert(ev##_nargs == (n),                                                    \
+			       #ev ": the arguments written are not its nargs in abi/traceevent.h"); \
+		int ok;                                                                              \
+	}))
 #define TRACE_ARGS(...) ((const uint64_t[]){__VA_ARGS__})
-#define traceEvent(w, ev, ...) \
-	traceEventv((w), (ev), TRACE_ARGS(__VA_ARGS__), (int)(sizeof TRACE_ARGS(__VA_ARGS__) / sizeof(uint64_t)))
+
+/* traceEvent(w, ev, args...) writes event ev, named, at the clock's time. */
+#define traceEvent(w, ev, ...)                                \
+	(TRACE_CHECK_NARGS(ev, 1 + TRACE_COUNT(__VA_ARGS__)), \
+	 traceEventWriteNow((w), (ev), TRACE_ARGS(__VA_ARGS__), TRACE_COUNT(__VA_ARGS__)))
+/* traceEventAt(w, ev, now, args...) writes it at time now, from the clock
+ * earlier: an event that walks a stack reads the clock first, so that the
+ * counter's latency overlaps the walk. */
+#define traceEventAt(w, ev, now, ...)                         \
+	(TRACE_CHECK_NARGS(ev, 1 + TRACE_COUNT(__VA_ARGS__)), \
+	 traceEventWrite((w), (ev), TRACE_ARGS(__VA_ARGS__), TRACE_COUNT(__VA_ARGS__), (now)))
+/* traceEventClock(w, ev, samepoint, args...) writes it at the clock's
+ * time or, with samepoint, at the M's last event's plus one unit, for an
+ * event that follows that one by a few dozen instructions (traceGoStart
+ * says which). */
+#define traceEventClock(w, ev, samepoint, ...)                \
+	(TRACE_CHECK_NARGS(ev, 1 + TRACE_COUNT(__VA_ARGS__)), \
+	 traceEventWriteClock((w), (ev), TRACE_ARGS(__VA_ARGS__), TRACE_COUNT(__VA_ARGS__), (samepoint)))
+
+/* traceEntry(b, ev, fields...) writes an untimed entry into b, which has
+ * room for it: a table batch's header or entry (its frames or bytes
+ * follow), or the frequency. Its fields are checked as an event's
+ * arguments are, with no timestamp. */
+#define traceEntry(b, ev, ...)                                               \
+	do {                                                                 \
+		TRACE_CHECK_NARGS(ev, TRACE_COUNT(__VA_ARGS__));             \
+		traceByte((b), (ev));                                        \
+		TRACE_VARINTS(TRACE_COUNT(__VA_ARGS__), (b), ##__VA_ARGS__); \
+	} while (0)
+#define TRACE_VARINTS(n, b, ...) TRACE_VARINTS_(n, b, ##__VA_ARGS__)
+#define TRACE_VARINTS_(n, b, ...) TRACE_VARINTS_##n(b, ##__VA_ARGS__)
+#define TRACE_VARINTS_0(b)
+#define TRACE_VARINTS_1(b, x) traceVarint(b, x)
+#define TRACE_VARINTS_2(b, x, ...) (traceVarint(b, x), TRACE_VARINTS_1(b, __VA_ARGS__))
+#define TRACE_VARINTS_3(b, x, ...) (traceVarint(b, x), TRACE_VARINTS_2(b, __VA_ARGS__))
+#define TRACE_VARINTS_4(b, x, ...) (traceVarint(b, x), TRACE_VARINTS_3(b, __VA_ARGS__))
 
 /* The status events, which traceEventWriter writes with the above. */
 #include "tracestatus.h"

@@ -95,7 +95,7 @@ void traceProcStart(TraceLocker tl)
 void traceProcStop(TraceLocker tl)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, TraceProcRunning);
-	traceEventv(w, EvProcStop, NULL, 0);
+	traceEvent(w, EvProcStop);
 }
 
 /* ProcSteal: pp, whose M is in a system call, has been taken from it:
@@ -134,7 +134,7 @@ void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc)
 	newg->trace.seq = 0;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	uint64_t stk = traceStack(NULL, tl.gen);
-	traceEventAt(w, EvGoCreate, TRACE_ARGS((uint64_t)newg->goid, traceStartStack(startpc, tl.gen), stk), 3, now);
+	traceEventAt(w, EvGoCreate, now, (uint64_t)newg->goid, traceStartStack(startpc, tl.gen), stk);
 }
 
 /*
@@ -152,14 +152,14 @@ void traceGoStart(TraceLocker tl, bool samepoint)
 	samepoint = samepoint && tl.mp->trace.stopped;
 	tl.mp->trace.stopped = false;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunnable, TraceProcRunning);
-	traceEventClock(w, EvGoStart, TRACE_ARGS((uint64_t)gp->goid, gnextseq(gp, tl.gen)), 2, samepoint);
+	traceEventClock(w, EvGoStart, samepoint, (uint64_t)gp->goid, gnextseq(gp, tl.gen));
 }
 
 /* GoDestroy: the current G has finished. */
 void traceGoEnd(TraceLocker tl)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEventv(w, EvGoDestroy, NULL, 0);
+	traceEvent(w, EvGoDestroy);
 	tl.mp->trace.stopped = true;
 }
 
@@ -171,7 +171,7 @@ void traceGoSched(TraceLocker tl)
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	uint64_t stk = traceStack(gp, tl.gen);
-	traceEventAt(w, EvGoStop, TRACE_ARGS(trace.reasonYield[tl.gen % 2], stk), 2, now);
+	traceEventAt(w, EvGoStop, now, trace.reasonYield[tl.gen % 2], stk);
 	tl.mp->trace.stopped = true;
 }
 
@@ -183,7 +183,7 @@ void traceGoPark(TraceLocker tl, int reason)
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	uint64_t stk = traceStack(gp, tl.gen);
-	traceEventAt(w, EvGoBlock, TRACE_ARGS(trace.reasons[tl.gen % 2][reason], stk), 2, now);
+	traceEventAt(w, EvGoBlock, now, trace.reasons[tl.gen % 2][reason], stk);
 	tl.mp->trace.stopped = true;
 }
 
@@ -198,7 +198,7 @@ void traceGoUnpark(TraceLocker tl, G *gp)
 		w = writeGoStatus(w, gp->goid, TRACE_NO_THREAD, TraceGoWaiting);
 	G *cur = getg();
 	uint64_t stk = cur && cur != tl.mp->g0 ? traceStack(NULL, tl.gen) : 0;
-	traceEventAt(w, EvGoUnblock, TRACE_ARGS((uint64_t)gp->goid, gnextseq(gp, tl.gen), stk), 3, now);
+	traceEventAt(w, EvGoUnblock, now, (uint64_t)gp->goid, gnextseq(gp, tl.gen), stk);
 }
 
 /* GoSyscallBegin: the current G enters a blocking system call; its P
@@ -210,7 +210,7 @@ void traceGoSysCall(TraceLocker tl)
 	pp->trace.syscallm = tl.mp->id;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	uint64_t stk = traceStack(NULL, tl.gen);
-	traceEventAt(w, EvGoSyscallBegin, TRACE_ARGS(pnextseq(pp, tl.gen), stk), 2, now);
+	traceEventAt(w, EvGoSyscallBegin, now, pnextseq(pp, tl.gen), stk);
 }
 
 /* GoSyscallEnd (the M got its P back) or GoSyscallEndBlocked (it lost
@@ -223,7 +223,10 @@ void traceGoSysExit(TraceLocker tl, bool lostP)
 	else
 		tl.mp->p->trace.syscallm = -1;
 	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, procStatus);
-	traceEventv(w, lostP ? EvGoSyscallEndBlocked : EvGoSyscallEnd, NULL, 0);
+	/* One write for either event, which take the timestamp alone. */
+	TRACE_CHECK_NARGS(EvGoSyscallEndBlocked, 1);
+	TRACE_CHECK_NARGS(EvGoSyscallEnd, 1);
+	traceEventWriteNow(w, lostP ? EvGoSyscallEndBlocked : EvGoSyscallEnd, NULL, 0);
 }
 
 /* ---- user annotations (weft.h) ---- */

@@ -405,11 +405,9 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	uint32_t need = 1 + 2 * TRACE_VARINT_MAX + (uint32_t)(n - top) * 4 * TRACE_VARINT_MAX;
 	if (!w.buf || w.buf->pos + need > sizeof w.buf->arr) {
 		w = traceRefill(w, TRACE_NO_THREAD);
-		traceByte(w.buf, EvStacks);
+		traceEntry(w.buf, EvStacks);
 	}
-	traceByte(w.buf, EvStack);
-	traceVarint(w.buf, id);
-	traceVarint(w.buf, (uint64_t)(n - top));
+	traceEntry(w.buf, EvStack, id, (uint64_t)(n - top));
 	for (int i = top; i < n; i++) {
 		/* The strings go in this generation's table, dumped after
 		 * this one. */

@@ -46,11 +46,9 @@ static void dumpone(void *arg, uint64_t id, const void *data, size_t size)
 	uint32_t need = 1 + 2 * TRACE_VARINT_MAX + (uint32_t)size;
 	if (!w.buf || w.buf->pos + need > sizeof w.buf->arr) {
 		w = traceRefill(w, TRACE_NO_THREAD);
-		traceByte(w.buf, EvStrings);
+		traceEntry(w.buf, EvStrings);
 	}
-	traceByte(w.buf, EvString);
-	traceVarint(w.buf, id);
-	traceVarint(w.buf, size);
+	traceEntry(w.buf, EvString, id, size);
 	memcpy(w.buf->arr + w.buf->pos, data, size);
 	w.buf->pos += (uint32_t)size;
 	d->w = w;

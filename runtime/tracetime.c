@@ -59,7 +59,6 @@ void traceClockStart(void)
 void traceFrequency(uint64_t gen)
 {
 	TraceWriter w = traceRefill(traceUnsafeWriter(gen), TRACE_NO_THREAD);
-	traceByte(w.buf, EvFrequency);
-	traceVarint(w.buf, 1000000000ULL / TRACE_TIME_UNIT_NS);
+	traceEntry(w.buf, EvFrequency, 1000000000ULL / TRACE_TIME_UNIT_NS);
 	traceBufFlush(w.buf, gen);
 }

@@ -805,7 +805,7 @@ static _Noreturn void schedule(void)
 		throw("schedule: holding locks");
 	if (unlikely(atomic_load(&sched.gcwaiting)))
 		gcstopm();
-	trace_help();
+	traceHelp();
 	P *pp = mp->p;
 	G *gp = NULL;
 	bool inherit = false;
@@ -1498,7 +1498,7 @@ static void runtime_main(void *arg)
 	(void)arg;
 	mainStarted = true;
 	newm(sysmon, NULL, false);
-	trace_mainstarted(false);
+	traceMainStarted(false);
 	weft_exit(weft_main(rt_argc, rt_argv));
 }
 WEFT_FUNCID(runtime_main, FUNCID_RUNTIME_MAIN);
@@ -1536,7 +1536,7 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	mcommoninit(mp);
 	initsig();
 	schedinit();
-	trace_init();
+	traceInit();
 	newproc(runtime_main, NULL);
 
 	/* Leave the process's initial stack for m0's g0 stack, and never

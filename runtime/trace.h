@@ -17,6 +17,24 @@
  *
  * and abi/traceevent.h, the wire format: the event table, shared with
  * the host tools that read a trace. config.h has the sizes and periods.
+ *
+ * Names. Every tracer function is trace followed by words in camelCase,
+ * without underscores (static helpers that are not trace* keep the
+ * runtime's short lower-case names: dumpstack, waitwriters). Where Go has
+ * the function, the words are Go's. A function keeps its name, trace
+ * first: traceAdvance, traceStack, traceBufFlush, traceClockNow, and
+ * StartTrace is traceStart. A method is its receiver's noun and its own
+ * name: (*traceMap).put is traceMapPut, (*traceRegionAlloc).drop
+ * traceRegionDrop, the stack table's dump traceStackDump, the string
+ * table's reset traceStringReset. The receivers that every event goes
+ * through, the locker, the writer, the buffer and a G's or P's status,
+ * are left out, as Go's calls leave them implicit: tl.GoPark is
+ * traceGoPark, tl.Gomaxprocs traceGomaxprocs, tl.startPC traceStartPC,
+ * w.refill traceRefill, w.writeGoStatus traceWriteGoStatus, buf.varint
+ * traceVarint, r.acquireStatus traceAcquireStatus. fpunwindExpand and
+ * fpTracebackPCs, Go's frame-pointer helpers, keep Go's names whole.
+ * Function-like macros on the event path are named as functions
+ * (traceEvent, traceEntry); other macros are TRACE_*.
  */
 #ifndef WEFT_TRACE_H
 #define WEFT_TRACE_H
@@ -35,7 +53,7 @@ struct __attribute__((aligned(64))) Trace {
 	uint64_t gen;
 	/* A generation whose full buffers passed 1.5 x TRACE_GEN_MAX_BYTES
 	 * before the trace M could end it, or 0: the Ms that schedule help
-	 * end it (trace_help). */
+	 * end it (traceHelp). */
 	uint64_t overgen;
 	char pad[64 - 24];
 
@@ -91,7 +109,7 @@ void traceRelease(TraceLocker tl);
 void traceProcStart(TraceLocker tl);
 void traceProcStop(TraceLocker tl);
 void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall);
-void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack);
+void traceGomaxprocs(TraceLocker tl, int32_t procs, bool withstack);
 void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc);
 void traceGoStart(TraceLocker tl, bool samepoint);
 void traceGoEnd(TraceLocker tl);
@@ -111,29 +129,29 @@ void traceStartGoStatus(TraceLocker tl);
  * current goroutine's (gp NULL) or the parked gp's (tracestack.c has the
  * contract). */
 uint64_t traceStack(G *gp, uint64_t gen);
-/* traceStartStack: the id of a new goroutine's one-frame start stack. */
-uint64_t traceStartStack(uintptr_t fn, uint64_t gen);
+/* traceStartPC: the id of a new goroutine's one-frame start stack. */
+uint64_t traceStartPC(uintptr_t fn, uint64_t gen);
 /* traceStackDump writes generation gen's stack table (and the strings
  * its frames name) and empties it. */
 void traceStackDump(uint64_t gen);
 
 /* ---- tracestring.c ---- */
 uint64_t traceString(uint64_t gen, const char *s, size_t n);
-void traceStringDump(uint64_t gen);
+void traceStringReset(uint64_t gen);
 void traceRegisterReasons(uint64_t gen);
 
 /* ---- trace.c ---- */
-void trace_init(void);       /* at start-up: WEFTTRACE, WEFTDEBUG */
-void trace_exitflush(void);  /* on exit, panic or fatal error */
-void trace_mainstarted(bool withstack); /* goroutine 1 runs, or the program started a trace */
-void trace_wake(void);       /* a generation grew past its bound */
-void trace_helpslow(void);
-/* trace_help: called by schedule with no locks held; ends a generation
+void traceInit(void);                  /* at start-up: WEFTTRACE, WEFTDEBUG */
+void traceExitFlush(void);             /* on exit, panic or fatal error */
+void traceMainStarted(bool withstack); /* goroutine 1 runs, or the program started a trace */
+void traceWake(void);                  /* a generation grew past its bound */
+void traceHelpSlow(void);
+/* traceHelp: called by schedule with no locks held; ends a generation
  * that grew past its bound when the trace M has not (trace.c). */
-static inline void trace_help(void)
+static inline void traceHelp(void)
 {
 	if (unlikely(__atomic_load_n(&trace.overgen, __ATOMIC_RELAXED) != 0))
-		trace_helpslow();
+		traceHelpSlow();
 }
 
 #endif

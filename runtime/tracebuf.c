@@ -93,7 +93,7 @@ static TraceBuf *traceBufGet(void)
  * generation gen's full list. A generation that grows past its bound
  * wakes the trace M to end it; one that grows half as much again, the
  * trace M lagging, asks the Ms that schedule to end it themselves
- * (trace_help). */
+ * (traceHelp). */
 void traceBufFlush(TraceBuf *b, uint64_t gen)
 {
 	uint64_t n = b->pos - (b->lenPos + TRACE_VARINT_MAX);
@@ -111,7 +111,7 @@ void traceBufFlush(TraceBuf *b, uint64_t gen)
 	uint64_t bytes = trace.fullbytes[i];
 	unlock(&trace.lock);
 	if (bytes >= TRACE_GEN_MAX_BYTES)
-		trace_wake();
+		traceWake();
 	if (bytes >= TRACE_GEN_MAX_BYTES + TRACE_GEN_MAX_BYTES / 2)
 		atomic_store(&trace.overgen, gen);
 }

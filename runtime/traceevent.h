@@ -142,11 +142,11 @@ static inline __attribute__((always_inline)) TraceWriter traceEventWriter(TraceL
 	P *pp = tl.mp->p;
 	if (pp && !traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
 	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
-		w = writeProcStatus(w, pp->id, procStatus);
+		w = traceWriteProcStatus(w, pp->id, procStatus);
 	G *gp = tl.mp->curg;
 	if (gp && !traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
 	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
-		w = writeGoStatus(w, gp->goid, (uint64_t)tl.mp->id, goStatus);
+		w = traceWriteGoStatus(w, gp->goid, (uint64_t)tl.mp->id, goStatus);
 	return w;
 }
 

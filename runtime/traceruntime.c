@@ -44,7 +44,7 @@ void traceStartStatus(TraceLocker tl)
 		int st = TraceProcIdle;
 		if (pp == tl.mp->p)
 			st = TraceProcRunning;
-		w = writeProcStatus(w, pp->id, st);
+		w = traceWriteProcStatus(w, pp->id, st);
 	}
 }
 
@@ -79,7 +79,7 @@ void traceStartGoStatus(TraceLocker tl)
 			continue;
 		}
 		if (traceAcquireStatus(&gp->trace.statusgen, tl.gen))
-			w = writeGoStatus(w, gp->goid, mid, st);
+			w = traceWriteGoStatus(w, gp->goid, mid, st);
 	}
 }
 
@@ -109,14 +109,14 @@ void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall)
 				  : traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	if (!traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
 	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
-		w = writeProcStatus(w, pp->id, TraceProcSyscallAbandoned);
+		w = traceWriteProcStatus(w, pp->id, TraceProcSyscallAbandoned);
 	traceEvent(w, EvProcSteal, (uint64_t)pp->id, pnextseq(pp, tl.gen), (uint64_t)from);
 }
 
-/* ProcsChange: the number of Ps, with the stack of the program's call
+/* ProcsChange (Go's Gomaxprocs): the number of Ps, with the stack of the program's call
  * that started the trace (withstack), or none (WEFTTRACE: the runtime
  * started it). Go's parser wants it from a running goroutine. */
-void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack)
+void traceGomaxprocs(TraceLocker tl, int32_t procs, bool withstack)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	traceEvent(w, EvProcsChange, (uint64_t)procs, withstack ? traceStack(NULL, tl.gen) : 0);
@@ -134,7 +134,7 @@ void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc)
 	newg->trace.seq = 0;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	uint64_t stk = traceStack(NULL, tl.gen);
-	traceEventAt(w, EvGoCreate, now, (uint64_t)newg->goid, traceStartStack(startpc, tl.gen), stk);
+	traceEventAt(w, EvGoCreate, now, (uint64_t)newg->goid, traceStartPC(startpc, tl.gen), stk);
 }
 
 /*
@@ -195,7 +195,7 @@ void traceGoUnpark(TraceLocker tl, G *gp)
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	if (!traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
 	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
-		w = writeGoStatus(w, gp->goid, TRACE_NO_THREAD, TraceGoWaiting);
+		w = traceWriteGoStatus(w, gp->goid, TRACE_NO_THREAD, TraceGoWaiting);
 	G *cur = getg();
 	uint64_t stk = cur && cur != tl.mp->g0 ? traceStack(NULL, tl.gen) : 0;
 	traceEventAt(w, EvGoUnblock, now, (uint64_t)gp->goid, gnextseq(gp, tl.gen), stk);

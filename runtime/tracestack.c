@@ -7,7 +7,7 @@
  * see Rejected) and pcBuf[1..] the physical return addresses. The stack
  * table keys on that buffer as it is. Only when a generation's table is
  * dumped does fpunwindExpand turn each stack into logical frames, inlined
- * calls included, tracestack_frame name each frame, and the dump trim the
+ * calls included, traceStackFrame name each frame, and the dump trim the
  * runtime's own frames, by their source files. A stack from the default
  * unwinder (WEFTDEBUG=tracefpunwindoff=1) is logical already; it says so
  * with LOGICAL_STACK_SENTINEL in pcBuf[0] and passes through.
@@ -182,12 +182,12 @@ int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc)
 }
 
 /*
- * tracestack_frame (tracestack.h has the contract) finds the logical frame
+ * traceStackFrame (tracestack.h has the contract) finds the logical frame
  * v names: the one at v's return address that fpunwindExpand would tag
  * with v's tag. Exactly the values fpunwindExpand writes name frames; any
  * other tag names nothing.
  */
-bool tracestack_frame(uintptr_t v, weft_frame *frame)
+bool traceStackFrame(uintptr_t v, weft_frame *frame)
 {
 	unsigned tag = (unsigned)(v >> TRACESTACK_TAG_SHIFT);
 	uintptr_t retpc = tag <= TRACESTACK_TAG_FUNC ? v & TRACESTACK_PC_MASK : v;
@@ -244,16 +244,16 @@ static uint64_t traceStackID(uint64_t gen, const uintptr_t *pcBuf, int n)
 	TraceMap *tab = &trace.stackTab[gen % 2];
 	M *mp = getm();
 	if (n > TRACE_STACK_CACHE_DEPTH || !mp)
-		return tracemap_put(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
+		return traceMapPut(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
 	struct TraceStackCache *c = mp->trace.stackcache;
 	if (unlikely(!c))
 		c = mp->trace.stackcache = rtalloc(sizeof *c);
 	uint64_t k = (uint64_t)pcBuf[n > 1 ? 1 : 0] ^ (uint64_t)pcBuf[n > 2 ? 2 : 0] << 1 ^
 		     (uint64_t)pcBuf[n - 1] << 2 ^ (uint64_t)n;
 	TraceStackCacheEntry *e = &c->e[(k * 0x9E3779B97F4A7C15ull) >> (64 - __builtin_ctz(TRACE_STACK_CACHE_SIZE))];
-	if (e->gen == gen && e->n == (uint32_t)n && tracemap_keyeq(e->pcs, pcBuf, (size_t)n * sizeof(uintptr_t)))
+	if (e->gen == gen && e->n == (uint32_t)n && traceMapKeyEq(e->pcs, pcBuf, (size_t)n * sizeof(uintptr_t)))
 		return e->id;
-	uint64_t id = tracemap_put(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
+	uint64_t id = traceMapPut(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
 	e->gen = gen;
 	e->id = id;
 	e->n = (uint32_t)n;
@@ -323,13 +323,13 @@ __attribute__((noinline)) uint64_t traceStack(G *gp, uint64_t gen)
 	return traceStackID(gen, pcBuf, n + 1);
 }
 
-/* traceStartStack: a new goroutine's start "stack", its function alone,
- * as a logical frame (fn + 1, so that it names fn as a return address
- * would). */
-uint64_t traceStartStack(uintptr_t fn, uint64_t gen)
+/* traceStartPC returns the id, in generation gen's table, of a new
+ * goroutine's start "stack" (Go's startPC): its function fn alone, as a
+ * logical frame (fn + 1, so that it names fn as a return address would). */
+uint64_t traceStartPC(uintptr_t fn, uint64_t gen)
 {
 	uintptr_t pcBuf[2] = {LOGICAL_STACK_SENTINEL, fn + 1};
-	return tracemap_put(&trace.stackTab[gen % 2], pcBuf, sizeof pcBuf, NULL);
+	return traceMapPut(&trace.stackTab[gen % 2], pcBuf, sizeof pcBuf, NULL);
 }
 
 /*
@@ -389,7 +389,7 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	weft_frame fr[2 * TRACE_MAX_FRAMES];
 	int n = fpunwindExpand(lf, (int)nelem(lf), data, (int)(size / sizeof(uintptr_t)));
 	for (int i = 0; i < n; i++)
-		tracestack_frame(lf[i], &fr[i]);
+		traceStackFrame(lf[i], &fr[i]);
 	uintptr_t pcs[2 * TRACE_MAX_FRAMES];
 	framepcs(pcs, lf, n);
 	int top = 0;
@@ -425,8 +425,8 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 void traceStackDump(uint64_t gen)
 {
 	StackDump d = {traceUnsafeWriter(gen), gen};
-	tracemap_foreach(&trace.stackTab[gen % 2], dumpstack, &d);
+	traceMapForEach(&trace.stackTab[gen % 2], dumpstack, &d);
 	if (d.w.buf)
 		traceBufFlush(d.w.buf, gen);
-	tracemap_reset(&trace.stackTab[gen % 2]);
+	traceMapReset(&trace.stackTab[gen % 2]);
 }

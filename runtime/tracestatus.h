@@ -48,13 +48,13 @@ static inline uint64_t traceNextSeq(uint64_t *seq, uint64_t *seqgen, uint64_t ge
 	return ++*seq;
 }
 
-/* writeGoStatus and writeProcStatus write a G's and a P's status event. */
-static inline TraceWriter writeGoStatus(TraceWriter w, int64_t goid, uint64_t mid, int status)
+/* traceWriteGoStatus and traceWriteProcStatus write a G's and a P's status event. */
+static inline TraceWriter traceWriteGoStatus(TraceWriter w, int64_t goid, uint64_t mid, int status)
 {
 	return traceEvent(w, EvGoStatus, (uint64_t)goid, mid, (uint64_t)status);
 }
 
-static inline TraceWriter writeProcStatus(TraceWriter w, int32_t pid, int status)
+static inline TraceWriter traceWriteProcStatus(TraceWriter w, int32_t pid, int status)
 {
 	return traceEvent(w, EvProcStatus, (uint64_t)pid, (uint64_t)status);
 }

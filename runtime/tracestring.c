@@ -23,7 +23,7 @@ uint64_t traceString(uint64_t gen, const char *s, size_t n)
 {
 	if (n > TRACE_MAX_STRING)
 		n = TRACE_MAX_STRING;
-	return tracemap_put(&trace.stringTab[gen % 2], s, n, NULL);
+	return traceMapPut(&trace.stringTab[gen % 2], s, n, NULL);
 }
 
 /* traceRegisterReasons puts the block and stop reasons in generation
@@ -54,13 +54,14 @@ static void dumpone(void *arg, uint64_t id, const void *data, size_t size)
 	d->w = w;
 }
 
-/* traceStringDump writes generation gen's strings and empties its table.
- * No event of gen may still be written. */
-void traceStringDump(uint64_t gen)
+/* traceStringReset writes generation gen's strings and empties its table
+ * (Go's reset, which writes the table too; the stack table's is
+ * traceStackDump). No event of gen may still be written. */
+void traceStringReset(uint64_t gen)
 {
 	StringDump d = {traceUnsafeWriter(gen)};
-	tracemap_foreach(&trace.stringTab[gen % 2], dumpone, &d);
+	traceMapForEach(&trace.stringTab[gen % 2], dumpone, &d);
 	if (d.w.buf)
 		traceBufFlush(d.w.buf, gen);
-	tracemap_reset(&trace.stringTab[gen % 2]);
+	traceMapReset(&trace.stringTab[gen % 2]);
 }

@@ -9,8 +9,9 @@
  * in the runtime's files "traceevent.h" means this one.
  *
  * An event is its type byte, its timestamp as a delta from the previous
- * event of the batch, and its arguments, as uvarints. traceEventAt makes
- * room for the longest encoding once and writes through a local cursor.
+ * event of the batch, and its arguments, as uvarints. traceEventWrite
+ * makes room for the longest encoding once and writes through a local
+ * cursor.
  * Each event of a batch is strictly after the one before: one whose time
  * is not (another CPU's counter a hair behind) takes the last event's
  * time plus one unit. The clock costs 10-40 cycles, and two kinds of
@@ -18,6 +19,11 @@
  * so that the counter's latency overlaps the walk, and one that follows
  * the M's previous event by a few instructions takes that event's time
  * plus one unit without reading it (samepoint: traceGoStart says when).
+ *
+ * Events are written by name, through macros that count their arguments
+ * and check the count against the event table when they are compiled
+ * (the writers' check, below): the table's nargs column is the writers'
+ * specification, not a comment.
  *
  * traceEventWriter is where the scheduler's events start (Go's
  * eventWriter): the M's writer, after the status events of its P and its

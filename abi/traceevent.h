@@ -25,41 +25,44 @@
 #define TRACE_HEADER_LEN 16
 
 /*
- * The event types: X(name, code, nargs, what), nargs counting the
- * timestamp of a timed event. Only the events weft writes and the
- * framing are listed; the codes are Go's, gaps included (Go's GC events
- * have no weft counterpart).
+ * The event types: X(name, code, nargs), nargs counting a timed event's
+ * timestamp, and an entry's fields before its frames or its bytes; each
+ * row's comment lists them. Only the events weft writes and the framing
+ * are listed; the codes are Go's, gaps included (Go's GC events have no
+ * weft counterpart). The runtime's writers take an event's name and check
+ * the arguments they are given against nargs when they are compiled
+ * (runtime/traceevent.h).
  */
-#define TRACE_EVENTS(X)                                                                         \
-	X(EvEventBatch, 1, 4, "start of a thread's batch [gen, M, time, length]")                \
-	X(EvStacks, 2, 0, "start of a stack table batch")                                        \
-	X(EvStack, 3, 2, "stack table entry [id, nframes, {pc, func, file, line}...]")          \
-	X(EvStrings, 4, 0, "start of a string table batch")                                      \
-	X(EvString, 5, 2, "string table entry [id, length, bytes]")                              \
-	X(EvFrequency, 8, 1, "timestamp units per second [freq]")                               \
-	X(EvProcsChange, 9, 3, "the number of Ps [dt, procs, stack]")                           \
-	X(EvProcStart, 10, 3, "a P starts running on this M [dt, P, P seq]")                    \
-	X(EvProcStop, 11, 1, "this M's P stops [dt]")                                           \
-	X(EvProcSteal, 12, 4, "a P taken from an M in a system call [dt, P, P seq, M]")          \
-	X(EvProcStatus, 13, 3, "a P's status, first time in a generation [dt, P, status]")      \
-	X(EvGoCreate, 14, 4, "goroutine creation [dt, new G, new G's stack, stack]")           \
-	X(EvGoStart, 16, 3, "a goroutine starts running [dt, G, G seq]")                        \
-	X(EvGoDestroy, 17, 1, "the running goroutine ends [dt]")                                \
-	X(EvGoStop, 19, 3, "the running goroutine yields, runnable [dt, reason, stack]")        \
-	X(EvGoBlock, 20, 3, "the running goroutine blocks [dt, reason, stack]")                 \
-	X(EvGoUnblock, 21, 4, "a goroutine is made runnable [dt, G, G seq, stack]")             \
-	X(EvGoSyscallBegin, 22, 3, "system call begins [dt, P seq, stack]")                     \
-	X(EvGoSyscallEnd, 23, 1, "system call ends, P kept [dt]")                               \
-	X(EvGoSyscallEndBlocked, 24, 1, "system call ends, P lost [dt]")                        \
-	X(EvGoStatus, 25, 4, "a G's status, first time in a generation [dt, G, M, status]")     \
-	X(EvUserTaskBegin, 40, 5, "user task begins [dt, task, parent, name, stack]")           \
-	X(EvUserTaskEnd, 41, 3, "user task ends [dt, task, stack]")                             \
-	X(EvUserRegionBegin, 42, 4, "user region begins [dt, task, name, stack]")               \
-	X(EvUserRegionEnd, 43, 4, "user region ends [dt, task, name, stack]")                   \
-	X(EvUserLog, 44, 5, "user log [dt, task, key, value, stack]")
+#define TRACE_EVENTS(X)                                                                                   \
+	X(EvEventBatch, 1, 4)           /* start of a thread's batch [gen, M, time, length] */            \
+	X(EvStacks, 2, 0)               /* start of a stack table batch */                                \
+	X(EvStack, 3, 2)                /* stack table entry [id, nframes, {pc, func, file, line}...] */  \
+	X(EvStrings, 4, 0)              /* start of a string table batch */                               \
+	X(EvString, 5, 2)               /* string table entry [id, length, bytes] */                      \
+	X(EvFrequency, 8, 1)            /* timestamp units per second [freq] */                           \
+	X(EvProcsChange, 9, 3)          /* the number of Ps [dt, procs, stack] */                         \
+	X(EvProcStart, 10, 3)           /* a P starts running on this M [dt, P, P seq] */                 \
+	X(EvProcStop, 11, 1)            /* this M's P stops [dt] */                                       \
+	X(EvProcSteal, 12, 4)           /* a P taken from an M in a system call [dt, P, P seq, M] */      \
+	X(EvProcStatus, 13, 3)          /* a P's status, first time in a generation [dt, P, status] */    \
+	X(EvGoCreate, 14, 4)            /* goroutine creation [dt, new G, new G's stack, stack] */        \
+	X(EvGoStart, 16, 3)             /* a goroutine starts running [dt, G, G seq] */                   \
+	X(EvGoDestroy, 17, 1)           /* the running goroutine ends [dt] */                             \
+	X(EvGoStop, 19, 3)              /* the running goroutine yields, runnable [dt, reason, stack] */  \
+	X(EvGoBlock, 20, 3)             /* the running goroutine blocks [dt, reason, stack] */            \
+	X(EvGoUnblock, 21, 4)           /* a goroutine is made runnable [dt, G, G seq, stack] */          \
+	X(EvGoSyscallBegin, 22, 3)      /* system call begins [dt, P seq, stack] */                       \
+	X(EvGoSyscallEnd, 23, 1)        /* system call ends, P kept [dt] */                               \
+	X(EvGoSyscallEndBlocked, 24, 1) /* system call ends, P lost [dt] */                               \
+	X(EvGoStatus, 25, 4)            /* a G's status, first time in a generation [dt, G, M, status] */ \
+	X(EvUserTaskBegin, 40, 5)       /* user task begins [dt, task, parent, name, stack] */            \
+	X(EvUserTaskEnd, 41, 3)         /* user task ends [dt, task, stack] */                            \
+	X(EvUserRegionBegin, 42, 4)     /* user region begins [dt, task, name, stack] */                  \
+	X(EvUserRegionEnd, 43, 4)       /* user region ends [dt, task, name, stack] */                    \
+	X(EvUserLog, 44, 5)             /* user log [dt, task, key, value, stack] */
 
 enum {
-#define TRACE_EVENT_ENUM(name, code, nargs, what) name = code,
+#define TRACE_EVENT_ENUM(name, code, nargs) name = code,
 	TRACE_EVENTS(TRACE_EVENT_ENUM)
 #undef TRACE_EVENT_ENUM
 };

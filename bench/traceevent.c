@@ -79,7 +79,7 @@ static NOINLINE void emit(bool withstack)
 
 	if (traceOk(tl)) {
 		TraceWriter w = eventwriter(tl);
-		traceEvent(w, EvUserLog, 0, keyid, valueid, withstack ? traceStack(0, NULL, tl.gen) : 0);
+		traceEvent(w, EvUserLog, 0, keyid, valueid, withstack ? traceStack(NULL, tl.gen) : 0);
 		traceRelease(tl);
 	}
 }

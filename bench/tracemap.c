@@ -76,16 +76,16 @@ static void mt_init(MutexTable *t, uint64_t nslots)
 	t->mask = nslots - 1;
 }
 
-/* mt_put: tracemap_put's contract, under t->lock. */
+/* mt_put: traceMapPut's contract, under t->lock. */
 static uint64_t mt_put(MutexTable *t, const void *data, size_t size, bool *inserted)
 {
-	uint64_t h = tracemap_hash(data, size), id;
+	uint64_t h = traceMapHash(data, size), id;
 
 	lock(&t->lock);
 	for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
 		Slot *s = &t->slots[i];
 		if (s->id == 0) {
-			unsigned char *k = traceregion_alloc(&t->mem, size);
+			unsigned char *k = traceRegionAlloc(&t->mem, size);
 			memcpy(k, data, size);
 			s->hash = h;
 			s->key = k;
@@ -94,7 +94,7 @@ static uint64_t mt_put(MutexTable *t, const void *data, size_t size, bool *inser
 			*inserted = true;
 			break;
 		}
-		if (s->hash == h && s->size == size && tracemap_keyeq(s->key, data, size)) {
+		if (s->hash == h && s->size == size && traceMapKeyEq(s->key, data, size)) {
 			id = s->id;
 			*inserted = false;
 			break;
@@ -108,7 +108,7 @@ static void mt_reset(MutexTable *t)
 {
 	memset(t->slots, 0, (t->mask + 1) * sizeof(Slot));
 	t->seq = 0;
-	traceregion_drop(&t->mem);
+	traceRegionDrop(&t->mem);
 }
 
 /* ---- the workloads ---- */
@@ -211,7 +211,7 @@ static void worker(void *arg)
 		barrier(r, w, ++phase);
 		if (w == 0 && r->op == MISS) {
 			if (r->impl == TRIE)
-				tracemap_reset(&trie_miss);
+				traceMapReset(&trie_miss);
 			else
 				mt_reset(&peer_miss);
 		}
@@ -221,7 +221,7 @@ static void worker(void *arg)
 			const uint16_t *order = hitorder[w];
 			for (int i = 0; i < HITPUTS; i++) {
 				const Key *k = &hitkeys[order[i & (HITORDER - 1)]];
-				uint64_t id = r->impl == TRIE ? tracemap_put(&trie_hit, k, sizeof *k, &ins)
+				uint64_t id = r->impl == TRIE ? traceMapPut(&trie_hit, k, sizeof *k, &ins)
 							      : mt_put(&peer_hit, k, sizeof *k, &ins);
 				sum += id;
 				bad += ins;
@@ -229,7 +229,7 @@ static void worker(void *arg)
 		} else {
 			const Key *keys = misskeys[w];
 			for (int i = 0; i < MISSKEYS; i++) {
-				uint64_t id = r->impl == TRIE ? tracemap_put(&trie_miss, &keys[i], sizeof keys[i], &ins)
+				uint64_t id = r->impl == TRIE ? traceMapPut(&trie_miss, &keys[i], sizeof keys[i], &ins)
 							      : mt_put(&peer_miss, &keys[i], sizeof keys[i], &ins);
 				sum += id;
 				bad += !ins;
@@ -318,7 +318,7 @@ int weft_main(int argc, char **argv)
 	mt_init(&peer_hit, 2 * HITKEYS);
 	mt_init(&peer_miss, 2 * MAXT * MISSKEYS);
 	for (int k = 0; k < HITKEYS; k++) {
-		tracemap_put(&trie_hit, &hitkeys[k], sizeof(Key), &ins);
+		traceMapPut(&trie_hit, &hitkeys[k], sizeof(Key), &ins);
 		mt_put(&peer_hit, &hitkeys[k], sizeof(Key), &ins);
 	}
 

@@ -58,4 +58,61 @@
 #define SYSMON_MAX_SLEEP_US 10000
 #endif
 
+/* ---- the execution tracer (trace.c has the design) ---- */
+
+/* A trace buffer's size, header included; a batch's data stays below
+ * Go's TRACE_MAX_BATCH (abi/traceevent.h). */
+#ifndef TRACE_BUF_SIZE
+#define TRACE_BUF_SIZE (64 << 10)
+#endif
+/* Trace buffers are mapped this many at a time. */
+#ifndef TRACE_BUF_CHUNK
+#define TRACE_BUF_CHUNK 16
+#endif
+/* A generation ends after this long ... */
+#ifndef TRACE_GEN_PERIOD_NS
+#define TRACE_GEN_PERIOD_NS (1000 * 1000 * 1000LL)
+#endif
+/* ... or once its full buffers hold this many bytes. A generation is kept
+ * in memory until it is complete and written whole (trace.c says why). */
+#ifndef TRACE_GEN_MAX_BYTES
+#define TRACE_GEN_MAX_BYTES (4 << 20)
+#endif
+/* Timestamps count units of 2^TRACE_TIME_UNIT_SHIFT nanoseconds: a power
+ * of two, so that Go's reader converts them exactly (tracetime.c says
+ * why), and near Go's own 25.6 ns, so that most deltas take a byte or two. */
+#ifndef TRACE_TIME_UNIT_SHIFT
+#define TRACE_TIME_UNIT_SHIFT 4
+#endif
+/* The trace clock's rate is measured against the monotonic clock over
+ * this long, once, at the first trace's start: its error is the clock's
+ * read jitter (tens of ns) over this. */
+#ifndef TRACE_CALIBRATE_NS
+#define TRACE_CALIBRATE_NS (1000 * 1000)
+#endif
+/* The deepest physical stack captured, in return addresses (Go's
+ * traceStackSize); the stack table keys on it. */
+#ifndef TRACE_STACK_DEPTH
+#define TRACE_STACK_DEPTH 128
+#endif
+/* Each M's stack cache, in front of the stack table (tracestack.c): its
+ * entries (a power of two), and the longest stack it holds, in words. */
+#ifndef TRACE_STACK_CACHE_SIZE
+#define TRACE_STACK_CACHE_SIZE 32
+#endif
+#ifndef TRACE_STACK_CACHE_DEPTH
+#define TRACE_STACK_CACHE_DEPTH 40
+#endif
+/* The tables' memory (traceregion.c) comes in blocks of this size, one
+ * mapping each ... */
+#ifndef TRACEREGION_BLOCK
+#define TRACEREGION_BLOCK (64 << 10)
+#endif
+/* ... of which a region that is dropped keeps this many, zeroed, for its
+ * next use, and unmaps the rest: a table rebuilt every generation then
+ * reuses resident memory instead of taking page faults on the event path. */
+#ifndef TRACEREGION_KEEP
+#define TRACEREGION_KEEP 16
+#endif
+
 #endif

@@ -155,7 +155,7 @@ static _Noreturn void fatalerror(const char *msg, uintptr_t fp)
 		printthreadstack(fp);
 	}
 	dumpgoroutines(gp);
-	trace_exitflush();
+	traceExitFlush();
 	sys_exit_group(2);
 }
 
@@ -186,7 +186,7 @@ static _Noreturn void vpanic(uintptr_t fp, const char *fmt, va_list ap)
 	} else {
 		rt_printf("\n(panic outside a goroutine)\n");
 	}
-	trace_exitflush();
+	traceExitFlush();
 	sys_exit_group(2);
 }
 
@@ -212,7 +212,7 @@ WEFT_FUNCID(weft_panic, FUNCID_PANIC);
  * waited for. A hosted program exits through libc (stdio is flushed). */
 _Noreturn void weft_exit(int status)
 {
-	trace_exitflush();
+	traceExitFlush();
 	if (rthooks.exit)
 		rthooks.exit(status);
 	sys_exit_group(status);

@@ -90,7 +90,7 @@ static void startm(P *pp, bool spinning);
 const char *waitreason_string(int r)
 {
 	static const char *const names[] = {
-#define X(name, str) str,
+#define X(name, str, traceReason) str,
 		WAITREASONS(X)
 #undef X
 	};
@@ -881,7 +881,7 @@ static _Noreturn void schedule(void)
 		throw("schedule: holding locks");
 	if (unlikely(atomic_load(&sched.stopping)))
 		stwstopm();
-	trace_help();
+	traceHelp();
 	P *pp = mp->p;
 	G *gp = NULL;
 	bool inherit = false;
@@ -1628,7 +1628,7 @@ static void runtime_main(void *arg)
 	(void)arg;
 	mainStarted = true;
 	newm(sysmon, NULL, false);
-	trace_mainstarted(false);
+	traceMainStarted(false);
 	weft_exit(weft_main(rt_argc, rt_argv));
 }
 WEFT_FUNCID(runtime_main, FUNCID_RUNTIME_MAIN);
@@ -1668,7 +1668,7 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	mcommoninit(mp);
 	initsig();
 	schedinit();
-	trace_init();
+	traceInit();
 	newproc(runtime_main, NULL);
 
 	/* Leave the process's initial stack for m0's g0 stack, and never

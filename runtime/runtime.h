@@ -221,22 +221,24 @@ enum {
 	Gdead,     /* finished; on a free list */
 };
 
-/* Why a goroutine waits: Go's waitReason strings, which Go's trace tools
- * classify by. */
-#define WAITREASONS(X)                                  \
-	X(WaitReasonZero, "")                           \
-	X(WaitReasonChanReceiveNilChan, "chan receive (nil chan)") \
-	X(WaitReasonChanSendNilChan, "chan send (nil chan)") \
-	X(WaitReasonSelectNoCases, "select (no cases)") \
-	X(WaitReasonSelect, "select")                   \
-	X(WaitReasonChanReceive, "chan receive")        \
-	X(WaitReasonChanSend, "chan send")              \
-	X(WaitReasonSyncMutexLock, "sync.Mutex.Lock")   \
-	X(WaitReasonSyncWaitGroupWait, "sync.WaitGroup.Wait") \
-	X(WaitReasonSleep, "sleep")                     \
-	X(WaitReasonSemacquire, "semacquire")
+/* Why a goroutine waits, one row per reason: X(name, string, traceReason).
+ * string is Go's waitReason string (waitreason_string); traceReason is
+ * the reason a GoBlock event gives, Go's traceBlockReason string, which
+ * go tool trace's profiles classify by (tracestring.c registers them). */
+#define WAITREASONS(X)                                                       \
+	X(WaitReasonZero, "", "unspecified")                                 \
+	X(WaitReasonChanReceiveNilChan, "chan receive (nil chan)", "forever") \
+	X(WaitReasonChanSendNilChan, "chan send (nil chan)", "forever")       \
+	X(WaitReasonSelectNoCases, "select (no cases)", "forever")            \
+	X(WaitReasonSelect, "select", "select")                               \
+	X(WaitReasonChanReceive, "chan receive", "chan receive")              \
+	X(WaitReasonChanSend, "chan send", "chan send")                       \
+	X(WaitReasonSyncMutexLock, "sync.Mutex.Lock", "sync")                 \
+	X(WaitReasonSyncWaitGroupWait, "sync.WaitGroup.Wait", "sync")         \
+	X(WaitReasonSleep, "sleep", "sleep")                                  \
+	X(WaitReasonSemacquire, "semacquire", "sync")
 enum {
-#define X(name, str) name,
+#define X(name, str, traceReason) name,
 	WAITREASONS(X)
 #undef X
 };
@@ -549,8 +551,15 @@ int fpcallers(uintptr_t fp, uintptr_t lo, uintptr_t hi, int skip, uintptr_t *pcs
 /* rulecallers walks with the frame rules from the frame at pc (exact when
  * exactpc, else a return address) with the given sp, fp and lr. */
 int rulecallers(uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp, uintptr_t lr, uintptr_t *pcs, int n);
-int rulecallers_in(uintptr_t lo, uintptr_t hi, uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp,
-		   uintptr_t lr, uintptr_t *pcs, int n);
+/* An UnwindFrame is the frame a walk by frame rules starts at: its pc
+ * (exactly there if exactpc, else a return address) and its registers. */
+typedef struct UnwindFrame {
+	uintptr_t pc, sp, fp, lr;
+	bool exactpc;
+} UnwindFrame;
+/* rulecallers_in is rulecallers from frame f on the stack stk, which need
+ * not be the current one. */
+int rulecallers_in(Stack stk, UnwindFrame f, uintptr_t *pcs, int n);
 /* printframes prints logical frames, Go style, for pcs (return addresses,
  * but pcs[0] exact when exact0). */
 void printframes(const uintptr_t *pcs, int n, bool exact0);

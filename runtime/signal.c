@@ -58,13 +58,13 @@ static void sighandler(int sig, void *info, void *uc)
 		if (mp && gp == mp->g0) {
 			rt_printf("fatal error: stack overflow on the scheduler stack (g0 of M %lld)\n",
 				  (long long)mp->id);
-			trace_exitflush();
+			traceExitFlush();
 			sys_exit_group(2);
 		}
 		rt_printf("fatal error: stack overflow\n\nstack trace:\ngoroutine %lld [running]:\n",
 			  (long long)gp->goid);
 		printstack(pc, fp, gp);
-		trace_exitflush();
+		traceExitFlush();
 		sys_exit_group(2);
 	}
 
@@ -83,7 +83,7 @@ static void sighandler(int sig, void *info, void *uc)
 		rt_printf("\n(on the scheduler stack)\n");
 		printstack(pc, fp, NULL);
 	}
-	trace_exitflush();
+	traceExitFlush();
 	sys_exit_group(2);
 }
 
@@ -109,7 +109,7 @@ static void sigpipehandler(int sig, void *info, void *uc)
  * dieFromSignal). */
 _Noreturn void sigpipe(void)
 {
-	trace_exitflush();
+	traceExitFlush();
 	struct ksigaction sa = {.handler = SIG_DFL, .flags = ARCH_SA_RESTORER, .restorer = arch_sigreturn};
 	arch_syscall4(SYS_rt_sigaction, SIGPIPE, (long)&sa, 0, SIGSETSIZE);
 	uint64_t set = 1ull << (SIGPIPE - 1);

@@ -33,7 +33,7 @@
  * rather than as buffers fill (Go streams them). That costs memory (a
  * generation's data, at most about TRACE_GEN_MAX_BYTES; past it, the Ms
  * that schedule end the generation themselves when the trace M lags:
- * trace_help), and buys a file that is a valid trace at every generation
+ * traceHelp), and buys a file that is a valid trace at every generation
  * boundary: a process killed with SIGKILL leaves every generation it
  * finished intact and, unless the kill lands inside that one system call,
  * nothing else; go tool trace reads it (test/trace_test.c measures it, the
@@ -48,7 +48,7 @@
  * holding advlock. weft_trace_stop and the exit path do the same with a
  * final generation, on their own thread.
  *
- * Exit. weft_exit, panics and fatal errors call trace_exitflush before
+ * Exit. weft_exit, panics and fatal errors call traceExitFlush before
  * the process ends: it ends the current generation as a final one and
  * writes it. Waits there are bounded, so a thread that died writing an
  * event cannot hang the exit.
@@ -69,10 +69,10 @@ static bool ownfd;     /* the runtime opened trace.fd (WEFTTRACE) and closes it 
 static char tracename[64]; /* "WEFTTRACE=path" or "fd N", for messages */
 static uint64_t lastgen; /* the last generation of the last trace, or 0 */
 
-/* trace_wake asks the trace M to end the generation now. Any number of
+/* traceWake asks the trace M to end the generation now. Any number of
  * callers may ask at once; a request that comes while it is ending one
  * anyway may be lost, which is harmless. */
-void trace_wake(void)
+void traceWake(void)
 {
 	if (atomic_load(&tracemstarted) && atomic_xchg(&tracewake, 1) == 0)
 		sys_futex(&tracewake, FUTEX_WAKE_PRIVATE, 1, NULL);
@@ -86,9 +86,9 @@ static void setname(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* tracewritefailed reports a failed write (r: 0 or -errno), once: the
+/* traceWriteFailed reports a failed write (r: 0 or -errno), once: the
  * trace stops there (traceAdvance), the program runs on. */
-static void tracewritefailed(long r)
+static void traceWriteFailed(long r)
 {
 	rt_printf("runtime: writing the trace (%s) failed: %s; tracing stopped\n", tracename,
 		  r < 0 ? sys_strerror(r) : "the file takes no more bytes");
@@ -105,7 +105,7 @@ static void writeallv(struct sys_iovec *iov, int n)
 		if (r == -EINTR)
 			continue;
 		if (r <= 0) {
-			tracewritefailed(r);
+			traceWriteFailed(r);
 			return;
 		}
 		size_t done = (size_t)r;
@@ -245,7 +245,7 @@ static void traceAdvance(bool stop, bool bounded)
 	bool empty = trace.full[gen % 2] == NULL;
 	unlock(&trace.lock);
 	traceStackDump(gen);
-	traceStringDump(gen);
+	traceStringReset(gen);
 	if (empty) {
 		dropgen(gen);
 	} else {
@@ -265,8 +265,8 @@ static void traceAdvance(bool stop, bool bounded)
 			b = next;
 		}
 		for (int i = 0; i < 2; i++) {
-			tracemap_release(&trace.stackTab[i]);
-			tracemap_release(&trace.stringTab[i]);
+			traceMapRelease(&trace.stackTab[i]);
+			traceMapRelease(&trace.stringTab[i]);
 		}
 		if (ownfd)
 			sys_close(trace.fd);
@@ -288,9 +288,10 @@ static bool genfull(uint64_t gen)
 	return full;
 }
 
-/* traceloop is the trace M: it ends a generation each period, or sooner
- * when one grows past its bound. */
-static void traceloop(void)
+/* traceAdvancer is the trace M (Go's advancer goroutine, of the same
+ * name): it ends a generation each period, or sooner when one grows past
+ * its bound. */
+static void traceAdvancer(void)
 {
 	for (;;) {
 		if (atomic_load(&trace.gen) == 0) {
@@ -308,7 +309,7 @@ static void traceloop(void)
 		atomic_store(&tracewake, 0);
 		lock(&advlock);
 		/* Woken early for a generation that an M has ended meanwhile
-		 * (trace_help): the new one goes on. */
+		 * (traceHelp): the new one goes on. */
 		if (nanotime() >= deadline || genfull(atomic_load(&trace.gen)))
 			traceAdvance(false, false);
 		unlock(&advlock);
@@ -316,7 +317,7 @@ static void traceloop(void)
 }
 
 /*
- * trace_helpslow ends the generation that grew past its bound, on the
+ * traceHelpSlow ends the generation that grew past its bound, on the
  * calling M, when the trace M has not done it yet: with more busy Ps than
  * CPUs, the trace M may get too little CPU to keep up, and the generation
  * in memory would grow without bound (and a kill lose all of it). Ms are
@@ -330,7 +331,7 @@ static void traceloop(void)
  * locks held and outside any trace event (traceAdvance waits for every
  * M's seqlock).
  */
-void trace_helpslow(void)
+void traceHelpSlow(void)
 {
 	uint64_t gen = atomic_load(&trace.overgen);
 	if (!gen)
@@ -343,7 +344,7 @@ void trace_helpslow(void)
 
 /* traceStart begins a trace into fd, the header written at once, and
  * announces every P and, with gstatus, every goroutine. The caller holds
- * advlock and keeps every goroutine's state still: trace_init runs before
+ * advlock and keeps every goroutine's state still: traceInit runs before
  * there is any; weft_trace_start stops the world and the timers. */
 static int traceStart(int fd, bool gstatus)
 {
@@ -377,10 +378,10 @@ static int traceStart(int fd, bool gstatus)
 		traceRelease(tl);
 	}
 	if (!tracemstarted) {
-		newm(traceloop, NULL, false);
-		atomic_store(&tracemstarted, true); /* trace_wake may now wake it */
+		newm(traceAdvancer, NULL, false);
+		atomic_store(&tracemstarted, true); /* traceWake may now wake it */
 	} else {
-		trace_wake();
+		traceWake();
 	}
 	/* The first generation, the statuses alone, goes out at once with
 	 * the header: from here on the file reads as a trace, whenever the
@@ -412,13 +413,13 @@ static int64_t weftdebug(const char *name, int64_t def)
 }
 
 /*
- * trace_init runs once at start-up, on m0 with its P and before goroutine
+ * traceInit runs once at start-up, on m0 with its P and before goroutine
  * 1 exists: it reads WEFTDEBUG's tracer options (tracefpunwindoff=1: the
  * default unwinder; tracegenms=N: a generation period of N ms, for tests;
  * traceexitfail=1: a fatal error inside the exit flush, for tests)
  * and starts tracing to the file WEFTTRACE names, if it names one.
  */
-void trace_init(void)
+void traceInit(void)
 {
 	trace.fpunwindoff = weftdebug("tracefpunwindoff", 0) != 0;
 	exitfail = weftdebug("traceexitfail", 0) != 0;
@@ -446,24 +447,24 @@ void trace_init(void)
 	unlock(&advlock);
 }
 
-/* trace_mainstarted: goroutine 1 records the number of Ps, which Go's
+/* traceMainStarted: goroutine 1 records the number of Ps, which Go's
  * parser takes only from a goroutine. */
-void trace_mainstarted(bool withstack)
+void traceMainStarted(bool withstack)
 {
 	TraceLocker tl = traceAcquire();
 	if (traceOk(tl)) {
-		traceProcsChange(tl, gomaxprocs, withstack);
+		traceGomaxprocs(tl, gomaxprocs, withstack);
 		traceRelease(tl);
 	}
 }
 
 /*
- * trace_exitflush ends the trace on the way out of the process: the
+ * traceExitFlush ends the trace on the way out of the process: the
  * current generation becomes the last and is written. The first thread
  * to get here does it; another one waits (the first will end the
  * process), unless it is the first one failing inside the flush.
  */
-void trace_exitflush(void)
+void traceExitFlush(void)
 {
 	if (!atomic_load(&trace.enabled))
 		return;
@@ -508,7 +509,7 @@ int weft_trace_start(int fd)
 	startTheWorld();
 	weft_mutex_unlock(&apimu);
 	if (r == 0)
-		trace_mainstarted(true);
+		traceMainStarted(true);
 	return r;
 }
 

@@ -1,57 +1,47 @@
 /*
  * trace.h: the execution tracer's internal interface. trace.c explains
- * the design: generations, per-M buffers, the writer. The pieces:
+ * the design: generations, per-M buffers, the writer. Each piece has the
+ * name of its counterpart in Go's runtime, to be read beside it:
  *
- *	trace.c         start, stop, generations, the trace M, exit flush
- *	tracebuf.c      per-M buffers and the batch framing
- *	traceruntime.c  the events, one function per scheduler transition
- *	tracestack.c    stacks: capture, fpunwindExpand, the table dump
- *	tracestring.c   the string table
- *	tracetime.c     the clock and the frequency
- *	tracemap.c      the hash trie both tables are made of
+ *	trace.c          start, stop, generations, the trace M, exit flush
+ *	traceruntime.c   the events, one function per scheduler transition;
+ *	                 the user annotations
+ *	traceevent.h     writing an event; the event writer
+ *	tracestatus.h    G and P statuses and sequence numbers
+ *	tracebuf.h, .c   per-M buffers, the writer, the batch framing
+ *	tracetime.h, .c  the clock and the frequency
+ *	tracestack.h, .c stacks: capture, fpunwindExpand, the table dump
+ *	tracestring.c    the string table
+ *	tracemap.h, .c   the hash trie both tables are made of
+ *	traceregion.c    the memory the trie's nodes come from
+ *
+ * and abi/traceevent.h, the wire format: the event table, shared with
+ * the host tools that read a trace. config.h has the sizes and periods.
+ *
+ * Names. Every tracer function is trace followed by words in camelCase,
+ * without underscores (static helpers that are not trace* keep the
+ * runtime's short lower-case names: dumpstack, waitwriters). Where Go has
+ * the function, the words are Go's. A function keeps its name, trace
+ * first: traceAdvance, traceStack, traceBufFlush, traceClockNow, and
+ * StartTrace is traceStart. A method is its receiver's noun and its own
+ * name: (*traceMap).put is traceMapPut, (*traceRegionAlloc).drop
+ * traceRegionDrop, the stack table's dump traceStackDump, the string
+ * table's reset traceStringReset. The receivers that every event goes
+ * through, the locker, the writer, the buffer and a G's or P's status,
+ * are left out, as Go's calls leave them implicit: tl.GoPark is
+ * traceGoPark, tl.Gomaxprocs traceGomaxprocs, tl.startPC traceStartPC,
+ * w.refill traceRefill, w.writeGoStatus traceWriteGoStatus, buf.varint
+ * traceVarint, r.acquireStatus traceAcquireStatus. fpunwindExpand and
+ * fpTracebackPCs, Go's frame-pointer helpers, keep Go's names whole.
+ * Function-like macros on the event path are named as functions
+ * (traceEvent, traceEntry); other macros are TRACE_*.
  */
 #ifndef WEFT_TRACE_H
 #define WEFT_TRACE_H
 
 #include "runtime.h"
 #include "tracemap.h"
-#include "traceevent.h"
-
-/* A buffer's size, header included; a batch's data stays below Go's
- * TRACE_MAX_BATCH. */
-#ifndef TRACE_BUF_SIZE
-#define TRACE_BUF_SIZE (64 << 10)
-#endif
-/* Buffers are mapped this many at a time. */
-#ifndef TRACE_BUF_CHUNK
-#define TRACE_BUF_CHUNK 16
-#endif
-/* A generation ends after this long ... */
-#ifndef TRACE_GEN_PERIOD_NS
-#define TRACE_GEN_PERIOD_NS (1000 * 1000 * 1000LL)
-#endif
-/* ... or once its full buffers hold this many bytes. A generation is kept
- * in memory until it is complete and written whole (trace.c says why). */
-#ifndef TRACE_GEN_MAX_BYTES
-#define TRACE_GEN_MAX_BYTES (4 << 20)
-#endif
-/* Timestamps count units of this many nanoseconds: a power of two, so
- * that Go's reader converts them exactly (tracetime.c says why), and near
- * Go's own 25.6 ns, so that most deltas take a byte or two. */
-#ifndef TRACE_TIME_UNIT_SHIFT
-#define TRACE_TIME_UNIT_SHIFT 4
-#endif
-#define TRACE_TIME_UNIT_NS (1u << TRACE_TIME_UNIT_SHIFT)
-/* The deepest physical stack captured (the stack table keys on it). */
-#define TRACE_STACK_DEPTH TRACE_MAX_FRAMES
-
-struct TraceBuf {
-	TraceBuf *link;
-	uint64_t lastTime; /* timestamp of the last event, for deltas */
-	uint32_t pos;      /* bytes used in arr */
-	uint32_t lenPos;   /* where the batch length goes */
-	uint8_t arr[TRACE_BUF_SIZE - 24];
-};
+#include "../abi/traceevent.h" /* by path: runtime/traceevent.h has its name */
 
 /* The tracer's global state. */
 struct __attribute__((aligned(64))) Trace {
@@ -63,7 +53,7 @@ struct __attribute__((aligned(64))) Trace {
 	uint64_t gen;
 	/* A generation whose full buffers passed 1.5 x TRACE_GEN_MAX_BYTES
 	 * before the trace M could end it, or 0: the Ms that schedule help
-	 * end it (trace_help). */
+	 * end it (traceHelp). */
 	uint64_t overgen;
 	char pad[64 - 24];
 
@@ -89,10 +79,12 @@ struct __attribute__((aligned(64))) Trace {
 };
 extern struct Trace trace;
 
-/* ---- the event path ---- */
+/* ---- the event path: lock, buffer, clock, event ---- */
 
 /* A TraceLocker is an M's right to write events in generation gen; mp
- * is NULL when tracing is off. */
+ * is NULL when tracing is off (Go's traceLocker, of traceruntime.go;
+ * tracebuf.c has the seqlock that traceAcquire opens and traceRelease
+ * closes). */
 typedef struct TraceLocker {
 	M *mp;
 	uint64_t gen;
@@ -108,155 +100,16 @@ static inline TraceLocker traceAcquire(void)
 static inline bool traceOk(TraceLocker tl) { return tl.mp != NULL; }
 void traceRelease(TraceLocker tl);
 
-/* A TraceWriter appends to its M's buffer for the locker's generation. */
-typedef struct TraceWriter {
-	TraceLocker tl;
-	TraceBuf *buf;
-} TraceWriter;
-
-static inline TraceWriter traceWriter(TraceLocker tl)
-{
-	return (TraceWriter){tl, tl.mp->trace.buf[tl.gen % 2]};
-}
-/* traceUnsafeWriter writes generation gen's batches that belong to no
- * thread (the tables, the frequency), with no M's seqlock: only the
- * generation's end uses it. Its first traceRefill starts a buffer. */
-TraceWriter traceUnsafeWriter(uint64_t gen);
-/* traceRefill flushes w's buffer and starts a new batch; traceEnsure
- * makes room for n more bytes, refilling when needed. */
-TraceWriter traceRefill(TraceWriter w, uint64_t mid);
-static inline TraceWriter traceEnsure(TraceWriter w, uint32_t n)
-{
-	if (unlikely(!w.buf || w.buf->pos + n > sizeof w.buf->arr))
-		w = traceRefill(w, w.tl.mp ? (uint64_t)w.tl.mp->id : TRACE_NO_THREAD);
-	return w;
-}
-static inline void traceByte(TraceBuf *b, uint8_t v) { b->arr[b->pos++] = v; }
-static inline uint8_t *tracePutVarint(uint8_t *p, uint64_t v)
-{
-	for (; v >= 0x80; v >>= 7)
-		*p++ = 0x80 | (uint8_t)v;
-	*p++ = (uint8_t)v;
-	return p;
-}
-static inline void traceVarint(TraceBuf *b, uint64_t v)
-{
-	uint8_t *p = b->arr + b->pos, *p0 = p;
-	for (; v >= 0x80; v >>= 7)
-		*p++ = 0x80 | (uint8_t)v;
-	*p++ = (uint8_t)v;
-	b->pos += (uint32_t)(p - p0);
-}
-/* traceClockNow: the time in trace units since the trace's start
- * (tracetime.c). A counter a hair behind the start's, on another CPU,
- * reads as the start. */
-static inline uint64_t traceClockNow(void)
-{
-	int64_t d = (int64_t)(arch_cputicks() - trace.ticks0);
-	if (d < 0)
-		d = 0;
-	return (uint64_t)(((unsigned __int128)(uint64_t)d * trace.nsPerTick) >> (32 + TRACE_TIME_UNIT_SHIFT));
-}
-
-/* traceEventAt writes event ev at time now: its type, the timestamp
- * delta (each event of a batch strictly after the one before) and nargs
- * arguments. An event that walks a stack reads the clock before the walk
- * and passes it here, so that the counter's latency (10-40 cycles)
- * overlaps the walk. */
-static inline TraceWriter traceEventAt(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs, uint64_t now)
-{
-	w = traceEnsure(w, 1 + (uint32_t)(nargs + 1) * TRACE_VARINT_MAX);
-	TraceBuf *b = w.buf;
-	uint64_t last = b->lastTime;
-	if (now <= last)
-		now = last + 1;
-	b->lastTime = now;
-	/* A local cursor: byte stores through b would make the compiler
-	 * reload b->pos after each one. */
-	uint8_t *p = b->arr + b->pos;
-	*p++ = ev;
-	p = tracePutVarint(p, now - last);
-	for (int i = 0; i < nargs; i++)
-		p = tracePutVarint(p, args[i]);
-	b->pos = (uint32_t)(p - b->arr);
-	return w;
-}
-/* traceEventClock writes event ev at the time it reads from the clock,
- * or with samepoint at the time of the one before it on this M (plus one
- * unit), without reading the clock: for an event that follows that one
- * by a few dozen instructions (traceGoStart says which). */
-static inline TraceWriter traceEventClock(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs,
-					  bool samepoint)
-{
-	return traceEventAt(w, ev, args, nargs, samepoint ? 0 : traceClockNow());
-}
-static inline TraceWriter traceEventv(TraceWriter w, uint8_t ev, const uint64_t *args, int nargs)
-{
-	return traceEventClock(w, ev, args, nargs, false);
-}
-#define TRACE_ARGS(...) ((const uint64_t[]){__VA_ARGS__})
-#define traceEvent(w, ev, ...) \
-	traceEventv((w), (ev), TRACE_ARGS(__VA_ARGS__), (int)(sizeof TRACE_ARGS(__VA_ARGS__) / sizeof(uint64_t)))
-
-/* traceBufFlush hands the buffer to its generation's full list. */
-void traceBufFlush(TraceBuf *b, uint64_t gen);
-
-
-/* ---- statuses and sequence numbers ---- */
-static inline bool traceStatusWasTraced(uint64_t *statusgen, uint64_t gen)
-{
-	return atomic_load_acq(statusgen) == gen;
-}
-/* traceAcquireStatus claims the status event of generation gen: true for
- * the one caller that must write it. */
-static inline bool traceAcquireStatus(uint64_t *statusgen, uint64_t gen)
-{
-	uint64_t old = atomic_load(statusgen);
-	return old != gen && atomic_cas(statusgen, old, gen);
-}
-static inline uint64_t traceNextSeq(uint64_t *seq, uint64_t *seqgen, uint64_t gen)
-{
-	if (*seqgen != gen) {
-		*seqgen = gen;
-		*seq = 0;
-	}
-	return ++*seq;
-}
-
-/* ---- status events (traceruntime.c explains them) ---- */
-static inline TraceWriter writeGoStatus(TraceWriter w, int64_t goid, uint64_t mid, int status)
-{
-	return traceEvent(w, EvGoStatus, (uint64_t)goid, mid, (uint64_t)status);
-}
-
-static inline TraceWriter writeProcStatus(TraceWriter w, int32_t pid, int status)
-{
-	return traceEvent(w, EvProcStatus, (uint64_t)pid, (uint64_t)status);
-}
-
-/* traceEventWriter returns a writer for an event in the context of
- * tl.mp, after announcing its P and its current G if this generation has
- * not seen them yet: the P as procStatus, the G as goStatus. */
-static inline __attribute__((always_inline)) TraceWriter traceEventWriter(TraceLocker tl, int goStatus, int procStatus)
-{
-	TraceWriter w = traceWriter(tl);
-	P *pp = tl.mp->p;
-	if (pp && !traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
-	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
-		w = writeProcStatus(w, pp->id, procStatus);
-	G *gp = tl.mp->curg;
-	if (gp && !traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
-	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
-		w = writeGoStatus(w, gp->goid, (uint64_t)tl.mp->id, goStatus);
-	return w;
-}
+#include "tracebuf.h"
+#include "tracetime.h"
+#include "traceevent.h"
 
 /* ---- traceruntime.c: one call per transition, Go's traceLocker methods.
  * Each takes a locker from traceAcquire that is ok. ---- */
 void traceProcStart(TraceLocker tl);
 void traceProcStop(TraceLocker tl);
 void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall);
-void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack);
+void traceGomaxprocs(TraceLocker tl, int32_t procs, bool withstack);
 void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc);
 void traceGoStart(TraceLocker tl, bool samepoint);
 void traceGoEnd(TraceLocker tl);
@@ -272,37 +125,33 @@ void traceStartStatus(TraceLocker tl);
 void traceStartGoStatus(TraceLocker tl);
 
 /* ---- tracestack.c ---- */
-/* traceStack returns the stack id, in generation gen's table, of gp's
- * stack: the current goroutine's from the caller of traceStack (gp NULL),
- * or a parked one's from its saved context. 0 when there is none. */
-uint64_t traceStack(int skip, G *gp, uint64_t gen);
-/* traceStartStack: the id of a new goroutine's one-frame start stack. */
-uint64_t traceStartStack(uintptr_t fn, uint64_t gen);
+/* traceStack: the id of an event's stack in generation gen's table, the
+ * current goroutine's (gp NULL) or the parked gp's (tracestack.c has the
+ * contract). */
+uint64_t traceStack(G *gp, uint64_t gen);
+/* traceStartPC: the id of a new goroutine's one-frame start stack. */
+uint64_t traceStartPC(uintptr_t fn, uint64_t gen);
 /* traceStackDump writes generation gen's stack table (and the strings
  * its frames name) and empties it. */
 void traceStackDump(uint64_t gen);
 
 /* ---- tracestring.c ---- */
 uint64_t traceString(uint64_t gen, const char *s, size_t n);
-void traceStringDump(uint64_t gen);
+void traceStringReset(uint64_t gen);
 void traceRegisterReasons(uint64_t gen);
 
-/* ---- tracetime.c ---- */
-void traceClockStart(void);
-void traceFrequency(uint64_t gen);
-
 /* ---- trace.c ---- */
-void trace_init(void);       /* at start-up: WEFTTRACE, WEFTDEBUG */
-void trace_exitflush(void);  /* on exit, panic or fatal error */
-void trace_mainstarted(bool withstack); /* goroutine 1 runs, or the program started a trace */
-void trace_wake(void);       /* a generation grew past its bound */
-void trace_helpslow(void);
-/* trace_help: called by schedule with no locks held; ends a generation
+void traceInit(void);                  /* at start-up: WEFTTRACE, WEFTDEBUG */
+void traceExitFlush(void);             /* on exit, panic or fatal error */
+void traceMainStarted(bool withstack); /* goroutine 1 runs, or the program started a trace */
+void traceWake(void);                  /* a generation grew past its bound */
+void traceHelpSlow(void);
+/* traceHelp: called by schedule with no locks held; ends a generation
  * that grew past its bound when the trace M has not (trace.c). */
-static inline void trace_help(void)
+static inline void traceHelp(void)
 {
 	if (unlikely(__atomic_load_n(&trace.overgen, __ATOMIC_RELAXED) != 0))
-		trace_helpslow();
+		traceHelpSlow();
 }
 
 #endif

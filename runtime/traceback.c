@@ -81,16 +81,21 @@ static bool readword(uintptr_t addr, uintptr_t lo, uintptr_t hi, uintptr_t *v)
  */
 int rulecallers(uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp, uintptr_t lr, uintptr_t *pcs, int n)
 {
-	uintptr_t lo, hi;
-	stackbounds(&lo, &hi);
-	return rulecallers_in(lo, hi, pc, exactpc, sp, fp, lr, pcs, n);
+	Stack stk;
+	stackbounds(&stk.lo, &stk.hi);
+	UnwindFrame f = {.pc = pc, .sp = sp, .fp = fp, .lr = lr, .exactpc = exactpc};
+	return rulecallers_in(stk, f, pcs, n);
 }
 
-/* rulecallers_in is rulecallers on the stack [lo, hi), which need not be
- * the current one (the tracer walks a parked goroutine's from g0). */
-int rulecallers_in(uintptr_t lo, uintptr_t hi, uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp,
-		   uintptr_t lr, uintptr_t *pcs, int n)
+/* rulecallers_in is rulecallers from frame f on the stack stk, which need
+ * not be the current one (the tracer walks a parked goroutine's from g0);
+ * a walk reads only inside [stk.lo, stk.hi), and none happens when stk.hi
+ * is 0. */
+int rulecallers_in(Stack stk, UnwindFrame f, uintptr_t *pcs, int n)
 {
+	uintptr_t lo = stk.lo, hi = stk.hi;
+	uintptr_t pc = f.pc, sp = f.sp, fp = f.fp, lr = f.lr;
+	bool exactpc = f.exactpc;
 	if (!hi || n <= 0)
 		return 0;
 	int i = 0;

@@ -93,7 +93,7 @@ static TraceBuf *traceBufGet(void)
  * generation gen's full list. A generation that grows past its bound
  * wakes the trace M to end it; one that grows half as much again, the
  * trace M lagging, asks the Ms that schedule to end it themselves
- * (trace_help). */
+ * (traceHelp). */
 void traceBufFlush(TraceBuf *b, uint64_t gen)
 {
 	uint64_t n = b->pos - (b->lenPos + TRACE_VARINT_MAX);
@@ -111,7 +111,7 @@ void traceBufFlush(TraceBuf *b, uint64_t gen)
 	uint64_t bytes = trace.fullbytes[i];
 	unlock(&trace.lock);
 	if (bytes >= TRACE_GEN_MAX_BYTES)
-		trace_wake();
+		traceWake();
 	if (bytes >= TRACE_GEN_MAX_BYTES + TRACE_GEN_MAX_BYTES / 2)
 		atomic_store(&trace.overgen, gen);
 }
@@ -125,11 +125,14 @@ TraceWriter traceRefill(TraceWriter w, uint64_t mid)
 		traceBufFlush(w.buf, gen);
 	TraceBuf *b = traceBufGet();
 	uint64_t now = traceClockNow();
+	/* The batch header's fields: the generation, the thread, the base
+	 * time (events carry deltas from here on; it counts from the trace's
+	 * start, tracetime.c) and the length, reserved here as a padded
+	 * uvarint and written by traceBufFlush: not traceEntry's to write. */
+	TRACE_CHECK_NARGS(EvEventBatch, 3 + 1);
 	traceByte(b, EvEventBatch);
 	traceVarint(b, gen);
 	traceVarint(b, mid);
-	/* Events carry deltas from here on; the batch's base counts from the
-	 * trace's start (tracetime.c). */
 	traceVarint(b, now);
 	b->lenPos = b->pos;
 	b->pos += TRACE_VARINT_MAX;

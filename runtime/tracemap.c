@@ -82,7 +82,7 @@
 
 /* ---- the hash ----
  *
- * tracemap_hash is weft's own multiply-fold hash in the style of wyhash:
+ * traceMapHash is weft's own multiply-fold hash in the style of wyhash:
  * the basic step, fold, multiplies two 64-bit words into a 128-bit product
  * and folds it (high half xor low half), which spreads every input bit over
  * the output in one multiply. Keys of 64 bytes or more go through four
@@ -133,8 +133,8 @@ static inline uint64_t load32(const unsigned char *p)
 	return v;
 }
 
-/* tracemap_hash returns the 64-bit hash of the size bytes at data. */
-uint64_t tracemap_hash(const void *data, size_t size)
+/* traceMapHash returns the 64-bit hash of the size bytes at data. */
+uint64_t traceMapHash(const void *data, size_t size)
 {
 	const unsigned char *p = data;
 	size_t n = size;
@@ -172,7 +172,7 @@ uint64_t tracemap_hash(const void *data, size_t size)
 /* newnode builds an unlinked node for the key, with id 0. */
 static TraceMapNode *newnode(TraceMap *m, const void *data, size_t size, uint64_t hash)
 {
-	TraceMapNode *n = traceregion_alloc(&m->mem, sizeof(TraceMapNode) + size);
+	TraceMapNode *n = traceRegionAlloc(&m->mem, sizeof(TraceMapNode) + size);
 
 	n->hash = hash;
 	n->size = size;
@@ -204,11 +204,11 @@ static uint64_t nodeid(TraceMapNode *n)
 	return id;
 }
 
-/* tracemap_puthash returns the id of the key (data, size), whose hash is
+/* traceMapPutHash returns the id of the key (data, size), whose hash is
  * hash, inserting it if absent; *inserted (if inserted is not NULL) says
  * whether this call inserted it. Lock-free: may run on any number of
- * threads at once, but not during tracemap_reset or tracemap_foreach. */
-uint64_t tracemap_puthash(TraceMap *m, const void *data, size_t size, uint64_t hash, bool *inserted)
+ * threads at once, but not during traceMapReset or traceMapForEach. */
+uint64_t traceMapPutHash(TraceMap *m, const void *data, size_t size, uint64_t hash, bool *inserted)
 {
 	TraceMapNode **slot = &m->root;
 	TraceMapNode *n, *fresh = NULL;
@@ -234,7 +234,7 @@ uint64_t tracemap_puthash(TraceMap *m, const void *data, size_t size, uint64_t h
 			/* Lost: n is the node that won the slot. Compare with
 			 * it like any other; fresh may still fit further down. */
 		}
-		if (n->hash == hash && n->size == size && tracemap_keyeq(n->data, data, size)) {
+		if (n->hash == hash && n->size == size && traceMapKeyEq(n->data, data, size)) {
 			if (inserted)
 				*inserted = false;
 			return nodeid(n);
@@ -244,28 +244,28 @@ uint64_t tracemap_puthash(TraceMap *m, const void *data, size_t size, uint64_t h
 	}
 }
 
-/* tracemap_put returns the id of the key (data, size), inserting it if
+/* traceMapPut returns the id of the key (data, size), inserting it if
  * absent (see tracemap.h). */
-uint64_t tracemap_put(TraceMap *m, const void *data, size_t size, bool *inserted)
+uint64_t traceMapPut(TraceMap *m, const void *data, size_t size, bool *inserted)
 {
-	return tracemap_puthash(m, data, size, tracemap_hash(data, size), inserted);
+	return traceMapPutHash(m, data, size, traceMapHash(data, size), inserted);
 }
 
-/* tracemap_stealid takes an id from m's counter that no key will get. */
-uint64_t tracemap_stealid(TraceMap *m)
+/* traceMapStealID takes an id from m's counter that no key will get. */
+uint64_t traceMapStealID(TraceMap *m)
 {
 	return __atomic_add_fetch(&m->seq, 1, __ATOMIC_RELAXED);
 }
 
 /*
- * tracemap_foreach calls fn for every key in m, once each. It walks the
+ * traceMapForEach calls fn for every key in m, once each. It walks the
  * trie depth first with an explicit stack of nodes still to visit rather
  * than recursion, since a trie whose hashes collide is a list of any
  * length. The stack stays short: while the hash has bits left (32 levels)
  * a path leaves at most 3 unvisited siblings per level; past them every
  * node has only child 0, which is popped as soon as it is pushed.
  */
-void tracemap_foreach(TraceMap *m, void (*fn)(void *arg, uint64_t id, const void *data, size_t size), void *arg)
+void traceMapForEach(TraceMap *m, void (*fn)(void *arg, uint64_t id, const void *data, size_t size), void *arg)
 {
 	enum { DEPTH = 3 * 33 + 4 + 1 };
 	TraceMapNode *stack[DEPTH];
@@ -279,32 +279,32 @@ void tracemap_foreach(TraceMap *m, void (*fn)(void *arg, uint64_t id, const void
 		n = stack[--sp];
 		uint64_t id = atomic_load_acq(&n->id);
 		if (id == 0)
-			throw("tracemap_foreach: a put is running");
+			throw("traceMapForEach: a put is running");
 		fn(arg, id, n->data, n->size);
 		for (int i = 3; i >= 0; i--) {
 			TraceMapNode *c = atomic_load_acq(&n->children[i]);
 			if (c == NULL)
 				continue;
 			if (sp == DEPTH)
-				throw("tracemap_foreach: trie deeper than its hash");
+				throw("traceMapForEach: trie deeper than its hash");
 			stack[sp++] = c;
 		}
 	}
 }
 
-/* tracemap_reset empties m and frees its nodes. No put or foreach may run
+/* traceMapReset empties m and frees its nodes. No put or foreach may run
  * meanwhile. */
-void tracemap_reset(TraceMap *m)
+void traceMapReset(TraceMap *m)
 {
 	atomic_store(&m->root, NULL);
 	atomic_store(&m->seq, 0);
-	traceregion_drop(&m->mem);
+	traceRegionDrop(&m->mem);
 }
 
-/* tracemap_release empties m and unmaps all of its memory. */
-void tracemap_release(TraceMap *m)
+/* traceMapRelease empties m and unmaps all of its memory. */
+void traceMapRelease(TraceMap *m)
 {
 	atomic_store(&m->root, NULL);
 	atomic_store(&m->seq, 0);
-	traceregion_release(&m->mem);
+	traceRegionRelease(&m->mem);
 }

@@ -12,45 +12,37 @@
 
 /* ---- traceregion.c ---- */
 
-/* Blocks are one mapping each; the first TRACEREGION_HEADER bytes hold the
- * block's own bookkeeping, on a cache line of their own. */
-#ifndef TRACEREGION_BLOCK
-#define TRACEREGION_BLOCK (64 << 10)
-#endif
+/* Blocks are TRACEREGION_BLOCK bytes, one mapping each (config.h has
+ * the sizes); the first TRACEREGION_HEADER bytes hold the block's own
+ * bookkeeping, on a cache line of their own. */
 #define TRACEREGION_HEADER 64
 #define TRACEREGION_MAXALLOC (TRACEREGION_BLOCK - TRACEREGION_HEADER)
-/* traceregion_drop keeps this many blocks (zeroed) for the region's next
- * use, and unmaps the rest: a table rebuilt every generation then reuses
- * resident memory instead of taking page faults on the event path. */
-#ifndef TRACEREGION_KEEP
-#define TRACEREGION_KEEP 16
-#endif
 
 typedef struct TraceRegionBlock TraceRegionBlock;
 
 typedef struct TraceRegion {
 	/* Read and bumped without the lock. */
 	TraceRegionBlock *current; /* atomic: the block being allocated from, or NULL */
-	uint32_t dropping;         /* atomic: set while traceregion_drop runs, to catch misuse */
+	uint32_t dropping;         /* atomic: set while traceRegionDrop runs, to catch misuse */
 
 	/* lock must be held to replace current or to use these. */
 	Mutex lock;
 	TraceRegionBlock *full;  /* blocks current has moved past */
-	TraceRegionBlock *spare; /* zeroed blocks kept by traceregion_drop */
+	TraceRegionBlock *spare; /* zeroed blocks kept by traceRegionDrop */
 	int32_t nspare;
 } TraceRegion;
 
-/* traceregion_alloc returns n bytes of zeroed memory, 8-byte aligned, that
- * live until the next traceregion_drop. Any number of threads may allocate
+/* traceRegionAlloc returns n bytes of zeroed memory, 8-byte aligned, that
+ * live until the next traceRegionDrop. Any number of threads may allocate
  * at once. n may be at most TRACEREGION_MAXALLOC. */
-void *traceregion_alloc(TraceRegion *r, size_t n);
-/* traceregion_drop frees everything allocated from r: it keeps up to
+void *traceRegionAlloc(TraceRegion *r, size_t n);
+/* traceRegionDrop frees everything allocated from r: it keeps up to
  * TRACEREGION_KEEP blocks for reuse and unmaps the others. The caller must
  * make sure nobody allocates from r or uses its memory meanwhile. */
-void traceregion_drop(TraceRegion *r);
-/* traceregion_release is traceregion_drop that keeps nothing: for when the
+void traceRegionDrop(TraceRegion *r);
+/* traceRegionRelease is traceRegionDrop that keeps nothing: for when the
  * region will not be used again soon (tracing stops). */
-void traceregion_release(TraceRegion *r);
+void traceRegionRelease(TraceRegion *r);
 
 /* ---- tracemap.c ---- */
 
@@ -78,25 +70,25 @@ typedef struct TraceMap {
 	TraceRegion mem; /* the nodes */
 } TraceMap;
 
-/* tracemap_put returns the id of the size bytes at data (data may be NULL
+/* traceMapPut returns the id of the size bytes at data (data may be NULL
  * when size is 0), adding them to m when absent. The first put of a key
  * gets the next id from m's counter (1, 2, 3, ...) and sets *inserted;
  * every later put of equal bytes returns that id and clears *inserted
  * (inserted may be NULL). The bytes are copied. Any number of threads may
- * put at once, but not during tracemap_reset or tracemap_foreach. A key
+ * put at once, but not during traceMapReset or traceMapForEach. A key
  * longer than TRACEMAP_MAXDATA throws. */
-uint64_t tracemap_put(TraceMap *m, const void *data, size_t size, bool *inserted);
-/* tracemap_puthash is tracemap_put with the key's hash given. Every put
- * of a key must give it the same hash: tracemap_put gives tracemap_hash.
+uint64_t traceMapPut(TraceMap *m, const void *data, size_t size, bool *inserted);
+/* traceMapPutHash is traceMapPut with the key's hash given. Every put
+ * of a key must give it the same hash: traceMapPut gives traceMapHash.
  * (The tests give deliberately colliding hashes.) */
-uint64_t tracemap_puthash(TraceMap *m, const void *data, size_t size, uint64_t hash, bool *inserted);
-/* tracemap_hash: the 64-bit hash tracemap_put uses. */
-uint64_t tracemap_hash(const void *data, size_t size);
+uint64_t traceMapPutHash(TraceMap *m, const void *data, size_t size, uint64_t hash, bool *inserted);
+/* traceMapHash: the 64-bit hash traceMapPut uses. */
+uint64_t traceMapHash(const void *data, size_t size);
 
-/* tracemap_keyeq reports whether the n bytes at a and b are equal: a word
+/* traceMapKeyEq reports whether the n bytes at a and b are equal: a word
  * at a time (__builtin_memcpy is one plain load, even freestanding), the
  * last word overlapping the one before it. */
-static inline bool tracemap_keyeq(const void *a_, const void *b_, size_t n)
+static inline bool traceMapKeyEq(const void *a_, const void *b_, size_t n)
 {
 	const unsigned char *a = a_, *b = b_;
 	uint64_t x, y;
@@ -116,19 +108,19 @@ static inline bool tracemap_keyeq(const void *a_, const void *b_, size_t n)
 			return false;
 	return true;
 }
-/* tracemap_stealid returns an id that no key in m will get (Go's stealID):
+/* traceMapStealID returns an id that no key in m will get (Go's stealID):
  * for an entry written to the trace without being stored in the map. */
-uint64_t tracemap_stealid(TraceMap *m);
-/* tracemap_foreach calls fn(arg, id, data, size) once for each key in m,
+uint64_t traceMapStealID(TraceMap *m);
+/* traceMapForEach calls fn(arg, id, data, size) once for each key in m,
  * in no particular order; data points into m and is valid until the next
- * reset. No put may run meanwhile. fn must not call tracemap_reset. */
-void tracemap_foreach(TraceMap *m, void (*fn)(void *arg, uint64_t id, const void *data, size_t size),
+ * reset. No put may run meanwhile. fn must not call traceMapReset. */
+void traceMapForEach(TraceMap *m, void (*fn)(void *arg, uint64_t id, const void *data, size_t size),
 		      void *arg);
-/* tracemap_reset empties m (ids start again from 1) and frees its nodes,
- * keeping some of their memory for reuse (traceregion_drop). No put or
+/* traceMapReset empties m (ids start again from 1) and frees its nodes,
+ * keeping some of their memory for reuse (traceRegionDrop). No put or
  * foreach may run meanwhile. */
-void tracemap_reset(TraceMap *m);
-/* tracemap_release is tracemap_reset that gives all the memory back. */
-void tracemap_release(TraceMap *m);
+void traceMapReset(TraceMap *m);
+/* traceMapRelease is traceMapReset that gives all the memory back. */
+void traceMapRelease(TraceMap *m);
 
 #endif

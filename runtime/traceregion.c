@@ -2,7 +2,7 @@
  * traceregion.c: the tracer's region allocator (Go's traceRegionAlloc in
  * traceregion.go). The trace tables allocate many small objects that all
  * die together at the end of a generation, so there is no free: objects
- * are bumped out of 64 KiB blocks, and traceregion_drop throws the whole
+ * are bumped out of 64 KiB blocks, and traceRegionDrop throws the whole
  * region away at once.
  *
  * The fast path takes no lock: a thread loads the current block and adds
@@ -17,7 +17,7 @@
  * carved out, so every trip through the lock makes progress.
  *
  * The memory handed out is zero. A fresh mapping is zero from the kernel;
- * a block kept by traceregion_drop was zeroed there, over the part that had
+ * a block kept by traceRegionDrop was zeroed there, over the part that had
  * been handed out. Zeroing at drop rather than at alloc keeps the fast path
  * to one atomic add, and drop runs off the event path, when a generation's
  * tables are retired.
@@ -29,7 +29,7 @@
  * to one thread, which publishes what it writes there its own way (the
  * trace map's CAS).
  *
- * traceregion_drop and traceregion_release run alone: the caller makes
+ * traceRegionDrop and traceRegionRelease run alone: the caller makes
  * sure no one allocates or reads (Go's drop has the same contract). The
  * dropping flag catches an allocation that breaks that rule, when it can.
  */
@@ -93,9 +93,9 @@ static void *allocslow(TraceRegion *r, size_t n)
 	return b->data;
 }
 
-/* traceregion_alloc returns n zeroed bytes, 8-byte aligned, from r (see
+/* traceRegionAlloc returns n zeroed bytes, 8-byte aligned, from r (see
  * tracemap.h). Lock-free unless the current block is full. */
-void *traceregion_alloc(TraceRegion *r, size_t n)
+void *traceRegionAlloc(TraceRegion *r, size_t n)
 {
 	TraceRegionBlock *b;
 	void *p;
@@ -103,7 +103,7 @@ void *traceregion_alloc(TraceRegion *r, size_t n)
 	if (unlikely(n > TRACEREGION_MAXALLOC))
 		throw("traceregion: allocation larger than a block");
 	if (unlikely(atomic_load_acq(&r->dropping)))
-		throw("traceregion: allocation during traceregion_drop");
+		throw("traceregion: allocation during traceRegionDrop");
 	n = ROUNDUP(n, ALIGN);
 	b = atomic_load_acq(&r->current);
 	if (likely(b != NULL) && (p = bump(b, n)) != NULL)
@@ -158,17 +158,17 @@ static void drop(TraceRegion *r, int32_t keep)
 	atomic_store(&r->dropping, 0);
 }
 
-/* traceregion_drop frees everything allocated from r, keeping up to
+/* traceRegionDrop frees everything allocated from r, keeping up to
  * TRACEREGION_KEEP blocks for reuse. Nothing may allocate from r or use
  * its memory meanwhile. */
-void traceregion_drop(TraceRegion *r)
+void traceRegionDrop(TraceRegion *r)
 {
 	drop(r, TRACEREGION_KEEP);
 }
 
-/* traceregion_release frees everything allocated from r and unmaps all of
+/* traceRegionRelease frees everything allocated from r and unmaps all of
  * its blocks. Nothing may allocate from r or use its memory meanwhile. */
-void traceregion_release(TraceRegion *r)
+void traceRegionRelease(TraceRegion *r)
 {
 	drop(r, 0);
 }

@@ -13,14 +13,11 @@
  *
  * so that the change and its event fall in one generation (trace.c).
  *
- * Statuses. Go's trace parser knows a goroutine's or P's state only from
- * events of the current generation: the first event that involves a G or
- * a P in a generation must be preceded by a status event giving the state
- * it was in. traceEventWriter does that for the M's own P and G, the ones
- * an event's context implies, given the states the caller knows they were
- * in before the transition; events about another G (GoUnblock) or P
- * (ProcSteal) do it for that one. traceAcquireStatus lets exactly one
- * writer claim each status event.
+ * Each event starts with traceEventWriter, given the states its M's G and
+ * P were in before the transition: the first event of a generation that
+ * involves a G or a P must be preceded by its status (tracestatus.h
+ * explains). Events about another G (GoUnblock) or P (ProcSteal) announce
+ * that one themselves.
  */
 #include "trace.h"
 
@@ -47,7 +44,7 @@ void traceStartStatus(TraceLocker tl)
 		int st = TraceProcIdle;
 		if (pp == tl.mp->p)
 			st = TraceProcRunning;
-		w = writeProcStatus(w, pp->id, st);
+		w = traceWriteProcStatus(w, pp->id, st);
 	}
 }
 
@@ -82,7 +79,7 @@ void traceStartGoStatus(TraceLocker tl)
 			continue;
 		}
 		if (traceAcquireStatus(&gp->trace.statusgen, tl.gen))
-			w = writeGoStatus(w, gp->goid, mid, st);
+			w = traceWriteGoStatus(w, gp->goid, mid, st);
 	}
 }
 
@@ -98,7 +95,7 @@ void traceProcStart(TraceLocker tl)
 void traceProcStop(TraceLocker tl)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, TraceProcRunning);
-	traceEventv(w, EvProcStop, NULL, 0);
+	traceEvent(w, EvProcStop);
 }
 
 /* ProcSteal: pp, whose M is in a system call, has been taken from it:
@@ -112,17 +109,17 @@ void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall)
 				  : traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	if (!traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
 	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
-		w = writeProcStatus(w, pp->id, TraceProcSyscallAbandoned);
+		w = traceWriteProcStatus(w, pp->id, TraceProcSyscallAbandoned);
 	traceEvent(w, EvProcSteal, (uint64_t)pp->id, pnextseq(pp, tl.gen), (uint64_t)from);
 }
 
-/* ProcsChange: the number of Ps, with the stack of the program's call
+/* ProcsChange (Go's Gomaxprocs): the number of Ps, with the stack of the program's call
  * that started the trace (withstack), or none (WEFTTRACE: the runtime
  * started it). Go's parser wants it from a running goroutine. */
-void traceProcsChange(TraceLocker tl, int32_t procs, bool withstack)
+void traceGomaxprocs(TraceLocker tl, int32_t procs, bool withstack)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEvent(w, EvProcsChange, (uint64_t)procs, withstack ? traceStack(0, NULL, tl.gen) : 0);
+	traceEvent(w, EvProcsChange, (uint64_t)procs, withstack ? traceStack(NULL, tl.gen) : 0);
 }
 
 /* GoCreate: newg, starting at startpc, has been made runnable by the
@@ -136,8 +133,8 @@ void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc)
 	newg->trace.seqgen = tl.gen;
 	newg->trace.seq = 0;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	uint64_t stk = traceStack(0, NULL, tl.gen);
-	traceEventAt(w, EvGoCreate, TRACE_ARGS((uint64_t)newg->goid, traceStartStack(startpc, tl.gen), stk), 3, now);
+	uint64_t stk = traceStack(NULL, tl.gen);
+	traceEventAt(w, EvGoCreate, now, (uint64_t)newg->goid, traceStartPC(startpc, tl.gen), stk);
 }
 
 /*
@@ -155,14 +152,14 @@ void traceGoStart(TraceLocker tl, bool samepoint)
 	samepoint = samepoint && tl.mp->trace.stopped;
 	tl.mp->trace.stopped = false;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunnable, TraceProcRunning);
-	traceEventClock(w, EvGoStart, TRACE_ARGS((uint64_t)gp->goid, gnextseq(gp, tl.gen)), 2, samepoint);
+	traceEventClock(w, EvGoStart, samepoint, (uint64_t)gp->goid, gnextseq(gp, tl.gen));
 }
 
 /* GoDestroy: the current G has finished. */
 void traceGoEnd(TraceLocker tl)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEventv(w, EvGoDestroy, NULL, 0);
+	traceEvent(w, EvGoDestroy);
 	tl.mp->trace.stopped = true;
 }
 
@@ -173,8 +170,8 @@ void traceGoSched(TraceLocker tl)
 	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	uint64_t stk = traceStack(0, gp, tl.gen);
-	traceEventAt(w, EvGoStop, TRACE_ARGS(trace.reasonYield[tl.gen % 2], stk), 2, now);
+	uint64_t stk = traceStack(gp, tl.gen);
+	traceEventAt(w, EvGoStop, now, trace.reasonYield[tl.gen % 2], stk);
 	tl.mp->trace.stopped = true;
 }
 
@@ -185,8 +182,8 @@ void traceGoPark(TraceLocker tl, int reason)
 	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	uint64_t stk = traceStack(0, gp, tl.gen);
-	traceEventAt(w, EvGoBlock, TRACE_ARGS(trace.reasons[tl.gen % 2][reason], stk), 2, now);
+	uint64_t stk = traceStack(gp, tl.gen);
+	traceEventAt(w, EvGoBlock, now, trace.reasons[tl.gen % 2][reason], stk);
 	tl.mp->trace.stopped = true;
 }
 
@@ -198,10 +195,10 @@ void traceGoUnpark(TraceLocker tl, G *gp)
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	if (!traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
 	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
-		w = writeGoStatus(w, gp->goid, TRACE_NO_THREAD, TraceGoWaiting);
+		w = traceWriteGoStatus(w, gp->goid, TRACE_NO_THREAD, TraceGoWaiting);
 	G *cur = getg();
-	uint64_t stk = cur && cur != tl.mp->g0 ? traceStack(0, NULL, tl.gen) : 0;
-	traceEventAt(w, EvGoUnblock, TRACE_ARGS((uint64_t)gp->goid, gnextseq(gp, tl.gen), stk), 3, now);
+	uint64_t stk = cur && cur != tl.mp->g0 ? traceStack(NULL, tl.gen) : 0;
+	traceEventAt(w, EvGoUnblock, now, (uint64_t)gp->goid, gnextseq(gp, tl.gen), stk);
 }
 
 /* GoSyscallBegin: the current G enters a blocking system call; its P
@@ -212,8 +209,8 @@ void traceGoSysCall(TraceLocker tl)
 	P *pp = tl.mp->p;
 	pp->trace.syscallm = tl.mp->id;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	uint64_t stk = traceStack(0, NULL, tl.gen);
-	traceEventAt(w, EvGoSyscallBegin, TRACE_ARGS(pnextseq(pp, tl.gen), stk), 2, now);
+	uint64_t stk = traceStack(NULL, tl.gen);
+	traceEventAt(w, EvGoSyscallBegin, now, pnextseq(pp, tl.gen), stk);
 }
 
 /* GoSyscallEnd (the M got its P back) or GoSyscallEndBlocked (it lost
@@ -226,7 +223,10 @@ void traceGoSysExit(TraceLocker tl, bool lostP)
 	else
 		tl.mp->p->trace.syscallm = -1;
 	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, procStatus);
-	traceEventv(w, lostP ? EvGoSyscallEndBlocked : EvGoSyscallEnd, NULL, 0);
+	/* One write for either event, which take the timestamp alone. */
+	TRACE_CHECK_NARGS(EvGoSyscallEndBlocked, 1);
+	TRACE_CHECK_NARGS(EvGoSyscallEnd, 1);
+	traceEventWriteNow(w, lostP ? EvGoSyscallEndBlocked : EvGoSyscallEnd, NULL, 0);
 }
 
 /* ---- user annotations (weft.h) ---- */
@@ -247,7 +247,9 @@ static uint64_t nexttask; /* task ids: 1, 2, ...; 0 is the background task */
 		}                                                                       \
 	} while (0)
 
-static uint64_t str(uint64_t gen, const char *s)
+/* traceCString is traceString for the NUL-terminated string s, NULL
+ * standing for "". */
+static uint64_t traceCString(uint64_t gen, const char *s)
 {
 	if (!s)
 		s = "";
@@ -257,27 +259,27 @@ static uint64_t str(uint64_t gen, const char *s)
 __attribute__((noinline)) uint64_t weft_trace_task_begin(uint64_t parent, const char *name)
 {
 	uint64_t id = atomic_xadd(&nexttask, 1);
-	ANNOTATE(traceEvent(w, EvUserTaskBegin, id, parent, str(tl.gen, name), traceStack(0, NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserTaskBegin, id, parent, traceCString(tl.gen, name), traceStack(NULL, tl.gen)));
 	return id;
 }
 
 __attribute__((noinline)) void weft_trace_task_end(uint64_t task)
 {
-	ANNOTATE(traceEvent(w, EvUserTaskEnd, task, traceStack(0, NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserTaskEnd, task, traceStack(NULL, tl.gen)));
 }
 
 __attribute__((noinline)) void weft_trace_region_begin(uint64_t task, const char *name)
 {
-	ANNOTATE(traceEvent(w, EvUserRegionBegin, task, str(tl.gen, name), traceStack(0, NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserRegionBegin, task, traceCString(tl.gen, name), traceStack(NULL, tl.gen)));
 }
 
 __attribute__((noinline)) void weft_trace_region_end(uint64_t task, const char *name)
 {
-	ANNOTATE(traceEvent(w, EvUserRegionEnd, task, str(tl.gen, name), traceStack(0, NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserRegionEnd, task, traceCString(tl.gen, name), traceStack(NULL, tl.gen)));
 }
 
 __attribute__((noinline)) void weft_trace_log(uint64_t task, const char *category, const char *message)
 {
-	ANNOTATE(traceEvent(w, EvUserLog, task, str(tl.gen, category), str(tl.gen, message),
-			    traceStack(0, NULL, tl.gen)));
+	ANNOTATE(traceEvent(w, EvUserLog, task, traceCString(tl.gen, category), traceCString(tl.gen, message),
+			    traceStack(NULL, tl.gen)));
 }

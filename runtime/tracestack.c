@@ -3,13 +3,14 @@
  * fpunwindExpand in tracestack.go).
  *
  * The model. An event's stack is captured cheaply, by a frame-pointer walk
- * (fpTracebackPCs): pcBuf[0] holds how many logical frames to skip and
- * pcBuf[1..] the physical return addresses. The stack table keys on that
- * buffer as it is. Only when a generation's table is dumped does
- * fpunwindExpand turn each stack into logical frames, inlined calls
- * included, and tracestack_frame name each frame. A stack from the
- * default unwinder (WEFTDEBUG=tracefpunwindoff=1) is logical already; it
- * says so with LOGICAL_STACK_SENTINEL in pcBuf[0] and passes through.
+ * (fpTracebackPCs): pcBuf[0] holds how many logical frames to skip (0:
+ * see Rejected) and pcBuf[1..] the physical return addresses. The stack
+ * table keys on that buffer as it is. Only when a generation's table is
+ * dumped does fpunwindExpand turn each stack into logical frames, inlined
+ * calls included, traceStackFrame name each frame, and the dump trim the
+ * runtime's own frames, by their source files. A stack from the default
+ * unwinder (WEFTDEBUG=tracefpunwindoff=1) is logical already; it says so
+ * with LOGICAL_STACK_SENTINEL in pcBuf[0] and passes through.
  *
  * What a logical frame is, as a number. Go writes one PC per logical
  * frame, uf.pc + 1, and it can: its inline tree records for each inlined
@@ -59,6 +60,16 @@
  *  - A tag in the low bits: amd64 instructions start at any byte.
  *  - A representative PC per inlined call, written by the generator: as
  *    above, there may be none.
+ *  - A count of frames to skip per call site, as Go's traceStack(skip)
+ *    takes, to drop the runtime's frames above the call the program made:
+ *    which frames lie above a call site depends on what the compiler
+ *    inlined there, and gcc and clang, at -O1 and -O2, inline differently,
+ *    so a count right for one build drops a frame too many or too few in
+ *    another. traceStack captures every frame (pcBuf[0] is 0) and
+ *    dumpstack trims by source directory (symtab_inruntime), which holds
+ *    whatever was inlined. fpunwindExpand still applies a count in
+ *    pcBuf[0], as Go's does: the default unwinder's path uses it to drop
+ *    traceStack's own frame.
  *
  * A nest of more than TRACESTACK_TAG_MAXINL inlined calls at one PC loses
  * its frames beyond that depth (the physical function, tagged
@@ -81,7 +92,7 @@
  *  - frames left out do not count toward skip, which applies to what is
  *    kept, after expansion.
  */
-#include "runtime.h"
+#include "trace.h"
 #include "tracestack.h"
 
 _Static_assert(sizeof(uintptr_t) == 8, "the tag layout needs 64-bit addresses");
@@ -171,12 +182,12 @@ int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc)
 }
 
 /*
- * tracestack_frame (tracestack.h has the contract) finds the logical frame
+ * traceStackFrame (tracestack.h has the contract) finds the logical frame
  * v names: the one at v's return address that fpunwindExpand would tag
  * with v's tag. Exactly the values fpunwindExpand writes name frames; any
  * other tag names nothing.
  */
-bool tracestack_frame(uintptr_t v, weft_frame *frame)
+bool traceStackFrame(uintptr_t v, weft_frame *frame)
 {
 	unsigned tag = (unsigned)(v >> TRACESTACK_TAG_SHIFT);
 	uintptr_t retpc = tag <= TRACESTACK_TAG_FUNC ? v & TRACESTACK_PC_MASK : v;
@@ -207,21 +218,6 @@ bool tracestack_frame(uintptr_t v, weft_frame *frame)
 /* ---- the tracer's stacks: capture and the table dump (Go's traceStack
  * and traceStackTable.dump) ---- */
 
-#include "trace.h"
-
-/*
- * traceStack captures a stack for an event and returns its id in
- * generation gen's table (0: none, for an M outside any goroutine).
- *
- * With frame pointers (the default), pcBuf is the skip count and the raw
- * return addresses, one fpTracebackPCs walk: from traceStack's own frame
- * record for the current goroutine (gp NULL), or from the record that
- * arch_mcall saved on a parked one's stack. With WEFTDEBUG=
- * tracefpunwindoff=1 the default unwinder walks by frame rules instead
- * (rulecallers, no frame pointers needed), and the stack is expanded into
- * logical frames right away, behind LOGICAL_STACK_SENTINEL: the slow path
- * that Go keeps for checking the fast one.
- */
 /*
  * The stack cache: a small direct-mapped table per M in front of the
  * stack table. An M's events repeat a few stacks over and over (the same
@@ -229,36 +225,35 @@ bool tracestack_frame(uintptr_t v, weft_frame *frame)
  * generation, so a repeat costs a comparison of the words instead of a
  * hash of all of them and a walk down the trie. The index mixes only the
  * innermost frames, the outermost one and the depth: cheap, and what
- * tells call sites apart.
+ * tells call sites apart. config.h has its sizes.
  */
-#define STACKCACHE_SIZE 32  /* entries, a power of two */
-#define STACKCACHE_DEPTH 40 /* the longest pcBuf cached, in words */
 typedef struct TraceStackCacheEntry {
 	uint64_t gen, id;
 	uint32_t n;
-	uintptr_t pcs[STACKCACHE_DEPTH];
+	uintptr_t pcs[TRACE_STACK_CACHE_DEPTH];
 } TraceStackCacheEntry;
 struct TraceStackCache {
-	TraceStackCacheEntry e[STACKCACHE_SIZE];
+	TraceStackCacheEntry e[TRACE_STACK_CACHE_SIZE];
 };
+_Static_assert(TRACE_STACK_CACHE_SIZE >= 2 && (TRACE_STACK_CACHE_SIZE & (TRACE_STACK_CACHE_SIZE - 1)) == 0,
+	       "the stack cache's index is the top bits of a hash: its size is a power of two");
 
 /* traceStackID returns the id of pcBuf[0..n) in generation gen's table. */
 static uint64_t traceStackID(uint64_t gen, const uintptr_t *pcBuf, int n)
 {
 	TraceMap *tab = &trace.stackTab[gen % 2];
 	M *mp = getm();
-	if (n > STACKCACHE_DEPTH || !mp)
-		return tracemap_put(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
+	if (n > TRACE_STACK_CACHE_DEPTH || !mp)
+		return traceMapPut(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
 	struct TraceStackCache *c = mp->trace.stackcache;
 	if (unlikely(!c))
 		c = mp->trace.stackcache = rtalloc(sizeof *c);
 	uint64_t k = (uint64_t)pcBuf[n > 1 ? 1 : 0] ^ (uint64_t)pcBuf[n > 2 ? 2 : 0] << 1 ^
 		     (uint64_t)pcBuf[n - 1] << 2 ^ (uint64_t)n;
-	TraceStackCacheEntry *e = &c->e[(k * 0x9E3779B97F4A7C15ull) >> (64 - 5)];
-	_Static_assert(STACKCACHE_SIZE == 1 << 5, "the index takes 5 bits");
-	if (e->gen == gen && e->n == (uint32_t)n && tracemap_keyeq(e->pcs, pcBuf, (size_t)n * sizeof(uintptr_t)))
+	TraceStackCacheEntry *e = &c->e[(k * 0x9E3779B97F4A7C15ull) >> (64 - __builtin_ctz(TRACE_STACK_CACHE_SIZE))];
+	if (e->gen == gen && e->n == (uint32_t)n && traceMapKeyEq(e->pcs, pcBuf, (size_t)n * sizeof(uintptr_t)))
 		return e->id;
-	uint64_t id = tracemap_put(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
+	uint64_t id = traceMapPut(tab, pcBuf, (size_t)n * sizeof(uintptr_t), NULL);
 	e->gen = gen;
 	e->id = id;
 	e->n = (uint32_t)n;
@@ -266,18 +261,36 @@ static uint64_t traceStackID(uint64_t gen, const uintptr_t *pcBuf, int n)
 	return id;
 }
 
-__attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
+/*
+ * traceStack captures a stack for an event and returns its id in
+ * generation gen's table: the current goroutine's stack from traceStack's
+ * caller (gp NULL), or the parked goroutine gp's from its saved context;
+ * 0 when there is none (an M outside any goroutine, a G with no saved
+ * context). It keeps every frame: the dump trims the runtime's (Rejected,
+ * above, says why there is no skip count). The caller holds a TraceLocker
+ * of generation gen. It is not inlined: the walk starts at its own frame.
+ *
+ * With frame pointers (the default), pcBuf is a zero skip count and the raw
+ * return addresses, one fpTracebackPCs walk: from traceStack's own frame
+ * record for the current goroutine, or from the record that arch_mcall
+ * saved on a parked one's stack. With WEFTDEBUG=tracefpunwindoff=1 the
+ * default unwinder walks by frame rules instead (rulecallers, no frame
+ * pointers needed), and the stack is expanded into logical frames right
+ * away, behind LOGICAL_STACK_SENTINEL: the slow path that Go keeps for
+ * checking the fast one.
+ */
+__attribute__((noinline)) uint64_t traceStack(G *gp, uint64_t gen)
 {
 	uintptr_t pcBuf[TRACE_STACK_DEPTH + 1];
 	uintptr_t pc, sp, fp; /* pc: a return address */
-	int extra = 0; /* physical frames of the default unwinder's to skip */
+	int extra = 0; /* physical frames of the default unwinder's to skip: its own */
 
 	if (!gp) {
 		gp = getg();
 		if (!gp || gp == getm()->g0)
 			return 0;
 		if (!trace.fpunwindoff) {
-			pcBuf[0] = (uintptr_t)skip;
+			pcBuf[0] = 0;
 			int n = fpTracebackPCs((uintptr_t)__builtin_frame_address(0), pcBuf + 1, TRACE_STACK_DEPTH);
 			return traceStackID(gen, pcBuf, n + 1);
 		}
@@ -292,7 +305,7 @@ __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 		if (!save)
 			return 0;
 		if (!trace.fpunwindoff) {
-			pcBuf[0] = (uintptr_t)skip;
+			pcBuf[0] = 0;
 			int n = fpTracebackPCs((uintptr_t)(save + ARCH_GOBUF_FPSLOT), pcBuf + 1, TRACE_STACK_DEPTH);
 			return traceStackID(gen, pcBuf, n + 1);
 		}
@@ -302,20 +315,21 @@ __attribute__((noinline)) uint64_t traceStack(int skip, G *gp, uint64_t gen)
 		fp = save[ARCH_GOBUF_FPSLOT];
 	}
 	uintptr_t phys[TRACE_STACK_DEPTH + 1];
-	phys[0] = (uintptr_t)(skip + extra);
-	int n = rulecallers_in(gp->stack.lo, gp->stack.hi, pc, false, sp, fp, 0, phys + 1, TRACE_STACK_DEPTH);
+	phys[0] = (uintptr_t)extra;
+	UnwindFrame f = {.pc = pc, .sp = sp, .fp = fp}; /* no link register: spent */
+	int n = rulecallers_in(gp->stack, f, phys + 1, TRACE_STACK_DEPTH);
 	pcBuf[0] = LOGICAL_STACK_SENTINEL;
 	n = fpunwindExpand(pcBuf + 1, TRACE_STACK_DEPTH, phys, n + 1);
 	return traceStackID(gen, pcBuf, n + 1);
 }
 
-/* traceStartStack: a new goroutine's start "stack", its function alone,
- * as a logical frame (fn + 1, so that it names fn as a return address
- * would). */
-uint64_t traceStartStack(uintptr_t fn, uint64_t gen)
+/* traceStartPC returns the id, in generation gen's table, of a new
+ * goroutine's start "stack" (Go's startPC): its function fn alone, as a
+ * logical frame (fn + 1, so that it names fn as a return address would). */
+uint64_t traceStartPC(uintptr_t fn, uint64_t gen)
 {
 	uintptr_t pcBuf[2] = {LOGICAL_STACK_SENTINEL, fn + 1};
-	return tracemap_put(&trace.stackTab[gen % 2], pcBuf, sizeof pcBuf, NULL);
+	return traceMapPut(&trace.stackTab[gen % 2], pcBuf, sizeof pcBuf, NULL);
 }
 
 /*
@@ -375,7 +389,7 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	weft_frame fr[2 * TRACE_MAX_FRAMES];
 	int n = fpunwindExpand(lf, (int)nelem(lf), data, (int)(size / sizeof(uintptr_t)));
 	for (int i = 0; i < n; i++)
-		tracestack_frame(lf[i], &fr[i]);
+		traceStackFrame(lf[i], &fr[i]);
 	uintptr_t pcs[2 * TRACE_MAX_FRAMES];
 	framepcs(pcs, lf, n);
 	int top = 0;
@@ -391,11 +405,9 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	uint32_t need = 1 + 2 * TRACE_VARINT_MAX + (uint32_t)(n - top) * 4 * TRACE_VARINT_MAX;
 	if (!w.buf || w.buf->pos + need > sizeof w.buf->arr) {
 		w = traceRefill(w, TRACE_NO_THREAD);
-		traceByte(w.buf, EvStacks);
+		traceEntry(w.buf, EvStacks);
 	}
-	traceByte(w.buf, EvStack);
-	traceVarint(w.buf, id);
-	traceVarint(w.buf, (uint64_t)(n - top));
+	traceEntry(w.buf, EvStack, id, (uint64_t)(n - top));
 	for (int i = top; i < n; i++) {
 		/* The strings go in this generation's table, dumped after
 		 * this one. */
@@ -413,8 +425,8 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 void traceStackDump(uint64_t gen)
 {
 	StackDump d = {traceUnsafeWriter(gen), gen};
-	tracemap_foreach(&trace.stackTab[gen % 2], dumpstack, &d);
+	traceMapForEach(&trace.stackTab[gen % 2], dumpstack, &d);
 	if (d.w.buf)
 		traceBufFlush(d.w.buf, gen);
-	tracemap_reset(&trace.stackTab[gen % 2]);
+	traceMapReset(&trace.stackTab[gen % 2]);
 }

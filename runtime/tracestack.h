@@ -48,7 +48,7 @@
 int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc);
 
 /*
- * tracestack_frame symbolizes v, one value fpunwindExpand wrote (or a
+ * traceStackFrame symbolizes v, one value fpunwindExpand wrote (or a
  * plain return address), into *frame as weft_frames_next would describe
  * that logical frame: the call's PC, the physical function's entry, the
  * function, file and line, whether it is inlined, its FuncID. It returns
@@ -56,6 +56,6 @@ int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc);
  * fpunwindExpand, it only reads the symbol table. frame->pc is the same
  * for every logical frame at one return address.
  */
-bool tracestack_frame(uintptr_t v, weft_frame *frame);
+bool traceStackFrame(uintptr_t v, weft_frame *frame);
 
 #endif

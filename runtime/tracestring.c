@@ -7,20 +7,13 @@
  */
 #include "trace.h"
 
-/* The reason string of a GoBlock for each WaitReason: Go's trace block
- * reasons (traceBlockReason), which go tool trace's profiles classify by. */
+/* The reason string of a GoBlock for each WaitReason, its traceReason
+ * column in WAITREASONS (runtime.h): one table, so that no reason can be
+ * without its string. */
 static const char *const blockreason[] = {
-	[WaitReasonZero] = "unspecified",
-	[WaitReasonChanReceiveNilChan] = "forever",
-	[WaitReasonChanSendNilChan] = "forever",
-	[WaitReasonSelectNoCases] = "forever",
-	[WaitReasonSelect] = "select",
-	[WaitReasonChanReceive] = "chan receive",
-	[WaitReasonChanSend] = "chan send",
-	[WaitReasonSyncMutexLock] = "sync",
-	[WaitReasonSyncWaitGroupWait] = "sync",
-	[WaitReasonSleep] = "sleep",
-	[WaitReasonSemacquire] = "sync",
+#define X(name, str, traceReason) [name] = traceReason,
+	WAITREASONS(X)
+#undef X
 };
 _Static_assert(nelem(blockreason) <= nelem(trace.reasons[0]), "trace.reasons too small");
 
@@ -30,7 +23,7 @@ uint64_t traceString(uint64_t gen, const char *s, size_t n)
 {
 	if (n > TRACE_MAX_STRING)
 		n = TRACE_MAX_STRING;
-	return tracemap_put(&trace.stringTab[gen % 2], s, n, NULL);
+	return traceMapPut(&trace.stringTab[gen % 2], s, n, NULL);
 }
 
 /* traceRegisterReasons puts the block and stop reasons in generation
@@ -53,23 +46,22 @@ static void dumpone(void *arg, uint64_t id, const void *data, size_t size)
 	uint32_t need = 1 + 2 * TRACE_VARINT_MAX + (uint32_t)size;
 	if (!w.buf || w.buf->pos + need > sizeof w.buf->arr) {
 		w = traceRefill(w, TRACE_NO_THREAD);
-		traceByte(w.buf, EvStrings);
+		traceEntry(w.buf, EvStrings);
 	}
-	traceByte(w.buf, EvString);
-	traceVarint(w.buf, id);
-	traceVarint(w.buf, size);
+	traceEntry(w.buf, EvString, id, size);
 	memcpy(w.buf->arr + w.buf->pos, data, size);
 	w.buf->pos += (uint32_t)size;
 	d->w = w;
 }
 
-/* traceStringDump writes generation gen's strings and empties its table.
- * No event of gen may still be written. */
-void traceStringDump(uint64_t gen)
+/* traceStringReset writes generation gen's strings and empties its table
+ * (Go's reset, which writes the table too; the stack table's is
+ * traceStackDump). No event of gen may still be written. */
+void traceStringReset(uint64_t gen)
 {
 	StringDump d = {traceUnsafeWriter(gen)};
-	tracemap_foreach(&trace.stringTab[gen % 2], dumpone, &d);
+	traceMapForEach(&trace.stringTab[gen % 2], dumpone, &d);
 	if (d.w.buf)
 		traceBufFlush(d.w.buf, gen);
-	tracemap_reset(&trace.stringTab[gen % 2]);
+	traceMapReset(&trace.stringTab[gen % 2]);
 }

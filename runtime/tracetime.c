@@ -26,12 +26,9 @@
  */
 #include "trace.h"
 
-/* The calibration's length: the error of the rate is the clock's read
- * jitter (tens of ns) over this. */
-enum { CALIBRATE_NS = 1000 * 1000 };
-
-/* traceClockCalibrate measures the counter's rate, once: the first trace
- * pays a millisecond at its start. advlock held. */
+/* traceClockCalibrate measures the counter's rate, once, over
+ * TRACE_CALIBRATE_NS (config.h): the first trace pays a millisecond at
+ * its start. advlock held. */
 static void traceClockCalibrate(void)
 {
 	if (trace.nsPerTick)
@@ -41,7 +38,7 @@ static void traceClockCalibrate(void)
 	do {
 		t1 = arch_cputicks();
 		n1 = nanotime();
-	} while (n1 - n0 < CALIBRATE_NS);
+	} while (n1 - n0 < TRACE_CALIBRATE_NS);
 	if (t1 <= t0)
 		throw("trace: the CPU counter does not advance");
 	/* At most about 2^20 ns over 2^15 ticks or more: no overflow. */
@@ -62,7 +59,6 @@ void traceClockStart(void)
 void traceFrequency(uint64_t gen)
 {
 	TraceWriter w = traceRefill(traceUnsafeWriter(gen), TRACE_NO_THREAD);
-	traceByte(w.buf, EvFrequency);
-	traceVarint(w.buf, 1000000000ULL / TRACE_TIME_UNIT_NS);
+	traceEntry(w.buf, EvFrequency, 1000000000ULL / TRACE_TIME_UNIT_NS);
 	traceBufFlush(w.buf, gen);
 }

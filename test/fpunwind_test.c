@@ -1,5 +1,5 @@
 /*
- * fpunwind_test.c: fpunwindExpand and tracestack_frame (the tracer's
+ * fpunwind_test.c: fpunwindExpand and traceStackFrame (the tracer's
  * stack expansion, runtime/tracestack.c) on real stacks: the self-checking
  * program test/prog/fpunwind.c under each compiler, level and arch.
  */

@@ -1091,7 +1091,7 @@ Test(trace, sigkill_random_times, .timeout = 600)
  * machine's CPUs are all busy with the program's Ms (trace_flood: every
  * M yields in a loop), and the trace M
  * gets little of them, so the Ms that schedule end an oversized
- * generation themselves (trace_help). No generation may pass twice the
+ * generation themselves (traceHelp). No generation may pass twice the
  * 4 MiB bound (TRACE_GEN_MAX_BYTES). */
 Test(trace, generation_bound_many_procs)
 {

@@ -1,5 +1,5 @@
 /*
- * fpunwind.c: table-driven checks of fpunwindExpand and tracestack_frame
+ * fpunwind.c: table-driven checks of fpunwindExpand and traceStackFrame
  * (runtime/tracestack.c) on real stacks of known shape.
  *
  * Each shape is a chain of calls ending in capture(), which walks the
@@ -22,7 +22,7 @@
  *               deeper than tracestack.c can name
  *
  * all called from weft_main. Every case compares the expansion, frame by
- * frame and symbolized by tracestack_frame, with the frames it expects;
+ * frame and symbolized by traceStackFrame, with the frames it expects;
  * the frames below weft_main (the runtime's) with what weft_frames says
  * for the same return addresses. Generic checks run on every shape: the
  * same input gives the same output, skip k gives the skip-0 expansion
@@ -366,7 +366,7 @@ static void dump(const uintptr_t *dst, int n)
 {
 	for (int i = 0; i < n; i++) {
 		weft_frame f;
-		bool known = tracestack_frame(dst[i], &f);
+		bool known = traceStackFrame(dst[i], &f);
 		weft_printf("\t%d: 0x%lx %s %s:%d%s funcid=%d%s\n", i, (unsigned long)dst[i], f.function,
 			    f.file, f.line, f.inlined ? " (inlined)" : "", f.funcid, known ? "" : " (no info)");
 	}
@@ -409,7 +409,7 @@ static bool matches(const uintptr_t *dst, int n, const uintptr_t *pcs, int npc, 
 			fmt(why, nwhy, "%d frames, want at least %d", n, nwant);
 			return false;
 		}
-		bool known = tracestack_frame(dst[i], &f);
+		bool known = traceStackFrame(dst[i], &f);
 		if (w->raw) {
 			if (dst[i] != w->value || known || !streq(f.function, "?"))
 				fmt(why, nwhy, "frame %d: want 0x%lx kept, with no function info", i,
@@ -448,7 +448,7 @@ static bool matches(const uintptr_t *dst, int n, const uintptr_t *pcs, int npc, 
 	weft_frames_init(&it, pcs + 1, npc - 1);
 	while (nref < (int)nelem(ref) && weft_frames_next(&it, &ref[nref]))
 		nref++;
-	tracestack_frame(dst[nwant - 1], &f);
+	traceStackFrame(dst[nwant - 1], &f);
 	int r = 0;
 	while (r < nref && !sameframe(&ref[r], &f))
 		r++;
@@ -461,7 +461,7 @@ static bool matches(const uintptr_t *dst, int n, const uintptr_t *pcs, int npc, 
 		return false;
 	}
 	for (int i = nwant; i < n; i++) {
-		tracestack_frame(dst[i], &f);
+		traceStackFrame(dst[i], &f);
 		if (!sameframe(&f, &ref[r + 1 + i - nwant])) {
 			fmt(why, nwhy, "frame %d differs from weft_frames' %s:%d", i,
 			    ref[r + 1 + i - nwant].function, ref[r + 1 + i - nwant].line);
@@ -810,10 +810,10 @@ static void unknown(void)
 	else
 		fail("only unknown pcs", nd == 2 ? why : "want 2 frames", d, nd);
 
-	/* tracestack_frame names nothing for a tag no frame has. */
+	/* traceStackFrame names nothing for a tag no frame has. */
 	weft_frame f;
 	uintptr_t notag = sh_wrap.pcs[1] | (uintptr_t)5 << TRACESTACK_TAG_SHIFT; /* wrappedN: no inlining */
-	if (!tracestack_frame(notag, &f) && !tracestack_frame(0x10, &f) && streq(f.function, "?"))
+	if (!traceStackFrame(notag, &f) && !traceStackFrame(0x10, &f) && streq(f.function, "?"))
 		pass("unknown tags");
 	else
 		fail("unknown tags", "a value fpunwindExpand cannot write named a frame", &notag, 1);

@@ -82,7 +82,7 @@ static bool u64set_add(U64Set *s, uint64_t v)
 	}
 }
 
-/* hash: tracemap_hash is deterministic, tells apart keys that differ in
+/* hash: traceMapHash is deterministic, tells apart keys that differ in
  * length only, has no collisions among all 1- and 2-byte keys and 200 000
  * stack keys, spreads every 2-bit slice the trie uses evenly, and flips
  * about half its output bits when one input bit flips. */
@@ -95,20 +95,20 @@ static void check_hash(void)
 	int64_t slices[16][4] = {{0}};
 
 	stackkey(pcs, 0, 7);
-	EXPECT(tracemap_hash(pcs, sizeof pcs) == tracemap_hash(pcs, sizeof pcs));
+	EXPECT(traceMapHash(pcs, sizeof pcs) == traceMapHash(pcs, sizeof pcs));
 	/* All-zero keys of every length from 0 to 299. */
 	for (size_t n = 0; n < sizeof zeros; n++)
-		EXPECT(u64set_add(&set, tracemap_hash(zeros, n)), "zero keys of length %zu collide", n);
+		EXPECT(u64set_add(&set, traceMapHash(zeros, n)), "zero keys of length %zu collide", n);
 	/* Every 1- and 2-byte key but the zero ones, done above. */
 	for (unsigned v = 1; v < 65536 && failures() < 5; v++) {
 		unsigned char b[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
-		EXPECT(u64set_add(&set, tracemap_hash(b, 2)), "2-byte key %x %x collides", b[0], b[1]);
+		EXPECT(u64set_add(&set, traceMapHash(b, 2)), "2-byte key %x %x collides", b[0], b[1]);
 		if (v < 256)
-			EXPECT(u64set_add(&set, tracemap_hash(b, 1)), "1-byte key %x collides", b[0]);
+			EXPECT(u64set_add(&set, traceMapHash(b, 1)), "1-byte key %x collides", b[0]);
 	}
 	for (uint64_t k = 0; k < N && failures() < 5; k++) {
 		stackkey(pcs, 1, k);
-		uint64_t h = tracemap_hash(pcs, sizeof pcs);
+		uint64_t h = traceMapHash(pcs, sizeof pcs);
 		EXPECT(u64set_add(&set, h), "stack key %llu: hash %llx seen before", (ull)k, (ull)h);
 		for (int l = 0; l < 16; l++)
 			slices[l][(h >> (62 - 2 * l)) & 3]++;
@@ -130,10 +130,10 @@ static void check_hash(void)
 		for (int rep = 0; rep < 8; rep++) {
 			for (size_t i = 0; i < n; i++)
 				key[i] = (unsigned char)mix64(li * 1000 + rep * 256 + i);
-			uint64_t h = tracemap_hash(key, n);
+			uint64_t h = traceMapHash(key, n);
 			for (size_t bit = 0; bit < n * 8; bit++) {
 				key[bit / 8] ^= (unsigned char)(1 << bit % 8);
-				uint64_t d = h ^ tracemap_hash(key, n);
+				uint64_t d = h ^ traceMapHash(key, n);
 				key[bit / 8] ^= (unsigned char)(1 << bit % 8);
 				flips += __builtin_popcountll(d);
 				top[0] += d >> 63;
@@ -190,7 +190,7 @@ static void check_basic(void)
 
 	for (int i = 0; i < NBASIC && failures() < 5; i++) {
 		size_t n = basickey(buf, i);
-		uint64_t id = tracemap_put(&m, buf, n, &ins);
+		uint64_t id = traceMapPut(&m, buf, n, &ins);
 		EXPECT(id == (uint64_t)i + 1 && ins, "key %d (%zu bytes): id %llu inserted %d", i, n, (ull)id, ins);
 	}
 	EXPECT(atomic_load(&m.seq) == NBASIC, "seq %llu", (ull)m.seq);
@@ -199,25 +199,25 @@ static void check_basic(void)
 		unsigned char *p = copy + i % 8; /* every alignment */
 		memcpy(p, buf, n);
 		memset(buf, 0xee, n); /* the map holds its own copy */
-		uint64_t id = tracemap_put(&m, p, n, &ins);
+		uint64_t id = traceMapPut(&m, p, n, &ins);
 		EXPECT(id == (uint64_t)i + 1 && !ins, "key %d again: id %llu inserted %d", i, (ull)id, ins);
-		EXPECT(tracemap_put(&m, p, n, NULL) == (uint64_t)i + 1);
+		EXPECT(traceMapPut(&m, p, n, NULL) == (uint64_t)i + 1);
 	}
-	EXPECT(tracemap_put(&m, NULL, 0, &ins) == 1 && !ins, "the empty key, data NULL");
+	EXPECT(traceMapPut(&m, NULL, 0, &ins) == 1 && !ins, "the empty key, data NULL");
 	EXPECT(atomic_load(&m.seq) == NBASIC, "seq %llu after puts of present keys", (ull)m.seq);
 
 	/* The longest key. */
 	unsigned char *big = weft_alloc(TRACEMAP_MAXDATA);
 	for (size_t j = 0; j < TRACEMAP_MAXDATA; j++)
 		big[j] = (unsigned char)(j * 7);
-	EXPECT(tracemap_put(&m, big, TRACEMAP_MAXDATA, &ins) == NBASIC + 1 && ins);
+	EXPECT(traceMapPut(&m, big, TRACEMAP_MAXDATA, &ins) == NBASIC + 1 && ins);
 	big[TRACEMAP_MAXDATA - 1] ^= 1;
-	EXPECT(tracemap_put(&m, big, TRACEMAP_MAXDATA, &ins) == NBASIC + 2 && ins,
+	EXPECT(traceMapPut(&m, big, TRACEMAP_MAXDATA, &ins) == NBASIC + 2 && ins,
 	       "a key differing in its last byte only");
 	big[TRACEMAP_MAXDATA - 1] ^= 1;
-	EXPECT(tracemap_put(&m, big, TRACEMAP_MAXDATA, &ins) == NBASIC + 1 && !ins);
+	EXPECT(traceMapPut(&m, big, TRACEMAP_MAXDATA, &ins) == NBASIC + 1 && !ins);
 	weft_free(big);
-	tracemap_release(&m);
+	traceMapRelease(&m);
 }
 
 /* weakhash: a deliberately bad hash for the collision checks. */
@@ -259,7 +259,7 @@ static bool samestack(const void *data, const uint64_t pcs[FRAMES])
 	return true;
 }
 
-/* visit: tracemap_foreach's callback for the checks. */
+/* visit: traceMapForEach's callback for the checks. */
 static void visit(void *arg, uint64_t id, const void *data, size_t size)
 {
 	Seen *s = arg;
@@ -286,7 +286,7 @@ static void expect_ids(TraceMap *m, uint64_t n, int32_t fam, int line)
 {
 	Seen s = {.seen = weft_alloc(n + 2), .max = n, .fam = fam, .check_data = fam >= 0};
 
-	tracemap_foreach(m, visit, &s);
+	traceMapForEach(m, visit, &s);
 	if (s.visits != (int64_t)n)
 		failf(line, "expect_ids", "foreach visited %lld nodes, want %llu", (long long)s.visits, (ull)n);
 	int64_t missing = 0, twice = 0;
@@ -301,7 +301,7 @@ static void expect_ids(TraceMap *m, uint64_t n, int32_t fam, int line)
 }
 
 /* collide: keys whose hashes collide, wholly or in their first levels'
- * bits (through tracemap_puthash): still one id per key, dense, stable,
+ * bits (through traceMapPutHash): still one id per key, dense, stable,
  * and foreach walks the resulting lists, however long. */
 static void check_collide(void)
 {
@@ -313,25 +313,25 @@ static void check_collide(void)
 	for (int kind = 0; kind < 4; kind++) {
 		for (uint64_t k = 0; k < N && failures() < 5; k++) {
 			stackkey(pcs, 2, k);
-			uint64_t id = tracemap_puthash(&m, pcs, sizeof pcs, weakhash(kind, k), &ins);
+			uint64_t id = traceMapPutHash(&m, pcs, sizeof pcs, weakhash(kind, k), &ins);
 			EXPECT(id == k + 1 && ins, "hash kind %d key %llu: id %llu", kind, (ull)k, (ull)id);
 		}
 		for (uint64_t k = N; k-- > 0 && failures() < 5;) {
 			stackkey(pcs, 2, k);
-			uint64_t id = tracemap_puthash(&m, pcs, sizeof pcs, weakhash(kind, k), &ins);
+			uint64_t id = traceMapPutHash(&m, pcs, sizeof pcs, weakhash(kind, k), &ins);
 			EXPECT(id == k + 1 && !ins, "hash kind %d key %llu again: id %llu", kind, (ull)k, (ull)id);
 		}
 		/* Same hash, keys that are prefixes of each other (of a key
 		 * of another family), the empty key among them. */
 		stackkey(pcs, 9, 0);
 		for (size_t n = 0; n <= sizeof pcs && failures() < 5; n++) {
-			uint64_t id = tracemap_puthash(&m, pcs, n, weakhash(kind, 0), &ins);
+			uint64_t id = traceMapPutHash(&m, pcs, n, weakhash(kind, 0), &ins);
 			EXPECT(ins && id == N + n + 1, "hash kind %d, %zu-byte prefix: id %llu", kind, n, (ull)id);
 		}
 		expect_ids(&m, N + sizeof pcs + 1, -1, __LINE__);
-		tracemap_reset(&m);
+		traceMapReset(&m);
 	}
-	tracemap_release(&m);
+	traceMapRelease(&m);
 }
 
 /* foreach: after 20 000 puts, foreach visits ids 1..20 000 once each, with
@@ -345,10 +345,10 @@ static void check_foreach(void)
 	expect_ids(&m, 0, -1, __LINE__); /* empty: no visits */
 	for (uint64_t k = 0; k < N; k++) {
 		stackkey(pcs, 3, k);
-		EXPECT(tracemap_put(&m, pcs, sizeof pcs, NULL) == k + 1);
+		EXPECT(traceMapPut(&m, pcs, sizeof pcs, NULL) == k + 1);
 	}
 	expect_ids(&m, N, 3, __LINE__);
-	tracemap_release(&m);
+	traceMapRelease(&m);
 }
 
 /* reset: a reset map is empty and counts ids from 1 again; many
@@ -365,7 +365,7 @@ static void check_reset(void)
 		int32_t fam = 100 + cycle % 3;
 		for (uint64_t k = 0; k < n; k++) {
 			stackkey(pcs, (uint32_t)fam, k);
-			uint64_t id = tracemap_put(&m, pcs, sizeof pcs, &ins);
+			uint64_t id = traceMapPut(&m, pcs, sizeof pcs, &ins);
 			if (id != k + 1 || !ins) {
 				failf(__LINE__, "put", "cycle %d key %llu: id %llu inserted %d", cycle, (ull)k, (ull)id,
 				      ins);
@@ -373,18 +373,18 @@ static void check_reset(void)
 			}
 		}
 		expect_ids(&m, n, fam, __LINE__);
-		tracemap_reset(&m);
+		traceMapReset(&m);
 		EXPECT(atomic_load(&m.seq) == 0 && atomic_load(&m.root) == NULL);
 		expect_ids(&m, 0, -1, __LINE__);
 		stackkey(pcs, (uint32_t)fam, n - 1); /* the last key put: now new again */
-		EXPECT(tracemap_put(&m, pcs, sizeof pcs, &ins) == 1 && ins, "cycle %d: first put after reset", cycle);
-		tracemap_reset(&m);
+		EXPECT(traceMapPut(&m, pcs, sizeof pcs, &ins) == 1 && ins, "cycle %d: first put after reset", cycle);
+		traceMapReset(&m);
 		EXPECT(m.mem.nspare <= TRACEREGION_KEEP, "%d spare blocks", (int)m.mem.nspare);
 	}
-	tracemap_release(&m);
+	traceMapRelease(&m);
 	EXPECT(m.mem.nspare == 0 && m.mem.spare == NULL && m.mem.full == NULL && m.mem.current == NULL);
-	EXPECT(tracemap_put(&m, "x", 1, &ins) == 1 && ins, "a released map is ready to use");
-	tracemap_release(&m);
+	EXPECT(traceMapPut(&m, "x", 1, &ins) == 1 && ins, "a released map is ready to use");
+	traceMapRelease(&m);
 }
 
 /* stealid: a stolen id is never given to a key. */
@@ -392,18 +392,18 @@ static void check_stealid(void)
 {
 	static TraceMap m;
 
-	EXPECT(tracemap_put(&m, "a", 1, NULL) == 1);
-	EXPECT(tracemap_stealid(&m) == 2);
-	EXPECT(tracemap_put(&m, "b", 1, NULL) == 3);
-	EXPECT(tracemap_put(&m, "a", 1, NULL) == 1);
-	EXPECT(tracemap_stealid(&m) == 4);
-	EXPECT(tracemap_put(&m, "", 0, NULL) == 5);
+	EXPECT(traceMapPut(&m, "a", 1, NULL) == 1);
+	EXPECT(traceMapStealID(&m) == 2);
+	EXPECT(traceMapPut(&m, "b", 1, NULL) == 3);
+	EXPECT(traceMapPut(&m, "a", 1, NULL) == 1);
+	EXPECT(traceMapStealID(&m) == 4);
+	EXPECT(traceMapPut(&m, "", 0, NULL) == 5);
 	Seen s = {.seen = weft_alloc(8), .max = 5};
-	tracemap_foreach(&m, visit, &s);
+	traceMapForEach(&m, visit, &s);
 	EXPECT(s.visits == 3 && s.seen[1] == 1 && s.seen[3] == 1 && s.seen[5] == 1 && s.seen[2] == 0 &&
 	       s.seen[4] == 0);
 	weft_free(s.seen);
-	tracemap_release(&m);
+	traceMapRelease(&m);
 }
 
 /* ---- the region allocator ---- */
@@ -431,7 +431,7 @@ static void rgfill(RegionWork *w)
 {
 	for (int i = 0; i < RG_OBJS; i++) {
 		uint32_t n = rgsize(w->tag, i);
-		unsigned char *p = traceregion_alloc(w->r, n);
+		unsigned char *p = traceRegionAlloc(w->r, n);
 		if ((uintptr_t)p % 8 != 0)
 			w->bad++;
 		for (uint32_t j = 0; j < n; j++)
@@ -470,7 +470,7 @@ static void rgworker(void *arg)
 	weft_waitgroup_done(w->wg);
 }
 
-/* region: traceregion_alloc hands out zeroed, 8-aligned, disjoint memory,
+/* region: traceRegionAlloc hands out zeroed, 8-aligned, disjoint memory,
  * from one thread and from many at once, before and after drops (which
  * zero the blocks they keep); the largest allocation fits. */
 static void check_region(void)
@@ -503,13 +503,13 @@ static void check_region(void)
 				w[t].bad = 0;
 			}
 		}
-		unsigned char *p = traceregion_alloc(&r, TRACEREGION_MAXALLOC);
+		unsigned char *p = traceRegionAlloc(&r, TRACEREGION_MAXALLOC);
 		EXPECT(p[0] == 0 && p[TRACEREGION_MAXALLOC - 1] == 0);
 		memset(p, 0xff, TRACEREGION_MAXALLOC);
-		traceregion_drop(&r);
+		traceRegionDrop(&r);
 		EXPECT(r.nspare <= TRACEREGION_KEEP && r.current == NULL && r.full == NULL);
 	}
-	traceregion_release(&r);
+	traceRegionRelease(&r);
 	EXPECT(r.nspare == 0 && r.spare == NULL);
 	for (int t = 0; t < RG_WORKERS; t++) {
 		weft_free(w[t].objs);
@@ -524,7 +524,7 @@ enum { CG = 16, CKEYS = 6000, CWEAKKEYS = 1200, CROUNDS = 5 };
 typedef struct Conc {
 	TraceMap m;
 	int nkeys;
-	int hashkind; /* -1: tracemap_put; else weakhash(hashkind, k) */
+	int hashkind; /* -1: traceMapPut; else weakhash(hashkind, k) */
 	int32_t fam;
 	uint64_t *ids[CG];  /* ids[g][k]: what goroutine g got for key k; 0: not put */
 	uint32_t *inserted; /* by key: puts that said they inserted it (atomic) */
@@ -545,8 +545,8 @@ static uint64_t concput(Conc *c, int k, bool *ins)
 
 	stackkey(pcs, (uint32_t)c->fam, (uint64_t)k);
 	if (c->hashkind < 0)
-		return tracemap_put(&c->m, pcs, sizeof pcs, ins);
-	return tracemap_puthash(&c->m, pcs, sizeof pcs, weakhash(c->hashkind, (uint64_t)k), ins);
+		return traceMapPut(&c->m, pcs, sizeof pcs, ins);
+	return traceMapPutHash(&c->m, pcs, sizeof pcs, weakhash(c->hashkind, (uint64_t)k), ins);
 }
 
 /* concworker: goroutine g puts its share of the keys, two thirds of them,
@@ -658,7 +658,7 @@ static void check_concurrent(void)
 		 * keys must be the ones the goroutines put under each id. */
 		Seen s = {.seen = weft_alloc((size_t)n + 2), .max = (uint64_t)n, .check_data = true, .fam = c.fam,
 			  .owner = owner};
-		tracemap_foreach(&c.m, visit, &s);
+		traceMapForEach(&c.m, visit, &s);
 		EXPECT(s.visits == n, "round %d: foreach visited %lld nodes for %d keys", round, (long long)s.visits,
 		       n);
 		int badvisit = 0;
@@ -666,13 +666,13 @@ static void check_concurrent(void)
 			badvisit += s.seen[id] != 1;
 		EXPECT(badvisit == 0, "round %d: %d ids not visited exactly once", round, badvisit);
 		weft_free(s.seen);
-		tracemap_reset(&c.m);
+		traceMapReset(&c.m);
 	}
 	for (int g = 0; g < CG; g++)
 		weft_free(c.ids[g]);
 	weft_free(c.inserted);
 	weft_free(owner);
-	tracemap_release(&c.m);
+	traceMapRelease(&c.m);
 }
 
 /* ---- goroutines in lockstep ---- */
@@ -747,9 +747,9 @@ static void lsracer(void *arg)
 		}
 		stackkey(pcs, 300 + (uint32_t)l->hashkind, (uint64_t)k);
 		if (l->hashkind < 0)
-			l->ids[a->i][k] = tracemap_put(&l->m, pcs, sizeof pcs, &l->ins[a->i][k]);
+			l->ids[a->i][k] = traceMapPut(&l->m, pcs, sizeof pcs, &l->ins[a->i][k]);
 		else
-			l->ids[a->i][k] = tracemap_puthash(&l->m, pcs, sizeof pcs, weakhash(l->hashkind, (uint64_t)k),
+			l->ids[a->i][k] = traceMapPutHash(&l->m, pcs, sizeof pcs, weakhash(l->hashkind, (uint64_t)k),
 							   &l->ins[a->i][k]);
 	}
 	weft_waitgroup_done(&l->wg);
@@ -800,9 +800,9 @@ static void check_lockstep(void)
 		EXPECT(atomic_load(&l.m.seq) == (uint64_t)l.nkeys, "round %d: %llu ids for %d keys", round,
 		       (ull)l.m.seq, l.nkeys);
 		expect_ids(&l.m, (uint64_t)l.nkeys, -1, __LINE__);
-		tracemap_reset(&l.m);
+		traceMapReset(&l.m);
 	}
-	tracemap_release(&l.m);
+	traceMapRelease(&l.m);
 }
 
 /* The map of check idwait, and the key planted in it. */
@@ -814,7 +814,7 @@ static void idwait_put(void *arg)
 {
 	weft_waitgroup *wg = arg;
 
-	atomic_store(&idwait_got, tracemap_put(&idwait_map, idwait_key, sizeof idwait_key, NULL));
+	atomic_store(&idwait_got, traceMapPut(&idwait_map, idwait_key, sizeof idwait_key, NULL));
 	weft_waitgroup_done(wg);
 }
 
@@ -831,8 +831,8 @@ static void check_idwait(void)
 		weft_printf("    idwait: needs 2 Ps, not run\n");
 		return;
 	}
-	TraceMapNode *n = traceregion_alloc(&idwait_map.mem, sizeof(TraceMapNode) + sizeof idwait_key);
-	n->hash = tracemap_hash(idwait_key, sizeof idwait_key);
+	TraceMapNode *n = traceRegionAlloc(&idwait_map.mem, sizeof(TraceMapNode) + sizeof idwait_key);
+	n->hash = traceMapHash(idwait_key, sizeof idwait_key);
 	n->size = sizeof idwait_key;
 	memcpy(n->data, idwait_key, sizeof idwait_key);
 	atomic_store(&idwait_map.seq, 41);
@@ -846,7 +846,7 @@ static void check_idwait(void)
 	atomic_store_rel(&n->id, 42);
 	weft_waitgroup_wait(&wg);
 	EXPECT(atomic_load(&idwait_got) == 42, "the put returned %llu", (ull)idwait_got);
-	tracemap_release(&idwait_map);
+	traceMapRelease(&idwait_map);
 }
 
 static const struct check checks[] = {

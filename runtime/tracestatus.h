@@ -1,0 +1,62 @@
+/*
+ * tracestatus.h: goroutine and P statuses and sequence numbers in the
+ * trace (Go's tracestatus.go). Part of trace.h, through traceevent.h.
+ *
+ * Go's trace parser knows a goroutine's or P's state only from events of
+ * the current generation: the first event that involves a G or a P in a
+ * generation must be preceded by a status event giving the state it was
+ * in. traceEventWriter (traceevent.h) does that for the M's own P and G,
+ * the ones an event's context implies, given the states the caller knows
+ * they were in before the transition; events about another G (GoUnblock)
+ * or P (ProcSteal) do it for that one. A G's or P's statusgen is the last
+ * generation whose status event for it has been written, and
+ * traceAcquireStatus lets exactly one writer claim each, by CAS.
+ *
+ * Sequence numbers order the events of one G or P written by different
+ * Ms (a GoUnblock on one M before the GoStart on another); they count
+ * from 1 in each generation.
+ */
+#ifndef WEFT_TRACESTATUS_H
+#define WEFT_TRACESTATUS_H
+#ifndef WEFT_TRACE_H
+#error "tracestatus.h is part of trace.h: include trace.h"
+#endif
+
+/* traceStatusWasTraced reports whether the status event of generation
+ * gen has been claimed, statusgen being a G's or a P's: the cheap test
+ * before traceAcquireStatus's CAS. */
+static inline bool traceStatusWasTraced(uint64_t *statusgen, uint64_t gen)
+{
+	return atomic_load_acq(statusgen) == gen;
+}
+/* traceAcquireStatus claims the status event of generation gen: true for
+ * the one caller that must write it. */
+static inline bool traceAcquireStatus(uint64_t *statusgen, uint64_t gen)
+{
+	uint64_t old = atomic_load(statusgen);
+	return old != gen && atomic_cas(statusgen, old, gen);
+}
+/* traceNextSeq returns the next sequence number of generation gen,
+ * *seq and *seqgen being a G's or a P's; only the M that writes the
+ * G's or P's event calls it. */
+static inline uint64_t traceNextSeq(uint64_t *seq, uint64_t *seqgen, uint64_t gen)
+{
+	if (*seqgen != gen) {
+		*seqgen = gen;
+		*seq = 0;
+	}
+	return ++*seq;
+}
+
+/* traceWriteGoStatus and traceWriteProcStatus write a G's and a P's status event. */
+static inline TraceWriter traceWriteGoStatus(TraceWriter w, int64_t goid, uint64_t mid, int status)
+{
+	return traceEvent(w, EvGoStatus, (uint64_t)goid, mid, (uint64_t)status);
+}
+
+static inline TraceWriter traceWriteProcStatus(TraceWriter w, int32_t pid, int status)
+{
+	return traceEvent(w, EvProcStatus, (uint64_t)pid, (uint64_t)status);
+}
+
+#endif

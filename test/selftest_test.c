@@ -35,8 +35,6 @@ static void selftest(const char *prog, bool arm64, const char *const *env, const
 	run_free(&r);
 }
 
-#define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 Test(selftest, procs1) { selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=1"), NULL, NCHECKS); }
 Test(selftest, procs2) { selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=2"), NULL, NCHECKS); }
 Test(selftest, procs8) { selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=8"), NULL, NCHECKS); }

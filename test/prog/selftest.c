@@ -28,87 +28,8 @@
 
 #include "check.h"
 
-#define MS 1000000LL
-#define SEC 1000000000LL
-
 static int main_argc;
 static char **main_argv;
-
-static bool streq(const char *a, const char *b)
-{
-	return rt_strcmp(a, b) == 0;
-}
-
-/* recv_within receives from c into elem, waiting at most ns. Returns 1 for
- * a value, 0 when c is closed, -1 on timeout. */
-static int recv_within(weft_chan *c, void *elem, int64_t ns)
-{
-	weft_chan *t = weft_after(ns);
-	int64_t when;
-	weft_case cs[2] = {
-		{.chan = c, .dir = WEFT_RECV, .elem = elem},
-		{.chan = t, .dir = WEFT_RECV, .elem = &when},
-	};
-	int i = weft_select(cs, 2, true);
-
-	weft_chan_free(t);
-	if (i == 1)
-		return -1;
-	return cs[0].ok ? 1 : 0;
-}
-
-/* join receives n ints from done, each within ns; returns how many came. */
-static int join(weft_chan *done, int n, int64_t ns)
-{
-	int got, v;
-
-	for (got = 0; got < n; got++)
-		if (recv_within(done, &v, ns) != 1)
-			break;
-	return got;
-}
-
-static void signal_done(weft_chan *done)
-{
-	int one = 1;
-	weft_chan_send(done, &one);
-}
-
-/* readfile reads a whole (small) file with the runtime's raw system calls:
- * a weft program has no open(). Returns the length, or -errno; *out is a
- * NUL-terminated weft_alloc'd copy. */
-static long readfile(const char *path, char **out)
-{
-	long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-	size_t cap = 1 << 16, len = 0;
-	char *buf;
-
-	if (fd < 0)
-		return fd;
-	buf = weft_alloc(cap + 1);
-	for (;;) {
-		if (len == cap) {
-			char *nb = weft_alloc(2 * cap + 1);
-			memcpy(nb, buf, len);
-			weft_free(buf);
-			buf = nb;
-			cap *= 2;
-		}
-		long n = sys_read((int)fd, buf + len, cap - len);
-		if (n < 0) {
-			sys_close((int)fd);
-			weft_free(buf);
-			return n;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	sys_close((int)fd);
-	buf[len] = '\0';
-	*out = buf;
-	return (long)len;
-}
 
 /* ---- goroutines and the scheduler ---- */
 

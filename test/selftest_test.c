@@ -11,7 +11,7 @@
 #include "testutil.h"
 
 /* The number of checks in selftest.c; a run that skipped some fails. */
-enum { NCHECKS = 29 };
+enum { NCHECKS = 23 };
 
 /* The line check_printf prints: weft_printf's own formatting, on stdout. */
 static const char printf_line[] = "printf: |42|   -7|ab |ff|z|%|end|\n";
@@ -71,12 +71,6 @@ Test(selftest_arm64, syscall_handoff_procs1)
 {
 	skip_without_qemu();
 	selftest("build/test/prog-arm64/selftest", true, ENV("WEFTMAXPROCS=1"), "syscall", 1);
-}
-
-/* Fairness again at 8 Ps on its own. */
-Test(selftest, select_fair_procs8)
-{
-	selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=8"), "select_fair", 1);
 }
 
 /* The environment and arguments are passed through, odd ones included. */

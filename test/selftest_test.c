@@ -11,7 +11,7 @@
 #include "testutil.h"
 
 /* The number of checks in selftest.c; a run that skipped some fails. */
-enum { NCHECKS = 14 };
+enum { NCHECKS = 11 };
 
 /* The line check_printf prints: weft_printf's own formatting, on stdout. */
 static const char printf_line[] = "printf: |42|   -7|ab |ff|z|%|end|\n";
@@ -59,18 +59,6 @@ Test(selftest_arm64, hosted_procs2)
 {
 	skip_without_qemu();
 	selftest("build/test/prog-arm64/selftest-libc", true, ENV("WEFTMAXPROCS=2"), NULL, NCHECKS);
-}
-
-/* The system-call hand-off alone, on one P: the case where a missing
- * hand-off would stop everything (a hang is caught by run's timeout). */
-Test(selftest, syscall_handoff_procs1)
-{
-	selftest("build/test/prog/selftest", false, ENV("WEFTMAXPROCS=1"), "syscall", 1);
-}
-Test(selftest_arm64, syscall_handoff_procs1)
-{
-	skip_without_qemu();
-	selftest("build/test/prog-arm64/selftest", true, ENV("WEFTMAXPROCS=1"), "syscall", 1);
 }
 
 /* The environment and arguments are passed through, odd ones included. */

@@ -1,7 +1,7 @@
 /*
  * check.h: the small framework of the test programs that run named checks
- * inside the runtime (selftest.c, tracemap.c, and one program a feature as
- * they move out of selftest.c). Each program lists its checks and hands
+ * inside the runtime, one program a feature (proc.c, chan.c, select.c,
+ * sync.c, time.c ..., tracemap.c). Each program lists its checks and hands
  * them to checks_main:
  *
  *	prog            runs every check

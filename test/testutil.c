@@ -350,3 +350,84 @@ void prog_argv(const char **argv, bool arm64, const char *prog, const char *arg)
 		argv[n++] = arg;
 	argv[n] = NULL;
 }
+
+/* has_line_starting: whether some line of text starts with prefix. */
+static bool has_line_starting(const char *text, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, prefix, pl) == 0)
+			return true;
+	return false;
+}
+
+/* check_prog writes the path of build b of check program name into buf. */
+static void check_prog(char *buf, size_t n, const char *name, enum check_build b)
+{
+	bool arm64 = b == CHECK_ARM64 || b == CHECK_ARM64_HOSTED;
+	bool hosted = b == CHECK_HOSTED || b == CHECK_ARM64_HOSTED;
+
+	snprintf(buf, n, "build/test/%s/%s%s", arm64 ? "prog-arm64" : "prog", name, hosted ? "-libc" : "");
+}
+
+void run_checks(struct run *out, const char *name, enum check_build b, const char *const *env, const char *check)
+{
+	bool arm64 = b == CHECK_ARM64 || b == CHECK_ARM64_HOSTED;
+	struct run_opts o = {.env = env, .timeout_s = arm64 ? 300 : 120};
+	const char *argv[4];
+	char prog[256];
+	struct run list, r;
+
+	check_prog(prog, sizeof prog, name, b);
+	need_file(prog);
+	prog_argv(argv, arm64, prog, "-list");
+	run(&list, argv, &o);
+	assert_exit(&list, 0);
+	cr_assert(list.outlen > 0 && list.errlen == 0, "%s -list: no list of checks\n%s", prog, list.report);
+
+	prog_argv(argv, arm64, prog, check);
+	run(&r, argv, &o);
+	/* Every check of the list (or the one asked for) said ok. */
+	int want = 0;
+	char missing[1024] = "", line[256];
+	for (const char *p = list.out; *p;) {
+		size_t n = strcspn(p, "\n");
+		snprintf(line, sizeof line, "%.*s", (int)n, p);
+		p += n + (p[n] == '\n');
+		if (line[0] == '\0' || (check != NULL && strcmp(line, check) != 0))
+			continue;
+		want++;
+		char ok[300];
+		snprintf(ok, sizeof ok, "ok   %s (", line);
+		if (!has_line_starting(r.out, ok) && strlen(missing) + strlen(line) + 5 < sizeof missing)
+			strcat(strcat(missing, " "), line);
+	}
+	if (check != NULL)
+		cr_assert(want == 1, "%s has no check %s; its checks:\n%s", prog, check, list.out);
+	cr_assert(want > 0, "%s -list named no check\n%s", prog, list.report);
+	/* A FAIL line is reported below, with its message. */
+	if (strstr(r.out, "FAIL ") == NULL)
+		cr_assert(missing[0] == '\0', "%s: checks it lists never reported ok:%s\n%s", prog, missing,
+			  r.report);
+	assert_checks_passed(&r, name, want);
+	run_free(&list);
+	if (out)
+		*out = r;
+	else
+		run_free(&r);
+}
+
+void assert_unknown_check(const char *name)
+{
+	char prog[256], want[300];
+	struct run r;
+
+	check_prog(prog, sizeof prog, name, CHECK_NATIVE);
+	need_file(prog);
+	RUN(&r, NULL, prog, "no_such_check");
+	assert_exit(&r, 2);
+	snprintf(want, sizeof want, "%s: no check named no_such_check\n", name);
+	assert_stdout_has(&r, want);
+	run_free(&r);
+}

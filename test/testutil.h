@@ -52,6 +52,9 @@ void run_free(struct run *r);
 /* RUN(&r, opts, "prog", "arg", ...): run with an argv written inline. */
 #define RUN(r, opts, ...) run((r), (const char *const[]){__VA_ARGS__, NULL}, (opts))
 
+/* ENV("NAME=VALUE", ...): an extra environment written inline. */
+#define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 /* status_str describes how r ended: "exit status 2", "killed by signal 11". */
 const char *status_str(const struct run *r);
 
@@ -116,6 +119,71 @@ const char *line_after(const char *text, const char *prefix);
  * "<prog>: N passed, 0 failed" with N == want, exit status 0 and nothing
  * on standard error. */
 void assert_checks_passed(const struct run *r, const char *prog, int want);
+
+/* The builds of a check program test/prog/NAME.c (test/build.ninja). */
+enum check_build {
+	CHECK_NATIVE,       /* build/test/prog/NAME */
+	CHECK_HOSTED,       /* build/test/prog/NAME-libc: --libc */
+	CHECK_ARM64,        /* build/test/prog-arm64/NAME, run under qemu */
+	CHECK_ARM64_HOSTED, /* build/test/prog-arm64/NAME-libc */
+};
+
+/*
+ * run_checks runs a build of the check program test/prog/NAME.c with the
+ * extra environment env (NULL-ended; may be NULL): every check when check
+ * is NULL, else the one named check. It first asks the same build for its
+ * checks (NAME -list), then asserts that the run reported "ok" for each
+ * of them (or for check, which must be among them) and nothing else, as
+ * assert_checks_passed does. A check that failed, or that the run never
+ * reported, fails the test. r, when not NULL, receives the run (run_free
+ * it), for assertions about the rest of the output.
+ */
+void run_checks(struct run *r, const char *name, enum check_build b, const char *const *env, const char *check);
+
+/*
+ * CHECK_PROGRAM(name, qemu_env, more) defines the tests every check program
+ * gets: all of test/prog/NAME.c's checks natively at WEFTMAXPROCS 1, 2 and
+ * 8 and hosted (--libc) at 2, in suite NAME; and arm64 under qemu at 1 and
+ * 2 and hosted at 2, in suite NAME_arm64, with the one extra NAME=VALUE
+ * qemu_env (or NULL). Then each run is handed to more(r) (or NULL) for
+ * assertions about the program's own output. An unknown check name must
+ * be an error, not an empty pass.
+ */
+#define CHECK_PROGRAM(name, qemu_env, more)                                                  \
+	static void name##_all(enum check_build b, const char *procs, const char *extra)     \
+	{                                                                                    \
+		struct run r;                                                                \
+		const char *env[] = {procs, extra, NULL};                                    \
+		void (*more_)(const struct run *) = (more);                                  \
+		run_checks(&r, #name, b, env, NULL);                                         \
+		if (more_ != NULL)                                                           \
+			more_(&r);                                                           \
+		run_free(&r);                                                                \
+	}                                                                                    \
+	Test(name, procs1) { name##_all(CHECK_NATIVE, "WEFTMAXPROCS=1", NULL); }             \
+	Test(name, procs2) { name##_all(CHECK_NATIVE, "WEFTMAXPROCS=2", NULL); }             \
+	Test(name, procs8) { name##_all(CHECK_NATIVE, "WEFTMAXPROCS=8", NULL); }             \
+	Test(name, hosted_procs2) { name##_all(CHECK_HOSTED, "WEFTMAXPROCS=2", NULL); }      \
+	Test(name##_arm64, procs1)                                                           \
+	{                                                                                    \
+		skip_without_qemu();                                                         \
+		name##_all(CHECK_ARM64, "WEFTMAXPROCS=1", (qemu_env));                       \
+	}                                                                                    \
+	Test(name##_arm64, procs2)                                                           \
+	{                                                                                    \
+		skip_without_qemu();                                                         \
+		name##_all(CHECK_ARM64, "WEFTMAXPROCS=2", (qemu_env));                       \
+	}                                                                                    \
+	Test(name##_arm64, hosted_procs2)                                                    \
+	{                                                                                    \
+		skip_without_qemu();                                                         \
+		name##_all(CHECK_ARM64_HOSTED, "WEFTMAXPROCS=2", (qemu_env));                \
+	}                                                                                    \
+	Test(name, unknown_check) { assert_unknown_check(#name); }
+
+/* assert_unknown_check asserts that build/test/prog/NAME, asked for a
+ * check it does not have, says so and exits 2. */
+void assert_unknown_check(const char *name);
 
 /* goroutine_id finds "goroutine N <word>" in text (e.g. the "goroutine 2
  * recursing" a test program prints) and returns N, or -1. */

@@ -60,7 +60,7 @@ typedef struct Ctx {
 /* The work budget bounds the time spent on one input, so that no input,
  * however crafted, keeps the generator busy for long: WORK_PER_BYTE steps
  * per input byte, plus WORK_BASE. Real binaries take under one step per
- * byte (selftest: 0.17); what costs more than linear time is crafted. */
+ * byte (a 2,000-line test program: 0.17); what costs more than linear time is crafted. */
 #define WORK_PER_BYTE 64
 #define WORK_BASE (1ull << 22)
 

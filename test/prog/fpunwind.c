@@ -9,7 +9,8 @@
  * exactly whatever the compiler and level: the test builds this with gcc
  * and clang, at -O1 and -O2, for amd64 and arm64. The shapes:
  *
- *  - chain:     chain -> c1 -> c2 -> c3 (always_inline) -> capture
+ *  - chain:     chain -> c1 -> c2 -> c3 (always_inline) -> capture, the
+ *               chain of inlinechain.h, shared with inline.c
  *  - wrap:      wrapN (a wrapper) -> wrappedN -> capture
  *  - panicwrap: wrapP (a wrapper) -> panicky (FUNCID_PANIC) -> capture
  *  - sigwrap:   wrapS (a wrapper) -> sigpanicky (FUNCID_SIGPANIC) -> capture
@@ -36,11 +37,8 @@
 #include "runtime.h"
 #include "tracestack.h"
 
-#define NOINLINE __attribute__((noinline))
-#define ALWAYS static inline __attribute__((always_inline))
-/* The empty asm after each call keeps it from becoming a tail call, which
- * would take the caller's frame off the stack. */
-#define NOTAIL() __asm__ volatile("" ::: "memory")
+#define CHAIN_LEAF capture
+#include "inlinechain.h"
 
 enum { MAXPC = 64, MAXF = 256, NDEEP = 130 };
 #define POISON ((uintptr_t)0x5a5a5a5a5a5a5a5aull)
@@ -52,10 +50,9 @@ static int passed, failed;
 static uintptr_t stk[MAXPC]; /* the last capture: stk[0] = 0, the skip */
 static int nstk;
 
-static int line_c3, line_c2, line_c1, line_chain, line_wrappedN, line_wrapN, line_panicky,
-	line_wrapP, line_sigpanicky, line_wrapS, line_target, line_wrapInner, line_panicky2,
-	line_wrapOuter, line_panicky3, line_wrapY, line_wrapX, line_wrapTop, line_target2,
-	line_host, line_ipanic, line_iwrapP, line_host2, line_deep0, line_deephost;
+static int line_wrappedN, line_wrapN, line_panicky, line_wrapP, line_sigpanicky, line_wrapS, line_target,
+	line_wrapInner, line_panicky2, line_wrapOuter, line_panicky3, line_wrapY, line_wrapX, line_wrapTop,
+	line_target2, line_host, line_ipanic, line_iwrapP, line_host2, line_deep0, line_deephost;
 
 /* capture stores its caller's stack in stk: physical return addresses,
  * its caller's first. */
@@ -65,34 +62,6 @@ static NOINLINE void capture(void)
 	stk[0] = 0;
 	nstk = 1 + fpcallers((uintptr_t)__builtin_frame_address(0), gp->stack.lo, gp->stack.hi, 0,
 			     stk + 1, MAXPC - 1);
-	NOTAIL();
-}
-
-ALWAYS void c3(void)
-{
-	line_c3 = __LINE__ + 1;
-	capture();
-	NOTAIL();
-}
-
-ALWAYS void c2(void)
-{
-	line_c2 = __LINE__ + 1;
-	c3();
-	NOTAIL();
-}
-
-ALWAYS void c1(void)
-{
-	line_c1 = __LINE__ + 1;
-	c2();
-	NOTAIL();
-}
-
-static NOINLINE void chain(void)
-{
-	line_chain = __LINE__ + 1;
-	c1();
 	NOTAIL();
 }
 
@@ -326,9 +295,9 @@ static void fmt(char *buf, size_t n, const char *f, ...)
 	va_end(ap);
 }
 
-/* A Want is one expected frame: a function of this file (line 0: any
- * line; inlined and funcid -1: either), or a value kept as it came
- * because it has no function info. */
+/* A Want is one expected frame: a function in file (fpunwind.c, or
+ * inlinechain.h for the chain's; line 0: any line; inlined and funcid -1:
+ * either), or a value kept as it came because it has no function info. */
 typedef struct Want {
 	const char *function;
 	int line;
@@ -336,6 +305,7 @@ typedef struct Want {
 	int funcid;
 	bool raw;
 	uintptr_t value;
+	const char *file;
 } Want;
 
 static Want want[MAXF];
@@ -349,12 +319,18 @@ static void want_reset(void)
 
 static void want_fn(const char *function, int line, int inlined, int funcid)
 {
-	want[nwant++] = (Want){function, line, inlined, funcid, false, 0};
+	want[nwant++] = (Want){function, line, inlined, funcid, false, 0, "fpunwind.c"};
+}
+
+/* want_chain wants a frame of the inline chain (inlinechain.h). */
+static void want_chain(const char *function, int line, int inlined)
+{
+	want[nwant++] = (Want){function, line, inlined, FUNCID_NORMAL, false, 0, INLINECHAIN_FILE};
 }
 
 static void want_raw(uintptr_t v)
 {
-	want[nwant++] = (Want){"?", 0, -1, -1, true, v};
+	want[nwant++] = (Want){"?", 0, -1, -1, true, v, NULL};
 }
 
 static void want_main(const Shape *s)
@@ -429,10 +405,10 @@ static bool matches(const uintptr_t *dst, int n, const uintptr_t *pcs, int npc, 
 			bad = "wrong inlining";
 		else if (w->funcid >= 0 && f.funcid != w->funcid)
 			bad = "wrong funcid";
-		else if (!endswith(f.file, "fpunwind.c"))
+		else if (!endswith(f.file, w->file))
 			bad = "wrong file";
 		if (bad) {
-			fmt(why, nwhy, "frame %d: %s (want %s line %d%s)", i, bad, w->function, w->line,
+			fmt(why, nwhy, "frame %d: %s (want %s %s:%d%s)", i, bad, w->function, w->file, w->line,
 			    w->inlined == 1 ? " inlined" : "");
 			return false;
 		}
@@ -603,16 +579,16 @@ static void skips(void)
 	for (int i = 0; i < s->npc; i++)
 		pcs[i] = s->pcs[i];
 	for (int k = 0; k <= 5; k++) {
-		struct {
-			const char *f;
-			int line, inlined;
-		} chainw[] = {
-			{"c3", line_c3, 1},    {"c2", line_c2, 1},          {"c1", line_c1, 1},
-			{"chain", line_chain, 0}, {"weft_main", s->line, 0},
+		const Want chainw[] = {
+			{"c3", line_c3, 1, FUNCID_NORMAL, false, 0, INLINECHAIN_FILE},
+			{"c2", line_c2, 1, FUNCID_NORMAL, false, 0, INLINECHAIN_FILE},
+			{"c1", line_c1, 1, FUNCID_NORMAL, false, 0, INLINECHAIN_FILE},
+			{"chain", line_chain, 0, FUNCID_NORMAL, false, 0, INLINECHAIN_FILE},
+			{"weft_main", s->line, 0, FUNCID_NORMAL, false, 0, "fpunwind.c"},
 		};
 		want_reset();
 		for (int i = k; i < (int)nelem(chainw); i++)
-			want_fn(chainw[i].f, chainw[i].line, chainw[i].inlined, FUNCID_NORMAL);
+			want[nwant++] = chainw[i];
 		pcs[0] = (uintptr_t)k;
 		char check[32];
 		fmt(check, sizeof check, "skip %d", k);
@@ -650,8 +626,8 @@ static void truncation(void)
 		d[i] = POISON;
 	int n = fpunwindExpand(d, 2, sh_chain.pcs, sh_chain.npc);
 	want_reset();
-	want_fn("c3", line_c3, 1, FUNCID_NORMAL);
-	want_fn("c2", line_c2, 1, FUNCID_NORMAL);
+	want_chain("c3", line_c3, 1);
+	want_chain("c2", line_c2, 1);
 	if (n == 2 && d[2] == POISON && matches(d, n, NULL, 0, false, why, sizeof why))
 		pass("truncate");
 	else
@@ -663,9 +639,9 @@ static void truncation(void)
 	pcs[0] = 1;
 	n = fpunwindExpand(d, 3, pcs, sh_chain.npc);
 	want_reset();
-	want_fn("c2", line_c2, 1, FUNCID_NORMAL);
-	want_fn("c1", line_c1, 1, FUNCID_NORMAL);
-	want_fn("chain", line_chain, 0, FUNCID_NORMAL);
+	want_chain("c2", line_c2, 1);
+	want_chain("c1", line_c1, 1);
+	want_chain("chain", line_chain, 0);
 	if (n == 3 && d[3] == POISON && matches(d, n, NULL, 0, false, why, sizeof why))
 		pass("truncate after skip");
 	else
@@ -878,10 +854,10 @@ int weft_main(int argc, char **argv)
 
 	/* The chain, whole: c3, c2, c1 inlined in chain, then weft_main. */
 	want_reset();
-	want_fn("c3", line_c3, 1, FUNCID_NORMAL);
-	want_fn("c2", line_c2, 1, FUNCID_NORMAL);
-	want_fn("c1", line_c1, 1, FUNCID_NORMAL);
-	want_fn("chain", line_chain, 0, FUNCID_NORMAL);
+	want_chain("c3", line_c3, 1);
+	want_chain("c2", line_c2, 1);
+	want_chain("c1", line_c1, 1);
+	want_chain("chain", line_chain, 0);
 	want_main(&sh_chain);
 	expect("chain", sh_chain.pcs, sh_chain.npc, true);
 

@@ -11,7 +11,8 @@
  *
  * The stacks exercised:
  *  - chain: a noinline function calling an always_inline chain three deep
- *    (c1 -> c2 -> c3) whose innermost calls record();
+ *    (c1 -> c2 -> c3) whose innermost calls record(): the chain of
+ *    inlinechain.h, shared with fpunwind.c;
  *  - once: a static function called once, which compilers inline on their
  *    own (either way, names and lines must be right);
  *  - wrapper: a function marked FUNCID_WRAPPER, which must carry its FuncID;
@@ -20,8 +21,8 @@
  */
 #include <weft.h>
 
-#define NOINLINE __attribute__((noinline))
-#define ALWAYS static inline __attribute__((always_inline))
+#define CHAIN_LEAF record
+#include "inlinechain.h"
 
 enum { MAXF = 64 };
 
@@ -29,11 +30,12 @@ struct want {
 	const char *function;
 	int line; /* 0: any */
 	int inlined; /* 1, 0, or -1 for either */
+	const char *file; /* NULL: this one */
 };
 
 static int failures;
-static int line_record, line_c3, line_c2, line_c1, line_chain, line_once, line_wrap, line_rec[4],
-	line_main_chain, line_main_once, line_main_wrap, line_main_rec, line_go;
+static int line_record, line_once, line_wrap, line_rec[4], line_main_chain, line_main_once, line_main_wrap,
+	line_main_rec, line_go;
 
 static bool streq(const char *a, const char *b)
 {
@@ -60,8 +62,7 @@ static void dump(const weft_frame *f, int n)
 }
 
 /* expect compares the logical stack from record() with want[0..n): names,
- * lines, inlining and the file (this one). Frames past want are not
- * checked, except that the goroutine ends in goexit when wantgoexit. */
+ * lines, inlining and the file. Frames past want are not checked. */
 static void expect(const char *check, const weft_frame *f, int nf, const struct want *w, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -74,11 +75,11 @@ static void expect(const char *check, const weft_frame *f, int nf, const struct 
 			why = "wrong line";
 		else if (w[i].inlined >= 0 && f[i].inlined != (w[i].inlined == 1))
 			why = "wrong inlining";
-		else if (!endswith(f[i].file, "inline.c"))
+		else if (!endswith(f[i].file, w[i].file ? w[i].file : "inline.c"))
 			why = "wrong file";
 		if (why) {
-			weft_printf("FAIL %s: frame %d: %s (want %s line %d)\n", check, i, why, w[i].function,
-				    w[i].line);
+			weft_printf("FAIL %s: frame %d: %s (want %s %s:%d)\n", check, i, why, w[i].function,
+				    w[i].file ? w[i].file : "inline.c", w[i].line);
 			dump(f, nf);
 			failures++;
 			return;
@@ -101,38 +102,6 @@ static NOINLINE void record(void)
 	nframes = 0;
 	while (nframes < MAXF && weft_frames_next(&it, &frames[nframes]))
 		nframes++;
-}
-
-/* The empty asm after each call keeps it from becoming a tail call, which
- * would take the caller's frame off the stack. */
-#define NOTAIL() __asm__ volatile("" ::: "memory")
-
-ALWAYS void c3(void)
-{
-	line_c3 = __LINE__ + 1;
-	record();
-	NOTAIL();
-}
-
-ALWAYS void c2(void)
-{
-	line_c2 = __LINE__ + 1;
-	c3();
-	NOTAIL();
-}
-
-ALWAYS void c1(void)
-{
-	line_c1 = __LINE__ + 1;
-	c2();
-	NOTAIL();
-}
-
-static NOINLINE void chain(void)
-{
-	line_chain = __LINE__ + 1;
-	c1();
-	NOTAIL();
 }
 
 static void once(void) /* called once: compilers inline it on their own */
@@ -171,12 +140,12 @@ static NOINLINE void rec(int n)
 static void check_chain(const char *check, int outerline, const char *outer)
 {
 	struct want w[] = {
-		{"record", line_record, 0},
-		{"c3", line_c3, 1},
-		{"c2", line_c2, 1},
-		{"c1", line_c1, 1},
-		{"chain", line_chain, 0},
-		{outer, outerline, -1},
+		{"record", line_record, 0, NULL},
+		{"c3", line_c3, 1, INLINECHAIN_FILE},
+		{"c2", line_c2, 1, INLINECHAIN_FILE},
+		{"c1", line_c1, 1, INLINECHAIN_FILE},
+		{"chain", line_chain, 0, INLINECHAIN_FILE},
+		{outer, outerline, -1, NULL},
 	};
 	expect(check, frames, nframes, w, (int)(sizeof w / sizeof w[0]));
 }
@@ -214,16 +183,16 @@ int weft_main(int argc, char **argv)
 	line_main_once = __LINE__ + 1;
 	once();
 	{
-		struct want w[] = {{"record", line_record, 0}, {"once", line_once, -1},
-				   {"weft_main", line_main_once, -1}};
+		struct want w[] = {{"record", line_record, 0, NULL}, {"once", line_once, -1, NULL},
+				   {"weft_main", line_main_once, -1, NULL}};
 		expect("once", frames, nframes, w, 3);
 	}
 
 	line_main_wrap = __LINE__ + 1;
 	wrap();
 	{
-		struct want w[] = {{"record", line_record, 0}, {"wrapped", 0, 0}, {"wrap", line_wrap, 0},
-				   {"weft_main", line_main_wrap, 0}};
+		struct want w[] = {{"record", line_record, 0, NULL}, {"wrapped", 0, 0, NULL},
+				   {"wrap", line_wrap, 0, NULL}, {"weft_main", line_main_wrap, 0, NULL}};
 		expect("wrapper", frames, nframes, w, 4);
 		if (nframes > 2 && frames[2].funcid != FUNCID_WRAPPER) {
 			weft_printf("FAIL wrapper funcid: %d\n", frames[2].funcid);
@@ -235,8 +204,9 @@ int weft_main(int argc, char **argv)
 	rec(3);
 	{
 		struct want w[] = {
-			{"record", line_record, 0}, {"rec", line_rec[0], 0}, {"rec", line_rec[1], 0},
-			{"rec", line_rec[2], 0},    {"rec", line_rec[3], 0}, {"weft_main", line_main_rec, 0},
+			{"record", line_record, 0, NULL}, {"rec", line_rec[0], 0, NULL},
+			{"rec", line_rec[1], 0, NULL},    {"rec", line_rec[2], 0, NULL},
+			{"rec", line_rec[3], 0, NULL},    {"weft_main", line_main_rec, 0, NULL},
 		};
 		expect("recursion", frames, nframes, w, 6);
 	}

@@ -14,11 +14,12 @@
  * unknown check name). test/tracemap_test.c runs it at WEFTMAXPROCS 1, 2
  * and 8, and on arm64 under qemu.
  *
- * Like the self-test it includes the runtime's internal headers (built
- * with WEFTFLAGS="-Iruntime -Iabi -Iarch/<arch>"). The concurrent checks
- * run many goroutines that never block, so with WEFTMAXPROCS >= 2 they run
- * on several threads at once; some of them also yield every few puts, so
- * that even on one P the puts of different goroutines interleave.
+ * Like the other check programs (proc.c, chan.c ...) it includes the
+ * runtime's internal headers (built with WEFTFLAGS="-Iruntime -Iabi
+ * -Iarch/<arch>"). The concurrent checks run many goroutines that never
+ * block, so with WEFTMAXPROCS >= 2 they run on several threads at once;
+ * some of them also yield every few puts, so that even on one P the puts
+ * of different goroutines interleave.
  */
 #include "runtime.h"
 #include "tracemap.h"

@@ -3,7 +3,7 @@
  * binary (abi/symtab.h; Go's symtab.go reads its pclntab the same way).
  *
  * The table is reached through the weak symbol weft_symtab: a binary
- * linked without one (the driver's first link, or a program linked by
+ * linked without one (built with -g0, or a program linked by
  * hand) has none, and every lookup here says "unknown". symtab_init checks
  * the header and that every part lies inside the blob once, at start-up;
  * after that the lookups trust the structure but still bound every read of

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,84 @@ Test(driver, run_libc)
 	assert_exit(&r, 0);
 	assert_stdout(&r, libc_want);
 	run_free(&r);
+}
+
+/*
+ * A hosted program is a PIE, and the runtime refers to its symbol table
+ * through a weak symbol. Had the first link left that symbol undefined,
+ * it would carry a dynamic symbol and relocation that the second link
+ * (which defines it) does not: about 0x38 bytes more in the read-only
+ * segment in front of the code. Where that segment ends just past a page
+ * boundary in one link and just before it in the other, all the code
+ * moves by a page and the build fails ("code moved between the links").
+ * The test pads that segment with a note so that its end, measured in a
+ * build without a table (-g0, linked as the first link used to be), lands
+ * a little past a page boundary, and builds with the table at several
+ * such paddings.
+ */
+
+/* ro_end returns where the first loadable segment of the ELF file path
+ * ends in the file: the read-only part in front of the code. */
+static unsigned long ro_end(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+
+	cr_assert(f != NULL, "open %s", path);
+	cr_assert(fread(&eh, sizeof eh, 1, f) == 1, "read %s", path);
+	for (int i = 0; i < eh.e_phnum; i++) {
+		cr_assert(fseek(f, (long)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize), SEEK_SET) == 0);
+		cr_assert(fread(&ph, sizeof ph, 1, f) == 1, "read %s", path);
+		if (ph.p_type == PT_LOAD) {
+			fclose(f);
+			return ph.p_offset + ph.p_filesz;
+		}
+	}
+	fclose(f);
+	cr_assert_fail("%s has no loadable segment", path);
+	return 0;
+}
+
+static const char notepad_src[] =
+	"#include <weft.h>\n"
+	"#define S(x) #x\n"
+	"#define STR(x) S(x)\n"
+	"/* A note of PAD bytes, in the segment in front of the code. */\n"
+	"__asm__(\".section .note.weftpad, \\\"a\\\", %note\\n .balign 4\\n .long 4, \" STR(PAD)\n"
+	"\t\", 0x77656674\\n .ascii \\\"weft\\\"\\n .skip \" STR(PAD) \"\\n .previous\");\n"
+	"int weft_main(int argc, char **argv)\n{\n\t(void)argc;\n\t(void)argv;\n"
+	"\tweft_printf(\"built\\n\");\n\treturn 0;\n}\n";
+
+Test(driver, libc_layout_same_in_both_links)
+{
+	char *dir = tmpdir("layout");
+	char src[512], out[512], env0[64];
+	const char *envs[] = {env0, NULL};
+	struct run_opts o = {.env = envs};
+	struct run r;
+
+	need_file(WEFT);
+	snprintf(src, sizeof src, "%s/pad.c", dir);
+	snprintf(out, sizeof out, "%s/pad", dir);
+	write_file(src, notepad_src);
+	snprintf(env0, sizeof env0, "WEFTFLAGS=-DPAD=0");
+	RUN(&r, &o, WEFT, "build", "--libc", "-g0", "-o", out, src);
+	assert_exit(&r, 0);
+	run_free(&r);
+	unsigned long end0 = ro_end(out), page = 4096;
+	/* Padding to past+end0 = a page boundary plus past, for each past. */
+	for (unsigned long past = 8; past <= 56; past += 16) {
+		unsigned long pad = (page - end0 % page + past) % page;
+		snprintf(env0, sizeof env0, "WEFTFLAGS=-DPAD=%lu", pad);
+		RUN(&r, &o, WEFT, "build", "--libc", "-o", out, src);
+		assert_exit(&r, 0);
+		run_free(&r);
+		RUN(&r, NULL, out);
+		assert_exit(&r, 0);
+		assert_stdout(&r, "built\n");
+		run_free(&r);
+	}
 }
 
 /* ---- help, version, install ---- */

@@ -96,43 +96,42 @@ static int link_once(const struct options *o, const struct target *t,
 }
 
 /*
- * make_symtab turns the executable exe into the object tmpdir/symtab.o
- * holding its symbol table (abi/symtab.h) as the symbol weft_symtab: the
- * generator writes the table, and a two-line assembly file includes it.
- * It returns 0, EXIT_FAILED or EXIT_ERROR.
+ * symtab_object assembles tmpdir/NAME.o defining the symbol weft_symtab:
+ * the contents of the file bin, or, when bin is NULL, a placeholder of
+ * eight zero bytes. It returns 0, EXIT_FAILED or EXIT_ERROR, and sets
+ * *objp to the object's name (free it) on success.
+ *
+ * The placeholder is for the first link. A hosted program is a PIE, and
+ * there an undefined weak symbol costs a dynamic symbol and a relocation
+ * in front of the code; had the first link left weft_symtab undefined, the
+ * second link's code could start a page earlier. With the symbol defined
+ * in both, both lay out alike (the runtime never sees the placeholder: the
+ * first link is only read by weft-symtab).
  */
-static int make_symtab(const struct options *o, const struct target *t, const char *tmpdir,
-		       const char *exe, char **objp)
+static int symtab_object(const struct options *o, const struct target *t, const char *tmpdir,
+			 const char *name, const char *bin, char **objp)
 {
-	char *bin = xasprintf("%s/symtab.bin", tmpdir);
-	char *src = xasprintf("%s/symtab.S", tmpdir);
-	char *obj = xasprintf("%s/symtab.o", tmpdir);
+	char *src = xasprintf("%s/%s.S", tmpdir, name);
+	char *obj = xasprintf("%s/%s.o", tmpdir, name);
 	struct strvec cmd = {0};
 	FILE *f;
-	int rc;
-
-	sv_push(&cmd, t->symtab);
-	sv_push(&cmd, "-o");
-	sv_push_path(&cmd, bin);
-	sv_push_path(&cmd, exe);
-	rc = run_tool(o, &cmd);
-	sv_free(&cmd);
-	if (rc != 0)
-		goto out;
+	int rc = 0;
 
 	if (!(f = fopen(src, "w"))) {
 		errorf(o->cmd, "cannot create %s: %s", src, strerror(errno));
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	/* .incbin takes a quoted string: tmpdir names never hold quotes. */
 	fprintf(f, "\t.section .rodata.weft_symtab, \"a\"\n"
 		   "\t.balign 8\n"
 		   "\t.globl weft_symtab\n"
-		   "weft_symtab:\n"
-		   "\t.incbin \"%s\"\n"
-		   "\t.section .note.GNU-stack, \"\", %%progbits\n",
-		bin);
+		   "weft_symtab:\n");
+	/* .incbin takes a quoted string: tmpdir names never hold quotes. */
+	if (bin)
+		fprintf(f, "\t.incbin \"%s\"\n", bin);
+	else
+		fprintf(f, "\t.quad 0\n");
+	fprintf(f, "\t.section .note.GNU-stack, \"\", %%progbits\n");
 	if (fclose(f) != 0) {
 		errorf(o->cmd, "cannot write %s: %s", src, strerror(errno));
 		rc = EXIT_ERROR;
@@ -150,22 +149,50 @@ out:
 		*objp = obj;
 		obj = NULL;
 	}
-	free(bin);
 	free(src);
 	free(obj);
+	return rc;
+}
+
+/*
+ * make_symtab turns the executable exe into the object tmpdir/symtab.o
+ * holding its symbol table (abi/symtab.h) as the symbol weft_symtab: the
+ * generator writes the table, and symtab_object wraps it in an object.
+ * It returns 0, EXIT_FAILED or EXIT_ERROR.
+ */
+static int make_symtab(const struct options *o, const struct target *t, const char *tmpdir,
+		       const char *exe, char **objp)
+{
+	char *bin = xasprintf("%s/symtab.bin", tmpdir);
+	struct strvec cmd = {0};
+	int rc;
+
+	sv_push(&cmd, t->symtab);
+	sv_push(&cmd, "-o");
+	sv_push_path(&cmd, bin);
+	sv_push_path(&cmd, exe);
+	rc = run_tool(o, &cmd);
+	sv_free(&cmd);
+	if (rc == 0)
+		rc = symtab_object(o, t, tmpdir, "symtab", bin, objp);
+	free(bin);
 	return rc;
 }
 
 int link_program(const struct options *o, const struct target *t,
 		 const char *tmpdir, const struct strvec *objs, const char *out)
 {
-	char *first = NULL, *second = NULL, *symobj = NULL;
+	char *first = NULL, *second = NULL, *symobj = NULL, *placeholder = NULL;
 	const char *result;
 	int rc;
 
 	if (!(first = make_tmpfile(o, out)))
 		return EXIT_ERROR;
-	rc = link_once(o, t, objs, NULL, first);
+	rc = 0;
+	if (o->debug)
+		rc = symtab_object(o, t, tmpdir, "placeholder", NULL, &placeholder);
+	if (rc == 0)
+		rc = link_once(o, t, objs, placeholder, first);
 	result = first;
 	if (rc == 0 && o->debug) {
 		rc = make_symtab(o, t, tmpdir, first, &symobj);
@@ -210,5 +237,6 @@ int link_program(const struct options *o, const struct target *t,
 	free(first);
 	free(second);
 	free(symobj);
+	free(placeholder);
 	return rc;
 }

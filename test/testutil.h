@@ -143,8 +143,8 @@ void run_checks(struct run *r, const char *name, enum check_build b, const char 
 /*
  * CHECK_PROGRAM(name, qemu_env, more) defines the tests every check program
  * gets: all of test/prog/NAME.c's checks natively at WEFTMAXPROCS 1, 2 and
- * 8 and hosted (--libc) at 2, in suite NAME; and arm64 under qemu at 1 and
- * 2 and hosted at 2, in suite NAME_arm64, with the one extra NAME=VALUE
+ * 8 and hosted (--libc) at 2, in suite NAME; and arm64 under qemu at 1, 2
+ * and 8 and hosted at 2, in suite NAME_arm64, with the one extra NAME=VALUE
  * qemu_env (or NULL). Then each run is handed to more(r) (or NULL) for
  * assertions about the program's own output. An unknown check name must
  * be an error, not an empty pass.
@@ -173,6 +173,11 @@ void run_checks(struct run *r, const char *name, enum check_build b, const char 
 	{                                                                                    \
 		skip_without_qemu();                                                         \
 		name##_all(CHECK_ARM64, "WEFTMAXPROCS=2", (qemu_env));                       \
+	}                                                                                    \
+	Test(name##_arm64, procs8)                                                           \
+	{                                                                                    \
+		skip_without_qemu();                                                         \
+		name##_all(CHECK_ARM64, "WEFTMAXPROCS=8", (qemu_env));                       \
 	}                                                                                    \
 	Test(name##_arm64, hosted_procs2)                                                    \
 	{                                                                                    \

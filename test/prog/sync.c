@@ -392,9 +392,9 @@ static void check_cond_lost(void)
  * cond_ticket: a signal goes to a waiter that was waiting when it was
  * sent, even one not yet parked, and never to a later one that parked
  * first. Played on the notify list itself: take a ticket (as
- * weft_cond_wait does before it unlocks), signal, let another goroutine
- * wait and park, then wait on the ticket: it returns at once, and the
- * other goroutine is still waiting.
+ * weft_cond_wait does before it unlocks), let another goroutine wait and
+ * park, signal (before that goroutine waits, or after), then wait on the
+ * ticket: it returns at once, and the other goroutine is still waiting.
  */
 struct ticketwait {
 	NotifyList *l;
@@ -416,18 +416,28 @@ static void check_cond_ticket(void)
 	struct ticketwait w = {(NotifyList *)&t.c, 0, weft_chan_make(sizeof(int), 1)};
 	int v;
 
-	w.ticket = notifyListAdd(w.l);
-	weft_cond_signal(&t.c);
-	weft_go(cond_waiter, &t);
-	REQUIRE(waiting_is(&t, 1));
-	weft_sleep(10 * MS); /* it parks */
-	/* Waiting on the signalled ticket returns at once (if it parked,
-	 * nobody would wake it). */
-	weft_go(ticket_waiter, &w);
-	EXPECT(recv_within(w.done, &v, 10 * SEC) == 1, "the signalled ticket was not woken");
-	EXPECT(recv_within(t.done, &v, 30 * MS) == -1, "the signal woke the later waiter");
-	weft_cond_signal(&t.c);
-	EXPECT(join(t.done, 1, 10 * SEC) == 1, "the second signal woke nobody");
+	for (int round = 0; round < 2; round++) {
+		/* Round 0 signals before the other goroutine waits, round 1
+		 * after it has parked: it is on the list, the ticket is not,
+		 * and still the ticket is the one woken. */
+		w.ticket = notifyListAdd(w.l);
+		if (round == 0)
+			weft_cond_signal(&t.c);
+		weft_go(cond_waiter, &t);
+		REQUIRE(waiting_is(&t, 1));
+		weft_sleep(10 * MS); /* it parks */
+		if (round == 1)
+			weft_cond_signal(&t.c);
+		/* Waiting on the signalled ticket returns at once (if it
+		 * parked, nobody would wake it). */
+		weft_go(ticket_waiter, &w);
+		EXPECT(recv_within(w.done, &v, 10 * SEC) == 1, "round %d: the signalled ticket was not woken",
+		       round);
+		EXPECT(recv_within(t.done, &v, 30 * MS) == -1, "round %d: the signal woke the later waiter", round);
+		weft_cond_signal(&t.c);
+		EXPECT(join(t.done, 1, 10 * SEC) == 1, "round %d: the second signal woke nobody", round);
+		REQUIRE(failures() == 0);
+	}
 	weft_chan_free(t.done);
 	weft_chan_free(w.done);
 }
@@ -484,7 +494,7 @@ static void check_once(void)
 	for (int i = 0; i < N; i++) {
 		int v = 0;
 		REQUIRE(recv_within(o.seen, &v, 10 * SEC) == 1, "caller %d never returned", i);
-		EXPECT(v == 42, "a caller returned before fn was done: saw %d", v);
+		EXPECT(v == 42 || failures() >= 3, "a caller returned before fn was done: saw %d", v);
 	}
 	EXPECT(atomic_load(&o.runs) == 1, "fn ran %d times", atomic_load(&o.runs));
 	weft_once_do(&o.once, once_other, &o);

@@ -363,6 +363,43 @@ Test(failure_arm64, rwmutex_unlock_unlocked)
 	check_rwunlocked(true, "2", "unlock-rlocked", UNLOCK_MSG, "weft_rwmutex_unlock");
 }
 
+/* syncdeadlock: goroutine 1 blocked for good in a sync call is listed in
+ * the deadlock report with Go's wait reason, its stack starting at the
+ * call (for once, the fn that called weft_once_do again: below it come
+ * the first weft_once_do, and how it called fn). */
+static void check_syncdeadlock(bool arm64, const char *procs, const char *arg, const char *header,
+			       const char *const *stack)
+{
+	struct run r;
+
+	fail_run(&r, "syncdeadlock", arm64, procs, arg);
+	assert_stdout(&r, "blocking\n");
+	assert_stderr_has(&r, "fatal error: all goroutines are asleep - deadlock!");
+	assert_stack_starts(&r, header, stack);
+	cr_assert(stack_has(&r, header, "weft_main"), "no weft_main below \"%s\"\n%s", header, r.report);
+	run_free(&r);
+}
+
+static void syncdeadlocks(bool arm64, const char *procs)
+{
+	check_syncdeadlock(arm64, procs, "cond", "goroutine 1 [sync.Cond.Wait]:",
+			   (const char *const[]){"weft_cond_wait", "weft_main", NULL});
+	check_syncdeadlock(arm64, procs, "rlock", "goroutine 1 [sync.RWMutex.RLock]:",
+			   (const char *const[]){"weft_rwmutex_rlock", "weft_main", NULL});
+	check_syncdeadlock(arm64, procs, "lock", "goroutine 1 [sync.RWMutex.Lock]:",
+			   (const char *const[]){"weft_rwmutex_lock", "weft_main", NULL});
+	check_syncdeadlock(arm64, procs, "once", "goroutine 1 [sync.Mutex.Lock]:",
+			   (const char *const[]){"weft_once_do", "again", NULL});
+}
+
+Test(failure, sync_deadlock_procs1) { syncdeadlocks(false, "1"); }
+Test(failure, sync_deadlock_procs8) { syncdeadlocks(false, "8"); }
+Test(failure_arm64, sync_deadlock)
+{
+	skip_without_qemu();
+	syncdeadlocks(true, "2");
+}
+
 Test(failure_arm64, panic)
 {
 	skip_without_qemu();

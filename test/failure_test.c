@@ -453,6 +453,9 @@ Test(failure, nogoroutine_chan_recv) { check_nogoroutine(false, "weft_chan_recv"
 Test(failure, nogoroutine_select) { check_nogoroutine(false, "weft_select"); }
 Test(failure, nogoroutine_mutex_lock) { check_nogoroutine(false, "weft_mutex_lock"); }
 Test(failure, nogoroutine_waitgroup_wait) { check_nogoroutine(false, "weft_waitgroup_wait"); }
+Test(failure, nogoroutine_cond_wait) { check_nogoroutine(false, "weft_cond_wait"); }
+Test(failure, nogoroutine_rwmutex_rlock) { check_nogoroutine(false, "weft_rwmutex_rlock"); }
+Test(failure, nogoroutine_rwmutex_lock) { check_nogoroutine(false, "weft_rwmutex_lock"); }
 Test(failure_arm64, nogoroutine_sleep)
 {
 	skip_without_qemu();
@@ -467,6 +470,11 @@ Test(failure_arm64, nogoroutine_mutex_lock)
 {
 	skip_without_qemu();
 	check_nogoroutine(true, "weft_mutex_lock");
+}
+Test(failure_arm64, nogoroutine_cond_wait)
+{
+	skip_without_qemu();
+	check_nogoroutine(true, "weft_cond_wait");
 }
 
 /* ---- out of memory ---- */

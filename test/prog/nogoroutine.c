@@ -10,7 +10,8 @@
  *	fatal error: weft_sleep called from a thread that is not running a goroutine
  *
  * The calls: weft_sleep, weft_yield, weft_go, weft_chan_send,
- * weft_chan_recv, weft_select, weft_mutex_lock, weft_waitgroup_wait.
+ * weft_chan_recv, weft_select, weft_mutex_lock, weft_waitgroup_wait,
+ * weft_cond_wait, weft_rwmutex_rlock, weft_rwmutex_lock.
  */
 #include <pthread.h>
 #include <string.h>
@@ -24,6 +25,10 @@ static weft_mutex mu;       /* goroutine 1 locks it, the thread unlocks it */
 static weft_mutex held;     /* goroutine 1 holds it throughout */
 static weft_waitgroup wg;   /* the thread's Done brings it to zero */
 static weft_waitgroup never; /* counter 1 for good */
+static weft_cond cond;      /* nobody signals it */
+static weft_rwmutex wheld;  /* goroutine 1 write-locks it for good */
+static weft_rwmutex rheld;  /* goroutine 1 read-locks it for good */
+static weft_rwmutex free_rw; /* the thread read- and write-locks it */
 static uint32_t done;       /* the thread made the safe calls */
 static uint32_t checked;    /* goroutine 1 saw the safe calls work */
 
@@ -46,6 +51,12 @@ static void *thread(void *arg)
 	weft_mutex_unlock(&mu);
 	weft_waitgroup_done(&wg);
 	weft_chan_close(closed);
+	weft_cond_signal(&cond);
+	weft_cond_broadcast(&cond);
+	weft_rwmutex_rlock(&free_rw);
+	weft_rwmutex_runlock(&free_rw);
+	weft_rwmutex_lock(&free_rw);
+	weft_rwmutex_unlock(&free_rw);
 	if (sel != 0)
 		weft_printf("thread: the non-blocking select did not send (%d)\n", sel);
 	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
@@ -71,6 +82,14 @@ static void *thread(void *arg)
 		weft_mutex_lock(&held);
 	else if (strcmp(call, "weft_waitgroup_wait") == 0)
 		weft_waitgroup_wait(&never);
+	else if (strcmp(call, "weft_cond_wait") == 0) {
+		weft_mutex lk = {0};
+		weft_mutex_lock(&lk);
+		weft_cond_wait(&cond, &lk);
+	} else if (strcmp(call, "weft_rwmutex_rlock") == 0)
+		weft_rwmutex_rlock(&wheld);
+	else if (strcmp(call, "weft_rwmutex_lock") == 0)
+		weft_rwmutex_lock(&rheld);
 	else
 		weft_printf("unknown call %s\n", call);
 	weft_printf("unreachable: %s returned on a thread with no goroutine\n", call);
@@ -90,6 +109,8 @@ int weft_main(int argc, char **argv)
 	weft_mutex_lock(&held);
 	weft_waitgroup_add(&wg, 1);
 	weft_waitgroup_add(&never, 1);
+	weft_rwmutex_lock(&wheld);
+	weft_rwmutex_rlock(&rheld);
 	if (pthread_create(&t, NULL, thread, NULL) != 0) {
 		weft_printf("pthread_create failed\n");
 		return 1;

@@ -285,6 +285,8 @@ enum {
 	Prunning,
 	Psyscall, /* its M is in a system call; sysmon may take it */
 	Pstopped, /* stopped by stopTheWorld (Go's _Pgcstop) */
+	Pdead,    /* beyond gomaxprocs since weft_setmaxprocs shrank it; its
+		   * struct stays in allp for a later growth (Go's _Pdead) */
 };
 
 struct P {
@@ -379,6 +381,12 @@ struct Sched {
 	Note timernote;
 };
 extern struct Sched sched;
+/* allp has room for MAX_PROCS Ps; the first gomaxprocs are in use. A P
+ * is created the first time the count reaches it and never freed: one
+ * left beyond a shrunk count (Pdead) may still be an M's oldp, and
+ * readers without a lock (sysmon, a spinning M) may index allp with a
+ * count read a moment ago. gomaxprocs changes only while the world is
+ * stopped (weft_setmaxprocs); read it atomically. */
 extern P **allp;
 extern int32_t gomaxprocs;
 extern M *allm;
@@ -426,7 +434,10 @@ _Noreturn void goexit1(void);
 /* stopTheWorld stops every P but the caller's, waiting for each running
  * goroutine to reach the scheduler (a goroutine that never blocks or
  * yields holds it up: weft has no preemption); startTheWorld restarts
- * them. For a goroutine; callers serialize among themselves. */
+ * them, with a new number of Ps if weft_setmaxprocs asked for one. For a
+ * goroutine, which must neither block nor yield in between; one stopper
+ * at a time (stopTheWorld waits for the last to start the world again:
+ * Go's worldsema). */
 void stopTheWorld(void);
 void startTheWorld(void);
 void entersyscall(void);

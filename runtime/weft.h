@@ -62,6 +62,21 @@ void weft_go(void (*fn)(void *), void *arg); /* start fn(arg) as a new goroutine
 void weft_yield(void);                       /* let other goroutines run (Go's runtime.Gosched) */
 int64_t weft_goid(void);                     /* the calling goroutine's id; goroutine 1 runs weft_main */
 int weft_gomaxprocs(void);                   /* the number of Ps (WEFTMAXPROCS, default: CPUs) */
+/* weft_setmaxprocs sets the number of Ps to n and returns the previous
+ * number (Go's runtime.GOMAXPROCS); n above the build's MAX_PROCS (256 by
+ * default) sets MAX_PROCS. It stops the world to do it, waiting for every
+ * running goroutine to block or yield; no runnable goroutine or timer is
+ * lost when the count shrinks. n < 1 changes nothing and only returns
+ * the number, on any thread; otherwise the caller must be a goroutine. */
+int weft_setmaxprocs(int n);
+/* weft_goexit ends the calling goroutine at once, from any depth, as if
+ * its function had returned (Go's runtime.Goexit; weft has no deferred
+ * calls to run first). Called from goroutine 1, weft_main does not
+ * return and the program does not exit: the other goroutines run on, and
+ * once none is left the program ends as Go's does, "fatal error: no
+ * goroutines (main called runtime.Goexit) - deadlock!", exit status 2.
+ * The caller must be a goroutine. */
+_Noreturn void weft_goexit(void);
 
 /* Channels. A channel carries elements of elem_size bytes; cap 0 is unbuffered. */
 typedef struct weft_chan weft_chan;

@@ -369,6 +369,8 @@ Test(failure, nogoroutine_chan_recv) { check_nogoroutine(false, "weft_chan_recv"
 Test(failure, nogoroutine_select) { check_nogoroutine(false, "weft_select"); }
 Test(failure, nogoroutine_mutex_lock) { check_nogoroutine(false, "weft_mutex_lock"); }
 Test(failure, nogoroutine_waitgroup_wait) { check_nogoroutine(false, "weft_waitgroup_wait"); }
+Test(failure, nogoroutine_goexit) { check_nogoroutine(false, "weft_goexit"); }
+Test(failure, nogoroutine_setmaxprocs) { check_nogoroutine(false, "weft_setmaxprocs"); }
 Test(failure_arm64, nogoroutine_sleep)
 {
 	skip_without_qemu();
@@ -383,6 +385,58 @@ Test(failure_arm64, nogoroutine_mutex_lock)
 {
 	skip_without_qemu();
 	check_nogoroutine(true, "weft_mutex_lock");
+}
+
+/* ---- weft_goexit on goroutine 1 (test/prog/goexitmain.c) ---- */
+
+/* goexit_main: main ends itself with weft_goexit; its workers run on and
+ * print, and once the last has ended the program fails as Go's does. */
+static void check_goexit_main(const char *variant, const char *procs)
+{
+	struct run r;
+	bool arm64 = strcmp(variant, "arm64") == 0;
+
+	fail_run(&r, strcmp(variant, "hosted") == 0 ? "goexitmain-libc" : "goexitmain", arm64, procs, NULL);
+	/* The workers' output, all of it, before the end. */
+	assert_stdout(&r, "main exits\nworker 1 done\nworker 2 done\nworker 3 done\n");
+	assert_stderr_has(&r, "fatal error: no goroutines (main called runtime.Goexit) - deadlock!\n");
+	cr_assert(strstr(r.err, "all goroutines are asleep") == NULL, "the wrong deadlock\n%s", r.report);
+	cr_assert(strstr(r.err, "\ngoroutine ") == NULL, "a goroutine was listed: there are none\n%s", r.report);
+	run_free(&r);
+}
+
+/* goexit_main_blocked: main ends itself while a goroutine waits forever:
+ * the usual deadlock, the waiting goroutine listed (main is gone). */
+static void check_goexit_main_blocked(const char *variant, const char *procs)
+{
+	struct run r;
+	bool arm64 = strcmp(variant, "arm64") == 0;
+
+	fail_run(&r, strcmp(variant, "hosted") == 0 ? "goexitmain-libc" : "goexitmain", arm64, procs, "blocked");
+	assert_stdout(&r, "main exits\n");
+	assert_stderr_has(&r, "fatal error: all goroutines are asleep - deadlock!\n");
+	assert_stack_starts(&r, "goroutine 2 [chan receive]:", (const char *const[]){"weft_chan_recv", "stuck", NULL});
+	cr_assert(strstr(r.err, "goroutine 1 ") == NULL, "goroutine 1 listed after weft_goexit\n%s", r.report);
+	cr_assert(strstr(r.err, "no goroutines") == NULL, "the wrong deadlock\n%s", r.report);
+	run_free(&r);
+}
+
+Test(failure, goexit_main_procs1) { check_goexit_main("native", "1"); }
+Test(failure, goexit_main_procs2) { check_goexit_main("native", "2"); }
+Test(failure, goexit_main_procs8) { check_goexit_main("native", "8"); }
+Test(failure, goexit_main_hosted) { check_goexit_main("hosted", "2"); }
+Test(failure, goexit_main_blocked_procs1) { check_goexit_main_blocked("native", "1"); }
+Test(failure, goexit_main_blocked_procs8) { check_goexit_main_blocked("native", "8"); }
+Test(failure, goexit_main_blocked_hosted) { check_goexit_main_blocked("hosted", "2"); }
+Test(failure_arm64, goexit_main)
+{
+	skip_without_qemu();
+	check_goexit_main("arm64", "2");
+}
+Test(failure_arm64, goexit_main_blocked)
+{
+	skip_without_qemu();
+	check_goexit_main_blocked("arm64", "2");
 }
 
 /* ---- out of memory ---- */

@@ -1819,3 +1819,93 @@ Test(trace, exit_nil_dereference)
 {
 	check_exit("nil", "0", 2, "panic: runtime error: invalid memory address or nil pointer dereference");
 }
+
+/* ---- weft_setmaxprocs and weft_goexit (test/prog/trace_procs.c) ----
+ *
+ * The count of Ps changes (1, 4, 2, 8, five times over) while goroutines
+ * run, block, sleep and sit in system calls, in 2 ms generations, and a
+ * goroutine ends itself with weft_goexit: the strict oracle accepts the
+ * trace; each change is a ProcsChange event (go tool trace prints it as
+ * the /sched/gomaxprocs:threads metric) with the new count, in order,
+ * carrying weft_setmaxprocs's stack; the goexit goroutine ends with
+ * GoDestroy, and no running goroutine is ever on a P beyond the count. */
+
+struct procs_trace {
+	struct common c;
+	long counts[64];
+	int ncounts;
+	long setmax_stacks; /* ProcsChange events whose stack shows weft_setmaxprocs */
+	long ender, ender_ends;
+	long cur; /* the count the trace last gave */
+	long beyond; /* events of a running goroutine on a P >= the count */
+	char beyond_head[256];
+};
+
+static void procs_event(const struct tev *ev, void *arg)
+{
+	struct procs_trace *t = arg;
+	common_event(&t->c, ev);
+	if (strcmp(ev->kind, "Metric") == 0 && strstr(ev->head, "Name=\"/sched/gomaxprocs:threads\"")) {
+		const char *v = strstr(ev->head, "Value=Uint64(");
+		if (v && t->ncounts < 64)
+			t->counts[t->ncounts++] = strtol(v + 13, NULL, 10);
+		if (v)
+			t->cur = strtol(v + 13, NULL, 10);
+		if (has_frame(&ev->stack, "weft_setmaxprocs") && has_frame(&ev->stack, "changer"))
+			t->setmax_stacks++;
+	}
+	if (IS_END(ev) && ev->id == t->ender)
+		t->ender_ends++;
+	/* A goroutine starting to run does so on a P below the count (the
+	 * count changes only while every other P is stopped). */
+	if (is(ev, "Runnable", "Running") && t->cur > 0 && ev->p >= t->cur && t->beyond++ == 0)
+		snprintf(t->beyond_head, sizeof t->beyond_head, "%.200s (count %ld)", ev->head, t->cur);
+}
+
+static void procs_trace(const char *procs)
+{
+	need_go();
+	char test[64];
+	snprintf(test, sizeof test, "trace-procs-%s", procs);
+	char *trace = trace_path(test, "out.trace");
+	struct run r;
+	traced(&r, trace, "build/test/prog/trace_procs", false, NULL, procs, "tracegenms=2", 120);
+	assert_exit(&r, 0);
+	long ender = -1;
+	cr_assert(sscanf(r.out, "goexit goroutine %ld", &ender) == 1 && ender > 1, "no goexit line\n%s", r.report);
+	cr_assert(strstr(r.out, "changes 1 4 2 8 x 5, caller moved ") != NULL, "no changes line\n%s", r.report);
+	cr_assert(strstr(r.out, "unreachable") == NULL, "code after weft_goexit ran\n%s", r.report);
+	run_free(&r);
+
+	struct procs_trace t = {.ender = ender};
+	parse_trace(trace, procs_event, &t);
+	check_common(&t.c, trace, 0);
+	cr_assert(t.c.syncs > 1, "%s: one generation only at tracegenms=2", trace);
+	/* The count at start, then each change (setting the count it has
+	 * already changes nothing: at 1 P the first 1). */
+	long want[21];
+	int nwant = 0;
+	want[nwant++] = atol(procs);
+	for (int i = 0; i < 20; i++) {
+		long c = (long[]){1, 4, 2, 8}[i % 4];
+		if (c != want[nwant - 1])
+			want[nwant++] = c;
+	}
+	cr_assert(t.ncounts == nwant, "%s: %d ProcsChange events, want %d (the start and each change)", trace,
+		  t.ncounts, nwant);
+	for (int i = 0; i < nwant; i++)
+		cr_assert(t.counts[i] == want[i], "%s: ProcsChange %d says %ld, want %ld", trace, i, t.counts[i],
+			  want[i]);
+	cr_assert(t.setmax_stacks == nwant - 1, "%s: %ld ProcsChange events with weft_setmaxprocs's stack, want %d",
+		  trace, t.setmax_stacks, nwant - 1);
+	cr_assert(t.ender_ends == 1, "%s: goroutine %ld (weft_goexit) ended %ld times (GoDestroy), want 1", trace,
+		  ender, t.ender_ends);
+	cr_assert(t.beyond == 0, "%s: %ld goroutines started on a P beyond the count, as:\n%s", trace, t.beyond,
+		  t.beyond_head);
+	unlink(trace); /* megabytes; kept only when a check fails */
+	free(trace);
+}
+
+Test(trace, setmaxprocs_goexit_procs1) { procs_trace("1"); }
+Test(trace, setmaxprocs_goexit_procs2) { procs_trace("2"); }
+Test(trace, setmaxprocs_goexit_procs8) { procs_trace("8"); }

@@ -10,7 +10,9 @@
  *	fatal error: weft_sleep called from a thread that is not running a goroutine
  *
  * The calls: weft_sleep, weft_yield, weft_go, weft_chan_send,
- * weft_chan_recv, weft_select, weft_mutex_lock, weft_waitgroup_wait.
+ * weft_chan_recv, weft_select, weft_mutex_lock, weft_waitgroup_wait,
+ * weft_goexit, weft_setmaxprocs (with n >= 1: weft_setmaxprocs(0), which
+ * only reads, works on any thread and is among the safe calls).
  */
 #include <pthread.h>
 #include <string.h>
@@ -40,6 +42,8 @@ static void *thread(void *arg)
 
 	/* Safe on any thread. */
 	int64_t id = weft_goid();
+	if (weft_setmaxprocs(0) != weft_gomaxprocs())
+		weft_printf("thread: weft_setmaxprocs(0) is not the count\n");
 	int sel = weft_select(&c, 1, false); /* room for it: sent */
 	v = (int)id;
 	weft_chan_send(values, &v); /* buffered with room: does not block */
@@ -71,6 +75,10 @@ static void *thread(void *arg)
 		weft_mutex_lock(&held);
 	else if (strcmp(call, "weft_waitgroup_wait") == 0)
 		weft_waitgroup_wait(&never);
+	else if (strcmp(call, "weft_goexit") == 0)
+		weft_goexit();
+	else if (strcmp(call, "weft_setmaxprocs") == 0)
+		weft_setmaxprocs(weft_gomaxprocs() + 1);
 	else
 		weft_printf("unknown call %s\n", call);
 	weft_printf("unreachable: %s returned on a thread with no goroutine\n", call);

@@ -236,7 +236,10 @@ enum {
 	X(WaitReasonSyncMutexLock, "sync.Mutex.Lock", "sync")                 \
 	X(WaitReasonSyncWaitGroupWait, "sync.WaitGroup.Wait", "sync")         \
 	X(WaitReasonSleep, "sleep", "sleep")                                  \
-	X(WaitReasonSemacquire, "semacquire", "sync")
+	X(WaitReasonSemacquire, "semacquire", "sync")                         \
+	X(WaitReasonSyncCondWait, "sync.Cond.Wait", "sync.(*Cond).Wait")      \
+	X(WaitReasonSyncRWMutexRLock, "sync.RWMutex.RLock", "sync")           \
+	X(WaitReasonSyncRWMutexLock, "sync.RWMutex.Lock", "sync")
 enum {
 #define X(name, str, traceReason) name,
 	WAITREASONS(X)
@@ -512,6 +515,26 @@ static inline void semacquire(uint32_t *addr, int reason) { semacquire1(addr, fa
 /* semrelease increments *addr and wakes one waiter; with handoff, the
  * count goes to that waiter and the caller yields to it. */
 void semrelease(uint32_t *addr, bool handoff);
+/*
+ * A NotifyList is Go's notifyList, weft_cond's queue: a ticket for each
+ * waiter (wait, taken without the lock), the ticket to be notified next
+ * (notify, written under lock), and the parked waiters. weft_cond in
+ * weft.h has the same layout (checked in sema.c), so a zero weft_cond is
+ * an empty list. notifyListAdd takes a ticket; notifyListWait(l, t)
+ * parks until ticket t is notified (at once if it was); NotifyOne
+ * notifies the oldest ticket not yet notified, NotifyAll every ticket
+ * taken so far. Tickets taken later are not affected by either.
+ */
+typedef struct NotifyList {
+	uint32_t wait;
+	uint32_t notify;
+	Mutex lock;
+	Sudog *head, *tail;
+} NotifyList;
+uint32_t notifyListAdd(NotifyList *l);
+void notifyListWait(NotifyList *l, uint32_t t);
+void notifyListNotifyOne(NotifyList *l);
+void notifyListNotifyAll(NotifyList *l);
 
 /* ---- symtab.c: the symbol table (abi/symtab.h) ---- */
 void symtab_init(void); /* once, at start-up */

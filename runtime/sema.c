@@ -1,6 +1,7 @@
 /*
  * sema.c: semaphores for goroutines (Go's sema.go), on which sync.c builds
- * weft_mutex and weft_waitgroup.
+ * weft_mutex, weft_waitgroup and weft_rwmutex, and the notify list under
+ * weft_cond (at the end of the file, as in Go).
  *
  * semacquire and semrelease are a sleep/wakeup pair rather than a general
  * semaphore: *addr counts wakeups not yet consumed, and every semrelease
@@ -192,4 +193,130 @@ void semrelease(uint32_t *addr, bool handoff)
 	M *mp = getm();
 	if (s->ticket == 1 && mp != NULL && mp->locks == 0 && getg() != mp->g0)
 		gosched(); /* to the back of our P's queue: runnext goes first */
+}
+
+/*
+ * ---- notify lists: weft_cond's waiters (Go's notifyList) ----
+ *
+ * A waiter takes a ticket (notifyListAdd: one atomic add on wait) while
+ * it still holds the cond's mutex, unlocks the mutex, and only then
+ * queues and parks (notifyListWait). notify is the first ticket not yet
+ * woken. A signal wakes ticket notify and advances it; a broadcast
+ * advances it to wait, waking every ticket taken. Deciding by ticket,
+ * not by who is on the list, is what makes a signal wake a goroutine
+ * that was waiting when it was sent, never a later one: a waiter that
+ * has its ticket but is not queued yet is not missed (it finds its
+ * ticket below notify when it takes the lock, and does not park), and a
+ * goroutine that starts waiting after the signal has a ticket at or above
+ * the new notify, which the signal never reaches. A signal with every
+ * ticket woken already (wait == notify) does nothing: it is not saved.
+ *
+ * wait and notify wrap around; they are compared by their difference,
+ * which stays far below 2^31 (as many goroutines would have to wait on
+ * one cond at once).
+ *
+ * The list is in ticket order but for the waiters that raced between
+ * taking a ticket and queueing, so NotifyOne's search for its ticket
+ * stops near the front.
+ */
+
+/* weft_cond is a NotifyList to the public (weft.h): the same layout. */
+_Static_assert(sizeof(weft_cond) == sizeof(NotifyList) &&
+		       offsetof(weft_cond, wait) == offsetof(NotifyList, wait) &&
+		       offsetof(weft_cond, notify) == offsetof(NotifyList, notify) &&
+		       offsetof(weft_cond, lock) == offsetof(NotifyList, lock) &&
+		       offsetof(weft_cond, head) == offsetof(NotifyList, head) &&
+		       offsetof(weft_cond, tail) == offsetof(NotifyList, tail),
+	       "weft_cond (weft.h) and NotifyList (runtime.h) differ");
+
+/* ticketless: is ticket a before b (a < b, allowing for wrap-around)? */
+static bool ticketless(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/* notifyListAdd takes the caller's ticket, for notifyListWait. Any number
+ * of goroutines may take one at once, with or without the cond's mutex. */
+uint32_t notifyListAdd(NotifyList *l)
+{
+	return atomic_xadd(&l->wait, 1) - 1;
+}
+
+/* notifyListWait parks the calling goroutine until ticket t (from
+ * notifyListAdd) is notified, or returns at once if it has been. */
+void notifyListWait(NotifyList *l, uint32_t t)
+{
+	lock(&l->lock);
+	if (ticketless(t, l->notify)) {
+		unlock(&l->lock);
+		return;
+	}
+	Sudog *s = acquireSudog();
+	s->g = getg();
+	s->ticket = t;
+	s->next = NULL;
+	if (l->tail == NULL)
+		l->head = s;
+	else
+		l->tail->next = s;
+	l->tail = s;
+	goparkunlock(&l->lock, WaitReasonSyncCondWait);
+	/* The notifier dequeued us before goready. */
+	releaseSudog(s);
+}
+
+/* notifyListNotifyAll wakes every goroutine that has taken a ticket.
+ * Callable on any thread. */
+void notifyListNotifyAll(NotifyList *l)
+{
+	/* Nobody took a ticket since the last notification: nothing to do,
+	 * and no lock taken. */
+	if (atomic_load(&l->wait) == atomic_load(&l->notify))
+		return;
+	lock(&l->lock);
+	Sudog *s = l->head;
+	l->head = NULL;
+	l->tail = NULL;
+	/* Waiters not yet on the list hold tickets below wait: they will see
+	 * that and not park. */
+	atomic_store(&l->notify, atomic_load(&l->wait));
+	unlock(&l->lock);
+	while (s != NULL) {
+		Sudog *next = s->next;
+		s->next = NULL;
+		goready(s->g); /* s is its goroutine's again: read next first */
+		s = next;
+	}
+}
+
+/* notifyListNotifyOne wakes the goroutine with the oldest ticket not yet
+ * notified, if there is one. Callable on any thread. */
+void notifyListNotifyOne(NotifyList *l)
+{
+	if (atomic_load(&l->wait) == atomic_load(&l->notify))
+		return;
+	lock(&l->lock);
+	uint32_t t = l->notify;
+	if (t == atomic_load(&l->wait)) {
+		unlock(&l->lock);
+		return;
+	}
+	atomic_store(&l->notify, t + 1);
+	/* Ticket t's holder is on the list, or will find t below notify
+	 * when it gets to the lock and not park. */
+	for (Sudog *p = NULL, *s = l->head; s != NULL; p = s, s = s->next) {
+		if (s->ticket != t)
+			continue;
+		if (p != NULL)
+			p->next = s->next;
+		else
+			l->head = s->next;
+		if (s->next == NULL)
+			l->tail = p;
+		unlock(&l->lock);
+		s->next = NULL;
+		goready(s->g);
+		return;
+	}
+	unlock(&l->lock);
 }

@@ -1,11 +1,13 @@
 /*
- * sync.c: weft_mutex and weft_waitgroup, Go's sync.Mutex and
- * sync.WaitGroup (sync/mutex.go, sync/waitgroup.go), built as Go builds
- * them on the runtime's semaphores (sema.c). In Go they live in package
- * sync and reach the runtime through a few linknamed hooks
- * (sync_runtime_SemacquireMutex, sync_runtime_canSpin, ...); weft is one
- * library, so they call semacquire1, semrelease and read the scheduler's
- * counters directly.
+ * sync.c: weft_mutex, weft_waitgroup, weft_cond, weft_once and
+ * weft_rwmutex, Go's sync.Mutex, sync.WaitGroup, sync.Cond, sync.Once and
+ * sync.RWMutex (sync/mutex.go, waitgroup.go, cond.go, once.go,
+ * rwmutex.go), built as Go builds them on the runtime's semaphores and
+ * notify lists (sema.c). In Go they live in package sync and reach the
+ * runtime through a few linknamed hooks (sync_runtime_SemacquireMutex,
+ * sync_runtime_canSpin, runtime_notifyListAdd, ...); weft is one library,
+ * so they call semacquire1, semrelease, the notifyList functions and
+ * read the scheduler's counters directly.
  */
 #include "runtime.h"
 
@@ -64,15 +66,17 @@ static void sync_dospin(void)
 		arch_procyield();
 }
 
-/* mutex_lockslow: Lock's contended path (see above). */
-static void mutex_lockslow(weft_mutex *m)
+/* mutex_lockslow: Lock's contended path (see above), for the public
+ * call named call (weft_mutex_lock, or one built on it): on a thread
+ * running no goroutine, the fatal error names it. */
+static void mutex_lockslow(weft_mutex *m, const char *call)
 {
 	int64_t waitstart = 0;
 	bool starving = false, awoke = false;
 	int iter = 0;
 	uint32_t old = atomic_load(&m->state);
 
-	mustbeg("weft_mutex_lock"); /* it may have to park */
+	mustbeg(call); /* it may have to park */
 
 	for (;;) {
 		/* Spin only on a mutex held in normal mode: in starvation
@@ -148,7 +152,16 @@ void weft_mutex_lock(weft_mutex *m)
 {
 	if (likely(atomic_cas(&m->state, 0, MUTEX_LOCKED)))
 		return;
-	mutex_lockslow(m);
+	mutex_lockslow(m, "weft_mutex_lock");
+}
+
+/* mutex_lockas is weft_mutex_lock for another public call, named call,
+ * that locks m on its way. */
+static inline void mutex_lockas(weft_mutex *m, const char *call)
+{
+	if (likely(atomic_cas(&m->state, 0, MUTEX_LOCKED)))
+		return;
+	mutex_lockslow(m, call);
 }
 
 /* mutex_unlockslow: Unlock when the state, after clearing locked, is not
@@ -254,4 +267,162 @@ void weft_waitgroup_wait(weft_waitgroup *wg)
 			return;
 		}
 	}
+}
+
+/*
+ * ---- weft_cond: Go's sync.Cond ----
+ *
+ * A waiter takes a ticket from the notify list (sema.c) while it holds
+ * the mutex, then unlocks and waits for its ticket. Taking the ticket
+ * first is what makes the unlock and the wait one step to a signaller
+ * that holds the mutex: a signal sent after the waiter unlocked wakes
+ * its ticket even if the waiter has not parked yet.
+ */
+
+/*
+ * weft_cond_wait unlocks m, which the caller holds, waits until a
+ * weft_cond_signal or _broadcast made after the unlock wakes it, and
+ * locks m again. Needs a goroutine: elsewhere a fatal error names it.
+ */
+void weft_cond_wait(weft_cond *c, weft_mutex *m)
+{
+	NotifyList *l = (NotifyList *)c;
+
+	mustbeg("weft_cond_wait");
+	uint32_t t = notifyListAdd(l);
+	weft_mutex_unlock(m);
+	notifyListWait(l, t);
+	weft_mutex_lock(m);
+}
+
+/* weft_cond_signal wakes the goroutine that has waited on c longest, if
+ * any. Any thread, with or without the mutex. */
+void weft_cond_signal(weft_cond *c)
+{
+	notifyListNotifyOne((NotifyList *)c);
+}
+
+/* weft_cond_broadcast wakes every goroutine waiting on c. Any thread,
+ * with or without the mutex. */
+void weft_cond_broadcast(weft_cond *c)
+{
+	notifyListNotifyAll((NotifyList *)c);
+}
+
+/*
+ * ---- weft_once: Go's sync.Once ----
+ *
+ * done is set once fn has returned; after that a call is one load. Before
+ * that, callers serialize on the mutex: the first runs fn and sets done,
+ * and those that queued behind it (parked as on any mutex, reason
+ * "sync") find done set when they get the mutex. done is stored only
+ * after fn returns, never before: a caller that saw it set and returned
+ * at once must see everything fn did (a CAS on done before calling fn
+ * would let a second caller return while fn still runs).
+ */
+
+/* once_doslow: weft_once_do when done was not yet set. */
+static void once_doslow(weft_once *o, void (*fn)(void *), void *arg)
+{
+	mutex_lockas(&o->m, "weft_once_do");
+	if (atomic_load(&o->done) == 0) {
+		fn(arg);
+		atomic_store(&o->done, 1);
+	}
+	weft_mutex_unlock(&o->m);
+}
+
+/*
+ * weft_once_do runs fn(arg) if no weft_once_do on o has run its fn, and
+ * returns once it has: every call returns after the one fn has returned,
+ * and sees what it did. Waiting for a running fn needs a goroutine.
+ */
+void weft_once_do(weft_once *o, void (*fn)(void *), void *arg)
+{
+	if (likely(atomic_load_acq(&o->done) != 0))
+		return;
+	once_doslow(o, fn, arg);
+}
+
+/*
+ * ---- weft_rwmutex: Go's sync.RWMutex ----
+ *
+ * readercount counts the readers inside and those waiting. A writer
+ * first takes w, which orders writers among themselves, then subtracts
+ * RWMUTEX_MAXREADERS from readercount: from then on the count is
+ * negative, and a reader arriving (RLock adds one) sees that and sleeps
+ * on readersem, which is the writer preference. The subtraction also
+ * tells the writer how many readers were inside; it adds that to
+ * readerwait and sleeps on writersem unless they all left meanwhile.
+ * Each reader leaving while the count is negative takes one from
+ * readerwait, and the one that brings it to zero wakes the writer.
+ * Unlock adds RWMUTEX_MAXREADERS back, which lets new readers straight
+ * in, releases readersem once for each reader that queued meanwhile
+ * (the count above the bias), and only then unlocks w for the next
+ * writer: the waiting readers go before it.
+ *
+ * So readers never touch w, and an uncontended RLock or RUnlock is one
+ * atomic add. Misuse shows in the count: RUnlock of a mutex nobody
+ * read-locked leaves it at -1 (or at -1 below the bias, under a writer),
+ * and Unlock of a mutex not write-locked finds it at or above zero.
+ */
+enum { RWMUTEX_MAXREADERS = 1 << 30 };
+
+/* weft_rwmutex_rlock takes rw for reading, blocking while a writer holds
+ * it or waits for it. */
+void weft_rwmutex_rlock(weft_rwmutex *rw)
+{
+	if (likely(atomic_xadd(&rw->readercount, 1) >= 0))
+		return;
+	/* A writer holds it or waits: we are counted, and its Unlock
+	 * releases readersem once for us. */
+	mustbeg("weft_rwmutex_rlock");
+	semacquire1(&rw->readersem, false, WaitReasonSyncRWMutexRLock);
+}
+
+/* rwmutex_runlockslow: RUnlock found the count negative after its
+ * decrement r: a writer waits, or rw was not read-locked. */
+static void rwmutex_runlockslow(weft_rwmutex *rw, int32_t r)
+{
+	if (r + 1 == 0 || r + 1 == -RWMUTEX_MAXREADERS)
+		fatal("sync: RUnlock of unlocked RWMutex");
+	/* The last reader the writer waits for wakes it. */
+	if (atomic_xadd(&rw->readerwait, -1) == 0)
+		semrelease(&rw->writersem, false);
+}
+
+/* weft_rwmutex_runlock undoes one weft_rwmutex_rlock; any thread. A fatal
+ * error if rw is not read-locked. */
+void weft_rwmutex_runlock(weft_rwmutex *rw)
+{
+	int32_t r = atomic_xadd(&rw->readercount, -1);
+	if (unlikely(r < 0))
+		rwmutex_runlockslow(rw, r);
+}
+
+/* weft_rwmutex_lock takes rw for writing, blocking while another writer
+ * holds it or any reader does. From the moment it has ordered itself
+ * after the other writers, new readers wait for it. */
+void weft_rwmutex_lock(weft_rwmutex *rw)
+{
+	mutex_lockas(&rw->w, "weft_rwmutex_lock");
+	/* Announce the writer; r is the readers inside. */
+	int32_t r = atomic_xadd(&rw->readercount, -RWMUTEX_MAXREADERS) + RWMUTEX_MAXREADERS;
+	if (r != 0 && atomic_xadd(&rw->readerwait, r) != 0) {
+		mustbeg("weft_rwmutex_lock");
+		semacquire1(&rw->writersem, false, WaitReasonSyncRWMutexLock);
+	}
+}
+
+/* weft_rwmutex_unlock undoes weft_rwmutex_lock, letting in the readers
+ * that waited and then the next writer; any thread. A fatal error if rw
+ * is not write-locked. */
+void weft_rwmutex_unlock(weft_rwmutex *rw)
+{
+	int32_t r = atomic_xadd(&rw->readercount, RWMUTEX_MAXREADERS);
+	if (unlikely(r >= RWMUTEX_MAXREADERS))
+		fatal("sync: Unlock of unlocked RWMutex");
+	for (int32_t i = 0; i < r; i++)
+		semrelease(&rw->readersem, false);
+	weft_mutex_unlock(&rw->w);
 }

@@ -16,24 +16,29 @@
  * start threads of its own. On those, the calls that never wait work:
  * weft_chan_make, weft_chan_close, weft_chan_len, weft_chan_free,
  * weft_select with block false, weft_after, weft_nanotime,
- * weft_mutex_unlock, weft_waitgroup_add and _done, weft_read, weft_write,
+ * weft_mutex_unlock, weft_waitgroup_add and _done, weft_cond_signal and
+ * _broadcast, weft_rwmutex_runlock and _unlock, weft_read, weft_write,
  * weft_pipe, weft_close, the printf family, weft_alloc, weft_free,
  * weft_frames_init and _next, weft_gomaxprocs, weft_getenv, weft_exit,
  * weft_panic ("panic outside a goroutine"), and weft_goid
  * (which returns 0 there). weft_chan_send and weft_chan_recv work there
  * too while they need not wait (room in the buffer, a waiting receiver),
- * and weft_mutex_lock while the mutex is free. A goroutine the thread
- * wakes (with a send, an unlock, a close) runs as usual; but a goroutine
- * whose only hope is such a thread looks asleep for good to the deadlock
- * detector, which knows only weft's own threads.
+ * weft_mutex_lock, weft_rwmutex_rlock and _lock while the mutex is free
+ * (for _lock: nor read-locked), and weft_once_do once fn has run or while
+ * nobody else runs it. A goroutine the thread wakes (with a send, an
+ * unlock, a close, a signal) runs as usual; but a goroutine whose only
+ * hope is such a thread looks asleep for good to the deadlock detector,
+ * which knows only weft's own threads.
  *
  * Everything else needs a goroutine: weft_go, weft_yield, weft_sleep,
  * weft_trace_start and weft_trace_stop, and every call that has to wait
  * (a send, receive or blocking select that finds nothing ready, a
- * contended weft_mutex_lock, weft_waitgroup_wait on a non-zero counter).
- * Made on another thread, each of these but the trace calls is a fatal
- * error that names it: "fatal error: weft_sleep called from a thread that
- * is not running a goroutine", exit status 2.
+ * contended weft_mutex_lock, weft_waitgroup_wait on a non-zero counter,
+ * every weft_cond_wait, a contended weft_rwmutex_rlock or _lock, a
+ * weft_once_do that finds fn running). Made on another thread, each of
+ * these but the trace calls is a fatal error that names it: "fatal error:
+ * weft_sleep called from a thread that is not running a goroutine", exit
+ * status 2.
  */
 #ifndef WEFT_H
 #define WEFT_H
@@ -106,7 +111,8 @@ weft_chan *weft_after(int64_t ns);
 int64_t weft_nanotime(void); /* monotonic clock, nanoseconds */
 void weft_sleep(int64_t ns);
 
-/* Mutex and WaitGroup. A zero-initialized value is ready to use. */
+/* Mutex and WaitGroup (Go's sync.Mutex, sync.WaitGroup). A
+ * zero-initialized value is ready to use. */
 typedef struct weft_mutex {
 	uint32_t state;
 	uint32_t sema;
@@ -121,6 +127,66 @@ typedef struct weft_waitgroup {
 void weft_waitgroup_add(weft_waitgroup *wg, int n);
 void weft_waitgroup_done(weft_waitgroup *wg);
 void weft_waitgroup_wait(weft_waitgroup *wg);
+
+/*
+ * Cond (Go's sync.Cond): goroutines wait for a condition, under a mutex
+ * that the waiter passes to each wait. A zero-initialized value is ready.
+ *
+ * weft_cond_wait unlocks m (which the caller must hold), waits for a
+ * signal or broadcast that comes after it began, and locks m again before
+ * it returns; as the condition may have changed meanwhile, wait in a loop:
+ * while (!cond) weft_cond_wait(c, &m). weft_cond_signal wakes one goroutine
+ * waiting on c, the longest waiting, and weft_cond_broadcast every one;
+ * neither wakes a goroutine that begins to wait after the call, and with
+ * no waiter they do nothing (a signal is not kept for a later wait). They
+ * may be called with or without m held.
+ */
+typedef struct weft_cond {
+	uint32_t wait;     /* ticket of the next waiter */
+	uint32_t notify;   /* ticket of the next waiter to wake */
+	uint32_t lock;     /* a runtime lock over the list */
+	void *head, *tail; /* the parked waiters */
+} weft_cond;
+void weft_cond_wait(weft_cond *c, weft_mutex *m);
+void weft_cond_signal(weft_cond *c);
+void weft_cond_broadcast(weft_cond *c);
+
+/*
+ * Once (Go's sync.Once). weft_once_do calls fn(arg) if and only if it is
+ * the first call of weft_once_do on o, whatever the fn of the later ones.
+ * No call returns before that fn(arg) has returned: a call made while it
+ * runs waits for it. fn calling weft_once_do on o itself deadlocks. A
+ * zero-initialized value has not run.
+ */
+typedef struct weft_once {
+	uint32_t done;
+	weft_mutex m;
+} weft_once;
+void weft_once_do(weft_once *o, void (*fn)(void *), void *arg);
+
+/*
+ * RWMutex (Go's sync.RWMutex): any number of readers or one writer. A
+ * zero-initialized value is unlocked. A writer blocked in
+ * weft_rwmutex_lock keeps new readers out until it has had the lock, so
+ * readers cannot starve it; for the same reason a reader must not take
+ * the read lock again while holding it (a writer arriving in between
+ * would deadlock the two). weft_rwmutex_runlock undoes one rlock;
+ * weft_rwmutex_unlock undoes lock. Neither is tied to a goroutine: any
+ * goroutine may unlock. Unlocking a mutex that is not locked that way is
+ * a fatal error, as in Go: "fatal error: sync: RUnlock of unlocked
+ * RWMutex" ("Unlock" for weft_rwmutex_unlock), exit status 2.
+ */
+typedef struct weft_rwmutex {
+	weft_mutex w;        /* held by the writer, and by one waiting to be */
+	uint32_t writersem;  /* the writer waits here for the readers to leave */
+	uint32_t readersem;  /* readers wait here for the writer to leave */
+	int32_t readercount; /* readers inside or waiting; negative while a writer is */
+	int32_t readerwait;  /* readers the writer still waits for */
+} weft_rwmutex;
+void weft_rwmutex_rlock(weft_rwmutex *rw);
+void weft_rwmutex_runlock(weft_rwmutex *rw);
+void weft_rwmutex_lock(weft_rwmutex *rw);
+void weft_rwmutex_unlock(weft_rwmutex *rw);
 
 /* Blocking system calls the scheduler knows about: while one blocks, its P
  * is handed to another thread. Errors come back as -errno; as with

@@ -316,6 +316,53 @@ Test(failure, negwaitgroup)
 {
 	check_panic("negwaitgroup", false, NULL, "panic: sync: negative WaitGroup counter");
 }
+/* rwunlocked: unlocking a weft_rwmutex not locked that way is Go's fatal
+ * error, the message first, then the goroutine's stack from the call. */
+static void check_rwunlocked(bool arm64, const char *procs, const char *arg, const char *msg, const char *fn)
+{
+	struct run r;
+
+	fail_run(&r, "rwunlocked", arm64, procs, arg);
+	assert_stderr_has(&r, msg);
+	cr_assert(strncmp(r.err, msg, strlen(msg)) == 0, "standard error does not start with the message\n%s",
+		  r.report);
+	assert_stack_starts(&r, "goroutine 1 [running]:", (const char *const[]){fn, "weft_main", NULL});
+	run_free(&r);
+}
+
+#define RUNLOCK_MSG "fatal error: sync: RUnlock of unlocked RWMutex\n"
+#define UNLOCK_MSG "fatal error: sync: Unlock of unlocked RWMutex\n"
+Test(failure, rwmutex_runlock_unlocked)
+{
+	check_rwunlocked(false, "1", "runlock", RUNLOCK_MSG, "weft_rwmutex_runlock");
+	check_rwunlocked(false, "8", "runlock", RUNLOCK_MSG, "weft_rwmutex_runlock");
+}
+Test(failure, rwmutex_runlock_locked)
+{
+	check_rwunlocked(false, "2", "runlock-locked", RUNLOCK_MSG, "weft_rwmutex_runlock");
+}
+Test(failure, rwmutex_unlock_unlocked)
+{
+	check_rwunlocked(false, "1", "unlock", UNLOCK_MSG, "weft_rwmutex_unlock");
+	check_rwunlocked(false, "8", "unlock", UNLOCK_MSG, "weft_rwmutex_unlock");
+}
+Test(failure, rwmutex_unlock_rlocked)
+{
+	check_rwunlocked(false, "2", "unlock-rlocked", UNLOCK_MSG, "weft_rwmutex_unlock");
+}
+Test(failure_arm64, rwmutex_runlock_unlocked)
+{
+	skip_without_qemu();
+	check_rwunlocked(true, "2", "runlock", RUNLOCK_MSG, "weft_rwmutex_runlock");
+	check_rwunlocked(true, "2", "runlock-locked", RUNLOCK_MSG, "weft_rwmutex_runlock");
+}
+Test(failure_arm64, rwmutex_unlock_unlocked)
+{
+	skip_without_qemu();
+	check_rwunlocked(true, "2", "unlock", UNLOCK_MSG, "weft_rwmutex_unlock");
+	check_rwunlocked(true, "2", "unlock-rlocked", UNLOCK_MSG, "weft_rwmutex_unlock");
+}
+
 Test(failure_arm64, panic)
 {
 	skip_without_qemu();

@@ -1921,3 +1921,134 @@ Test(trace, setmaxprocs_goexit_procs8)
 		     "(strict oracle, about 1 run in 4); see the comment above this test");
 	procs_trace("8");
 }
+
+/* ==== sync: weft_cond, weft_rwmutex and weft_once block as Go's do ====
+ *
+ * test/prog/trace_sync.c blocks a goroutine in each (see there). Each
+ * block is a GoBlock with Go's reason (traceBlockCondWait,
+ * "sync.(*Cond).Wait", for a cond wait; traceBlockSync, "sync", for the
+ * others), so that go tool trace's blocking profile puts it with
+ * synchronization; its stack starts at the public call over the
+ * goroutine's function; and the GoUnblock that ends it has the waker's
+ * public call on top of its stack. */
+
+enum { SYNC_COND, SYNC_RLOCK, SYNC_LOCK, SYNC_ONCE, SYNC_NBLOCKS };
+
+static const struct syncblock {
+	const char *reason, *api, *fn, *waker;
+} syncblocks[SYNC_NBLOCKS] = {
+	[SYNC_COND] = {"sync.(*Cond).Wait", "weft_cond_wait", "cond_waiter", "weft_cond_signal"},
+	[SYNC_RLOCK] = {"sync", "weft_rwmutex_rlock", "rlocker", "weft_rwmutex_unlock"},
+	[SYNC_LOCK] = {"sync", "weft_rwmutex_lock", "locker", "weft_rwmutex_runlock"},
+	[SYNC_ONCE] = {"sync", "weft_once_do", "once_second", "weft_once_do"},
+};
+
+/* The runtime's functions beneath the sync calls: never on top of a
+ * stack. */
+static const char *const sync_internals[] = {"notifyListAdd", "notifyListWait", "notifyListNotifyOne",
+					     "notifyListNotifyAll", "semacquire1", "semrelease", "mutex_lockslow",
+					     "mutex_unlockslow", "once_doslow", "rwmutex_runlockslow", "gopark",
+					     "goparkunlock", "goready", NULL};
+
+struct syncfound {
+	struct common c;
+	int blocks[SYNC_NBLOCKS];   /* GoBlocks with the reason and stack wanted */
+	long gid[SYNC_NBLOCKS];     /* the goroutine of the first, until unblocked */
+	int unblocks[SYNC_NBLOCKS]; /* its GoUnblock by the waker wanted */
+	struct stack badblock[SYNC_NBLOCKS], badunblock[SYNC_NBLOCKS];
+	char badreason[SYNC_NBLOCKS][128];
+	long internal;
+	struct stack internal_stack;
+};
+
+static void sync_event(const struct tev *ev, void *arg)
+{
+	struct syncfound *f = arg;
+	common_event(&f->c, ev);
+	for (int k = 0; k < SYNC_NBLOCKS; k++) {
+		const struct syncblock *b = &syncblocks[k];
+		if (IS_BLOCK(ev) && ev->tstack.n >= 2 && strcmp(ev->tstack.f[1].func, b->fn) == 0 &&
+		    strcmp(ev->tstack.f[0].func, b->api) == 0) {
+			/* The cond waiter may block again relocking the mutex
+			 * ("sync"); that one is not the wait. */
+			if (k == SYNC_COND && strcmp(ev->reason, "sync") == 0)
+				continue;
+			if (strcmp(ev->reason, b->reason) == 0 && ev->tstack.n == 2 &&
+			    endswith(ev->tstack.f[0].file, "runtime/sync.c")) {
+				if (f->blocks[k]++ == 0)
+					f->gid[k] = ev->id;
+			} else {
+				f->badblock[k] = ev->tstack;
+				snprintf(f->badreason[k], sizeof f->badreason[k], "%s", ev->reason);
+			}
+		}
+		if (IS_UNBLOCK(ev) && f->gid[k] != 0 && ev->id == f->gid[k]) {
+			if (ev->stack.n >= 1 && strcmp(ev->stack.f[0].func, b->waker) == 0)
+				f->unblocks[k]++;
+			else
+				f->badunblock[k] = ev->stack;
+			f->gid[k] = 0;
+		}
+	}
+	/* Above the program's frames, only the public call shows. (Below
+	 * them the runtime may show: fn runs inside weft_once_do.) */
+	const struct stack *ss[2] = {&ev->tstack, &ev->stack};
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < ss[s]->n && runtime_file(ss[s]->f[i].file); i++)
+			for (const char *const *x = sync_internals; *x; x++)
+				if (strcmp(ss[s]->f[i].func, *x) == 0 && f->internal++ == 0)
+					f->internal_stack = *ss[s];
+}
+
+static void trace_sync(const char *procs, bool arm64)
+{
+	need_go();
+	const char *prog = arm64 ? "build/test/prog-arm64/trace_sync" : "build/test/prog/trace_sync";
+	char test[64];
+	snprintf(test, sizeof test, "trace-sync-%s%s", arm64 ? "arm64-" : "", procs);
+	char *trace = trace_path(test, "out.trace");
+	struct run r;
+	traced(&r, trace, prog, arm64, NULL, procs, NULL, arm64 ? 300 : 60);
+	assert_exit(&r, 0);
+	assert_stdout(&r, "fn ran 1 time(s)\ndone\n");
+	run_free(&r);
+
+	struct syncfound *f = calloc(1, sizeof *f);
+	cr_assert(f != NULL);
+	parse_trace(trace, sync_event, f);
+	check_common(&f->c, trace, atol(procs));
+	for (int k = 0; k < SYNC_NBLOCKS; k++) {
+		const struct syncblock *b = &syncblocks[k];
+		cr_assert(f->badblock[k].n == 0,
+			  "%s: %s blocked in %s with reason \"%s\" or a stack other than %s over %s:\n%s", trace,
+			  b->fn, b->api, f->badreason[k], b->api, b->fn, stack_str(&f->badblock[k]));
+		cr_assert(f->blocks[k] == 1, "%s: %d GoBlock \"%s\" in %s over %s, want 1", trace, f->blocks[k],
+			  b->reason, b->api, b->fn);
+		cr_assert(f->badunblock[k].n == 0 && f->unblocks[k] == 1,
+			  "%s: %s, blocked in %s, was not unblocked by %s; the GoUnblock's stack:\n%s", trace, b->fn,
+			  b->api, b->waker, stack_str(&f->badunblock[k]));
+	}
+	cr_assert(f->internal == 0, "%s: %ld stacks show the runtime's sync internals, as:\n%s", trace,
+		  f->internal, stack_str(&f->internal_stack));
+	free(f);
+	free(trace);
+}
+
+Test(trace, sync_blocks_procs1) { trace_sync("1", false); }
+Test(trace, sync_blocks_procs2) { trace_sync("2", false); }
+Test(trace, sync_blocks_procs8) { trace_sync("8", false); }
+Test(trace, arm64_sync_blocks_procs1)
+{
+	skip_without_qemu();
+	trace_sync("1", true);
+}
+Test(trace, arm64_sync_blocks_procs2)
+{
+	skip_without_qemu();
+	trace_sync("2", true);
+}
+Test(trace, arm64_sync_blocks_procs8)
+{
+	skip_without_qemu();
+	trace_sync("8", true);
+}

@@ -14,8 +14,9 @@
  *
  * Threads that run no goroutine: a hosted program (weft build --libc) may
  * start threads of its own. On those, the calls that never wait work:
- * weft_chan_make, weft_chan_close, weft_chan_len, weft_chan_free,
- * weft_select with block false, weft_after, weft_nanotime,
+ * weft_chan_make, weft_chan_close, weft_chan_len, weft_chan_cap,
+ * weft_chan_free, weft_select with block false, weft_after, weft_ticker,
+ * weft_nanotime,
  * weft_mutex_unlock, weft_waitgroup_add and _done, weft_read, weft_write,
  * weft_pipe, weft_close, the printf family, weft_alloc, weft_free,
  * weft_frames_init and _next, weft_gomaxprocs, weft_getenv, weft_exit,
@@ -71,6 +72,7 @@ bool weft_chan_recv(weft_chan *c, void *elem); /* false once closed and drained;
 void weft_chan_close(weft_chan *c);
 void weft_chan_free(weft_chan *c); /* no goroutine may still use c */
 size_t weft_chan_len(weft_chan *c);
+size_t weft_chan_cap(weft_chan *c); /* the buffer's capacity (Go's cap): 0 if unbuffered or NULL */
 
 /* select: runs one ready case, chosen uniformly at random among the ready ones. */
 enum { WEFT_SEND = 1, WEFT_RECV = 2 };
@@ -85,9 +87,20 @@ typedef struct weft_case {
 int weft_select(weft_case *cases, int n, bool block);
 
 /* Timers. weft_after returns a channel of int64_t that receives the
- * monotonic time once, ns nanoseconds from now (Go's time.After). Free it
- * with weft_chan_free when done; that also stops a timer still pending. */
+ * monotonic time once, ns nanoseconds from now (Go's time.After): the time
+ * it was due, which the receiver may see a little later. Free it with
+ * weft_chan_free when done; that also stops a timer still pending. */
 weft_chan *weft_after(int64_t ns);
+/* weft_ticker returns a channel of int64_t, capacity 1, that receives the
+ * monotonic time every ns nanoseconds (Go's time.NewTicker). Ticks keep
+ * their phase: the k-th is due at start + k * ns, and each value is the
+ * time its tick was due (as weft_after's is, and Go's). A receiver that
+ * falls behind loses ticks rather than queueing them: a tick that finds
+ * the buffer full is dropped, so after a pause the receiver gets the one
+ * stale tick waiting and then the next on the phase, never a burst.
+ * weft_chan_free stops it. ns <= 0 panics ("non-positive interval for
+ * weft_ticker"). */
+weft_chan *weft_ticker(int64_t ns);
 int64_t weft_nanotime(void); /* monotonic clock, nanoseconds */
 void weft_sleep(int64_t ns);
 

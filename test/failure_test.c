@@ -316,6 +316,25 @@ Test(failure, negwaitgroup)
 {
 	check_panic("negwaitgroup", false, NULL, "panic: sync: negative WaitGroup counter");
 }
+/* A ticker with a non-positive interval panics, as Go's NewTicker does. */
+Test(failure, ticker_zero)
+{
+	check_panic("tickerpanic", false, "0", "panic: non-positive interval for weft_ticker\n");
+}
+Test(failure, ticker_negative)
+{
+	check_panic("tickerpanic", false, "-1", "panic: non-positive interval for weft_ticker\n");
+}
+Test(failure_arm64, ticker_zero)
+{
+	skip_without_qemu();
+	check_panic("tickerpanic", true, "0", "panic: non-positive interval for weft_ticker\n");
+}
+Test(failure_arm64, ticker_negative)
+{
+	skip_without_qemu();
+	check_panic("tickerpanic", true, "-1", "panic: non-positive interval for weft_ticker\n");
+}
 Test(failure_arm64, panic)
 {
 	skip_without_qemu();

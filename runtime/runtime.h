@@ -210,6 +210,9 @@ typedef struct Stack {
 } Stack;
 bool stackalloc(Stack *s); /* false when out of memory; fatal at the mapping limit */
 bool stack_guardfault(uintptr_t addr, G **gp); /* addr in some goroutine's guard? */
+/* stack_counts: the stacks stackalloc has handed out, and the bytes mapped
+ * for them, guards included (for weft_read_memstats). */
+void stack_counts(uint64_t *stacks, uint64_t *mapped);
 
 /* ---- proc.c: the scheduler ---- */
 enum {
@@ -422,6 +425,10 @@ void newproc(void (*fn)(void *), void *arg);
  * trace M), or scheduling with pp. */
 void newm(void (*fn)(void), P *pp, bool spinning);
 _Noreturn void goexit1(void);
+/* gcount returns how many goroutines exist (Go's gcount), and in *dead
+ * (if not NULL) how many finished ones are kept, with their stacks, for
+ * reuse. Any thread; a snapshot. */
+int32_t gcount(int32_t *dead);
 
 /* stopTheWorld stops every P but the caller's, waiting for each running
  * goroutine to reach the scheduler (a goroutine that never blocks or

@@ -16,7 +16,7 @@
  * start threads of its own. On those, the calls that never wait work:
  * weft_chan_make, weft_chan_close, weft_chan_len, weft_chan_cap,
  * weft_chan_free, weft_select with block false, weft_after, weft_ticker,
- * weft_nanotime,
+ * weft_nanotime, weft_numgoroutine, weft_read_memstats,
  * weft_mutex_unlock, weft_waitgroup_add and _done, weft_read, weft_write,
  * weft_pipe, weft_close, the printf family, weft_alloc, weft_free,
  * weft_frames_init and _next, weft_gomaxprocs, weft_getenv, weft_exit,
@@ -63,6 +63,13 @@ void weft_go(void (*fn)(void *), void *arg); /* start fn(arg) as a new goroutine
 void weft_yield(void);                       /* let other goroutines run (Go's runtime.Gosched) */
 int64_t weft_goid(void);                     /* the calling goroutine's id; goroutine 1 runs weft_main */
 int weft_gomaxprocs(void);                   /* the number of Ps (WEFTMAXPROCS, default: CPUs) */
+/* weft_numgoroutine returns the number of goroutines that exist: started
+ * and not yet returned, whether running, runnable or blocked (Go's
+ * runtime.NumGoroutine). A goroutine counts until its function has
+ * returned and the runtime has retired it, a moment after its last
+ * action; with goroutines starting and exiting meanwhile, the count is a
+ * snapshot, as Go's is. */
+int weft_numgoroutine(void);
 
 /* Channels. A channel carries elements of elem_size bytes; cap 0 is unbuffered. */
 typedef struct weft_chan weft_chan;
@@ -143,6 +150,41 @@ int weft_snprintf(char *buf, size_t n, const char *fmt, ...) WEFT_PRINTF(3, 4);
 /* Memory for programs with no libc. Zeroed. */
 void *weft_alloc(size_t n);
 void weft_free(void *p);
+
+/*
+ * Memory statistics: the useful part of Go's runtime.MemStats for a
+ * runtime without a collector. weft_read_memstats fills *ms with a
+ * snapshot; the counters are read one after another while the program
+ * runs, so they need not agree exactly with each other. Fields may be
+ * added (at the end) in later versions: declare the struct and let
+ * weft_read_memstats fill it, don't build one field by field.
+ *
+ * The heap is the memory weft_alloc hands out, and the runtime's own
+ * objects allocated the same way (channels, timers, goroutine records),
+ * as Go's heap holds all of them. A block is counted at its rounded size:
+ * a request of up to 32 KiB at the power of two that holds it (at least
+ * 16), a larger one at its whole pages, less a 16-byte header.
+ */
+typedef struct weft_memstats {
+	uint64_t alloc;       /* bytes of heap blocks allocated and not yet freed (Go's Alloc) */
+	uint64_t total_alloc; /* bytes of heap blocks ever allocated; never decreases (Go's TotalAlloc) */
+	uint64_t mallocs;     /* heap blocks ever allocated (Go's Mallocs) */
+	uint64_t frees;       /* heap blocks ever freed; mallocs - frees are in use (Go's Frees) */
+	uint64_t heap_sys;    /* bytes mapped for the heap: its chunks, in use or not, and the large blocks'
+			       * own mappings (Go's HeapSys) */
+	uint64_t goroutines;  /* goroutines that exist: weft_numgoroutine() */
+	uint64_t stack_inuse; /* bytes of the stacks in use: those of the goroutines that exist and the
+			       * scheduler stacks of weft's threads, each at its full reserved size (only
+			       * the pages touched take memory: see rss); not the guards, not the stacks
+			       * that finished goroutines keep for reuse (Go's StackInuse) */
+	uint64_t stack_sys;   /* bytes mapped for those stacks, guards included: every stack arena, whole,
+			       * whether its stacks are in use, kept for reuse or not yet handed out (Go's
+			       * StackSys). A hosted program's threads of its own, and the threads libc
+			       * starts for weft, have libc's stacks, counted in neither. */
+	uint64_t rss;         /* bytes of the process's memory resident in RAM, as the kernel counts them
+			       * (VmRSS in /proc/self/status); 0 when that can't be read */
+} weft_memstats;
+void weft_read_memstats(weft_memstats *ms);
 
 /* weft_panic prints "panic: <message>" and the goroutine's stack, then exits with status 2. */
 _Noreturn void weft_panic(const char *fmt, ...) WEFT_PRINTF(1, 2);

@@ -1882,3 +1882,36 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	throw("rt0_go: m0 returned");
 }
 WEFT_FUNCID(rt0_go, FUNCID_RT0);
+
+/* ---- counting goroutines ---- */
+
+/*
+ * gcount (Go's gcount) returns how many goroutines exist: every G ever
+ * made (allgs; Gs are never freed) less the dead ones kept for reuse on
+ * the Ps' and the global free lists, whose number it stores in *dead
+ * when dead is not NULL. Any thread. It takes no lock: the counts move
+ * while it reads them (a G between a P's list and the global one may be
+ * missed or seen twice), so the result is a snapshot, exact when no
+ * goroutine starts or exits meanwhile. At least 1: goroutine 1 runs
+ * weft_main as long as the program does.
+ */
+int32_t gcount(int32_t *dead)
+{
+	int32_t idle = atomic_load(&sched.ngfree);
+	int32_t nprocs = atomic_load(&gomaxprocs);
+	for (int32_t i = 0; i < nprocs; i++)
+		idle += atomic_load(&allp[i]->gfreecnt);
+	int32_t all = atomic_load(&nallgs);
+	if (idle > all)
+		idle = all;
+	if (dead)
+		*dead = idle;
+	return all - idle < 1 ? 1 : all - idle;
+}
+
+/* weft_numgoroutine (weft.h) returns the number of goroutines that exist
+ * (gcount). Any thread. */
+int weft_numgoroutine(void)
+{
+	return gcount(NULL);
+}

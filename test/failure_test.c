@@ -363,6 +363,25 @@ Test(failure_arm64, rwmutex_unlock_unlocked)
 	check_rwunlocked(true, "2", "unlock-rlocked", UNLOCK_MSG, "weft_rwmutex_unlock");
 }
 
+/* A ticker with a non-positive interval panics, as Go's NewTicker does. */
+Test(failure, ticker_zero)
+{
+	check_panic("tickerpanic", false, "0", "panic: non-positive interval for weft_ticker\n");
+}
+Test(failure, ticker_negative)
+{
+	check_panic("tickerpanic", false, "-1", "panic: non-positive interval for weft_ticker\n");
+}
+Test(failure_arm64, ticker_zero)
+{
+	skip_without_qemu();
+	check_panic("tickerpanic", true, "0", "panic: non-positive interval for weft_ticker\n");
+}
+Test(failure_arm64, ticker_negative)
+{
+	skip_without_qemu();
+	check_panic("tickerpanic", true, "-1", "panic: non-positive interval for weft_ticker\n");
+}
 Test(failure_arm64, panic)
 {
 	skip_without_qemu();

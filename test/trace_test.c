@@ -36,6 +36,8 @@
  *    values, and files complete when stop returns;
  *  - exit: main's return, weft_exit, a panic and a fatal signal each leave
  *    a complete trace and the untraced exit status;
+ *  - ticker: a goroutine waiting for weft_ticker's ticks blocks for
+ *    "chan receive" at weft_chan_recv, and the timer's thread wakes it;
  *  - arm64 (under qemu-aarch64): an example, the stacks and the unwinders.
  *
  * go tool trace's output for a big trace runs to hundreds of megabytes,
@@ -2051,4 +2053,73 @@ Test(trace, arm64_sync_blocks_procs8)
 {
 	skip_without_qemu();
 	trace_sync("8", true);
+}
+
+/* ---- weft_ticker (issue 10: the concurrency toolkit) ---- */
+
+/* A goroutine that waits for a ticker's tick blocks as a channel receive
+ * does: GoBlock with Go's reason "chan receive" (so go tool trace's
+ * blocking profile files it there), its stack starting at the public
+ * weft_chan_recv over the goroutine's function; the timer's thread wakes
+ * it, and the strict oracle accepts the whole trace. */
+struct tickblocks {
+	struct common c;
+	long blocks;  /* GoBlock "chan receive" in tick_receiver */
+	long badtop;  /* of those, stacks not starting at weft_chan_recv in runtime/chan.c */
+	struct stack bad;
+	long unblocks; /* Waiting -> Runnable of that goroutine */
+	long g;        /* its id, from its GoCreate */
+};
+
+static void tickblocks_event(const struct tev *ev, void *arg)
+{
+	struct tickblocks *t = arg;
+	common_event(&t->c, ev);
+	if (IS_CREATE(ev) && ev->tstack.n > 0 && strcmp(ev->tstack.f[0].func, "tick_receiver") == 0)
+		t->g = ev->id;
+	if (IS_BLOCK(ev) && strcmp(ev->reason, "chan receive") == 0 && has_frame(&ev->tstack, "tick_receiver")) {
+		t->blocks++;
+		if ((strcmp(ev->tstack.f[0].func, "weft_chan_recv") != 0 || !endswith(ev->tstack.f[0].file, "runtime/chan.c") ||
+		     ev->tstack.n < 2 || strcmp(ev->tstack.f[1].func, "tick_receiver") != 0) &&
+		    t->badtop++ == 0)
+			t->bad = ev->tstack;
+	}
+	if (IS_UNBLOCK(ev) && t->g > 0 && ev->id == t->g)
+		t->unblocks++;
+}
+
+static void ticker_block(bool arm64, const char *procs)
+{
+	need_go();
+	const char *prog = arm64 ? "build/test/prog-arm64/trace_ticker" : "build/test/prog/trace_ticker";
+	char test[64];
+	snprintf(test, sizeof test, "trace-ticker-%s%s", arm64 ? "arm64-" : "", procs);
+	char *trace = trace_path(test, "out.trace");
+	struct run r;
+	traced(&r, trace, prog, arm64, NULL, procs, NULL, arm64 ? 300 : 60);
+	assert_exit(&r, 0);
+	assert_stdout(&r, "5 ticks, increasing\n");
+	run_free(&r);
+
+	struct tickblocks t = {0};
+	parse_trace(trace, tickblocks_event, &t);
+	check_common(&t.c, trace, atol(procs));
+	cr_assert(t.g > 0, "%s: no GoCreate of tick_receiver", trace);
+	/* Five receives of a 2 ms ticker: most, if not all, find no tick yet. */
+	cr_assert(t.blocks >= 1 && t.blocks <= 5, "%s: %ld GoBlock \"chan receive\" in tick_receiver, want 1 to 5", trace,
+		  t.blocks);
+	cr_assert(t.badtop == 0, "%s: %ld of them do not start weft_chan_recv (runtime/chan.c), tick_receiver:\n%s",
+		  trace, t.badtop, stack_str(&t.bad));
+	cr_assert(t.unblocks >= t.blocks, "%s: tick_receiver blocked %ld times, woken %ld", trace, t.blocks,
+		  t.unblocks);
+	free(trace);
+}
+
+Test(trace, ticker_block_procs1) { ticker_block(false, "1"); }
+Test(trace, ticker_block_procs2) { ticker_block(false, "2"); }
+Test(trace, ticker_block_procs8) { ticker_block(false, "8"); }
+Test(trace, arm64_ticker_block_procs2)
+{
+	skip_without_qemu();
+	ticker_block(true, "2");
 }

@@ -956,6 +956,10 @@ static _Noreturn void schedule(void)
 		lock(&sched.lock);
 		gp = globrunqget(pp, 1);
 		unlock(&sched.lock);
+		/* Another M may have queued it after this M's last event: its
+		 * GoStart needs the clock, not that event's time. */
+		if (gp)
+			samepoint = false;
 	}
 	if (!gp)
 		gp = runqget(pp, &inherit);

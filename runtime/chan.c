@@ -1,6 +1,6 @@
 /*
- * chan.c: channels (Go's chan.go), weft_after's timer channels, and the
- * sudog cache.
+ * chan.c: channels (Go's chan.go), the timer channels of weft_after and
+ * weft_ticker, and the sudog cache.
  *
  * The model. A channel is an hchan (struct weft_chan, laid out in chan.h):
  * a ring buffer of dataqsiz elements, plus two FIFO wait queues, recvq and
@@ -46,8 +46,9 @@
  * the reverse. Goroutines are readied after the channel lock is dropped,
  * as in Go.
  *
- * Timer channels (weft_after): a buffered channel of one int64_t, filled by
- * a timer callback with a non-blocking send. That callback runs on an M
+ * Timer channels (weft_after, weft_ticker): a buffered channel of one
+ * int64_t, filled by a timer callback with a non-blocking send; a ticker's
+ * timer is periodic, and a tick that finds the buffer full is dropped. That callback runs on an M
  * that may have no goroutine (getg() is NULL or g0), so the non-blocking
  * send path never parks and never touches the current G.
  */
@@ -408,7 +409,7 @@ static bool chanparkcommit(G *gp, void *chanlock)
 /*
  * chansend_common is chansend with a choice for a closed channel: panic
  * (every user send) or silently drop the value (the timer callback: a user
- * may close a weft_after channel, and the callback has no goroutine to
+ * may close a timer channel, and the callback has no goroutine to
  * panic on). Non-blocking calls never park and never use the current G.
  */
 static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifclosed)
@@ -677,11 +678,20 @@ size_t weft_chan_len(weft_chan *c)
 	return atomic_load(&c->qcount);
 }
 
+/* weft_chan_cap returns the capacity of c's buffer (0 for an unbuffered
+ * or NULL channel, as Go's cap). It never changes, so no lock is needed. */
+size_t weft_chan_cap(weft_chan *c)
+{
+	if (c == NULL)
+		return 0;
+	return c->dataqsiz;
+}
+
 /*
  * weft_chan_free frees c (NULL: nothing). No goroutine may be using c or
- * blocked on it. A weft_after timer still pending is stopped first. Freeing
- * c twice panics ("weft_chan_free of freed channel"), as far as the
- * allocator can tell (blockstate).
+ * blocked on it. The timer of a weft_after still pending, or of a
+ * weft_ticker, is stopped first. Freeing c twice panics ("weft_chan_free
+ * of freed channel"), as far as the allocator can tell (blockstate).
  *
  * This relies on timer_stop's contract (time.c): when timer_stop returns,
  * the timer's callback is not running and will not run, whether
@@ -709,32 +719,62 @@ void weft_chan_free(weft_chan *c)
 }
 
 /*
- * after_fire is weft_after's timer callback: on some M, maybe with no
- * goroutine, it offers the time to the channel without blocking. The
- * buffer has room for the one value it ever sends, so the send always
- * succeeds unless the user closed the channel, when it is dropped.
+ * timerchan_fire is the timer callback of weft_after and weft_ticker: on
+ * some M, maybe with no goroutine, it offers the time the timer was due
+ * to the channel without blocking. weft_after's buffer has room for the
+ * one value it ever sends; a ticker's tick that finds the buffer full (the
+ * receiver has fallen behind) is dropped, so ticks never queue up. A value
+ * for a channel the user closed is dropped too.
  */
-static void after_fire(void *arg, int64_t now)
+static void timerchan_fire(void *arg, int64_t when)
 {
-	chansend_common(arg, &now, false, false);
+	chansend_common(arg, &when, false, false);
 }
 
 /*
- * weft_after returns a channel of int64_t, capacity 1, that receives
- * nanotime() once, ns nanoseconds from now (at once if ns <= 0). Free it
- * with weft_chan_free, which also stops the timer if still pending.
+ * timerchan returns a channel of int64_t, capacity 1, with a timer that
+ * sends on it ns nanoseconds from now (at once if ns <= 0) and then, when
+ * period > 0, every period nanoseconds on the same phase (time.c re-arms
+ * it). weft_chan_free stops the timer.
  */
-weft_chan *weft_after(int64_t ns)
+static hchan *timerchan(int64_t ns, int64_t period)
 {
 	hchan *c = weft_chan_make(sizeof(int64_t), 1);
 	Timer *t = rtalloc(sizeof(Timer));
 	int64_t now = nanotime();
 
 	t->when = ns > INT64_MAX - now ? INT64_MAX : now + ns;
-	t->f = after_fire;
+	t->period = period;
+	t->f = timerchan_fire;
 	t->arg = c;
 	t->idx = -1;
 	c->timer = t; /* for weft_chan_free to stop; before c is shared */
 	timer_add(t);
 	return c;
+}
+
+/*
+ * weft_after returns a channel of int64_t, capacity 1, that receives the
+ * time ns nanoseconds from now, once, when it comes (at once if ns <= 0).
+ * Free it with weft_chan_free, which also stops the timer if still
+ * pending.
+ */
+weft_chan *weft_after(int64_t ns)
+{
+	return timerchan(ns, 0);
+}
+
+/*
+ * weft_ticker returns a channel of int64_t, capacity 1, that receives a
+ * tick every ns nanoseconds, the first ns from now (Go's time.NewTicker):
+ * each tick's value is the time it was due, start + k * ns. A receiver
+ * that lags loses ticks (timerchan_fire drops them) and time.c's re-arming
+ * skips the periods already missed, so a lagging receiver never sees a
+ * burst. weft_chan_free stops it; ns <= 0 panics, as NewTicker does.
+ */
+weft_chan *weft_ticker(int64_t ns)
+{
+	if (ns <= 0)
+		gopanic("non-positive interval for weft_ticker");
+	return timerchan(ns, ns);
 }

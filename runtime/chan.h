@@ -27,7 +27,7 @@ struct weft_chan {
 	size_t dataqsiz; /* capacity of the ring; 0 for unbuffered */
 	size_t elemsize;
 	char *buf;       /* dataqsiz slots of elemsize bytes */
-	Timer *timer;    /* weft_after's timer; set once, before any use */
+	Timer *timer;    /* weft_after's or weft_ticker's timer; set once, before any use */
 
 	Mutex lock;
 	uint32_t closed;

@@ -11,7 +11,9 @@
  *
  * Every block starts with a 16-byte Header saying how to free it; the
  * caller's memory follows, 16-byte aligned. One Mutex protects the lists
- * and the chunk. Go's allocator (malloc.go, mcache.go, mcentral.go) is
+ * and the chunk, and the small blocks' statistics (weft_read_memstats),
+ * which cost a few adds under the lock rtalloc takes anyway; the large
+ * blocks', kept without the lock, atomic adds beside a system call. Go's allocator (malloc.go, mcache.go, mcentral.go) is
  * far more elaborate: per-P caches, spans of one class, a GC; weft's needs
  * are a few objects per goroutine, channel or timer.
  *
@@ -47,7 +49,17 @@ static struct {
 	Free *free[NCLASS]; /* free blocks of each class (their memory, after the Header) */
 	char *chunk;        /* carve new blocks from [chunk, chunkend) */
 	char *chunkend;
+	/* Statistics of the small blocks (weft_read_memstats): bytes in
+	 * use, bytes and blocks ever allocated, blocks freed, bytes mapped
+	 * for chunks. */
+	uint64_t alloc, total, mallocs, frees, sys;
 } heap;
+
+/* The large blocks' statistics, as heap's, kept with atomic adds: a large
+ * block is mapped and unmapped without heap.lock. */
+static struct {
+	uint64_t alloc, total, mallocs, frees, sys;
+} large;
 
 static size_t classsize(uint32_t cls)
 {
@@ -79,6 +91,10 @@ static void *largealloc(size_t n)
 	h->magic = MAGIC;
 	h->cls = LARGE;
 	h->size = len;
+	atomic_xadd(&large.alloc, len - sizeof(Header));
+	atomic_xadd(&large.total, len - sizeof(Header));
+	atomic_xadd(&large.mallocs, 1);
+	atomic_xadd(&large.sys, len);
 	return h + 1; /* fresh mappings are zeroed */
 }
 
@@ -99,6 +115,9 @@ void *rtalloc(size_t n)
 	size = classsize(cls);
 
 	lock(&heap.lock);
+	heap.alloc += size;
+	heap.total += size;
+	heap.mallocs++;
 	f = heap.free[cls];
 	if (f != NULL) {
 		heap.free[cls] = f->next;
@@ -115,6 +134,7 @@ void *rtalloc(size_t n)
 			fatal("out of memory");
 		}
 		heap.chunkend = heap.chunk + CHUNK;
+		heap.sys += CHUNK;
 	}
 	h = (Header *)heap.chunk;
 	heap.chunk += sizeof(Header) + size; /* sizes are multiples of 16 */
@@ -175,10 +195,16 @@ void rtfree(void *p)
 	if (h->magic != MAGIC || (h->cls >= NCLASS && h->cls != LARGE))
 		throw(h->magic == FREEMAGIC ? "double free" : "free of a pointer not from rtalloc");
 	if (h->cls == LARGE) {
-		sys_munmap(h, h->size);
+		size_t len = h->size;
+		sys_munmap(h, len);
+		atomic_xadd(&large.alloc, -(uint64_t)(len - sizeof(Header)));
+		atomic_xadd(&large.frees, 1);
+		atomic_xadd(&large.sys, -(uint64_t)len);
 		return;
 	}
 	lock(&heap.lock);
+	heap.alloc -= classsize(h->cls);
+	heap.frees++;
 	h->magic = FREEMAGIC;
 	f->next = heap.free[h->cls];
 	heap.free[h->cls] = f;
@@ -206,6 +232,76 @@ void weft_free(void *p)
 		gopanic("weft_free: pointer not from weft_alloc");
 	}
 	rtfree(p);
+}
+
+/*
+ * rss returns the process's resident memory in bytes, the VmRSS line of
+ * /proc/self/status (in kB there, whatever the page size), read with raw
+ * system calls; 0 when it can't be read. statm would need the kernel's
+ * page size, which may not be ARCH_PAGESIZE.
+ */
+static uint64_t rss(void)
+{
+	char buf[8192];
+	size_t len = 0;
+	long fd = sys_openat(AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		long n = sys_read((int)fd, buf + len, sizeof buf - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	sys_close((int)fd);
+	buf[len] = '\0';
+	static const char key[] = "\nVmRSS:";
+	for (size_t i = 0; i + sizeof key - 1 <= len; i++) {
+		if (memcmp(buf + i, key, sizeof key - 1) != 0)
+			continue;
+		const char *p = buf + i + sizeof key - 1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		uint64_t kb = 0;
+		bool digits = false;
+		for (; *p >= '0' && *p <= '9'; p++, digits = true)
+			kb = kb * 10 + (uint64_t)(*p - '0');
+		return digits ? kb * 1024 : 0;
+	}
+	return 0;
+}
+
+/*
+ * weft_read_memstats (weft.h) fills *ms: the heap's counters from this
+ * file, the goroutines and stacks from proc.c (gcount) and stack.c
+ * (stack_counts), the resident memory from the kernel (rss). Any thread;
+ * it never waits but for heap.lock, held briefly, and a read of /proc.
+ */
+void weft_read_memstats(weft_memstats *ms)
+{
+	memset(ms, 0, sizeof *ms);
+	lock(&heap.lock);
+	ms->alloc = heap.alloc;
+	ms->total_alloc = heap.total;
+	ms->mallocs = heap.mallocs;
+	ms->frees = heap.frees;
+	ms->heap_sys = heap.sys;
+	unlock(&heap.lock);
+	ms->alloc += atomic_load(&large.alloc);
+	ms->total_alloc += atomic_load(&large.total);
+	ms->mallocs += atomic_load(&large.mallocs);
+	ms->frees += atomic_load(&large.frees);
+	ms->heap_sys += atomic_load(&large.sys);
+
+	int32_t dead;
+	uint64_t stacks, mapped;
+	ms->goroutines = (uint64_t)gcount(&dead);
+	stack_counts(&stacks, &mapped);
+	/* Every stack handed out belongs to a goroutine, living or dead and
+	 * kept, or is an M's scheduler stack. */
+	ms->stack_inuse = stacks > (uint64_t)dead ? (stacks - (uint64_t)dead) * STACK_SIZE : 0;
+	ms->stack_sys = mapped;
+	ms->rss = rss();
 }
 
 enum {

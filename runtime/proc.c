@@ -6,8 +6,9 @@
  *	G  a goroutine: a stack, a saved context, a status.
  *	M  an OS thread. It runs Gs, and scheduler code on its own g0 stack.
  *	P  a processor: the right to run Gs. There are gomaxprocs of them
- *	   (WEFTMAXPROCS, default the number of CPUs). An M must hold a P to
- *	   run a G; an M in a blocking system call may lose its P.
+ *	   (WEFTMAXPROCS, default the number of CPUs; weft_setmaxprocs
+ *	   changes the count with the world stopped, procresize). An M must
+ *	   hold a P to run a G; an M in a blocking system call may lose its P.
  *
  * Each P has a local run queue (a lock-free ring its owner pushes to and
  * anyone may take from) plus a runnext slot, which only the owner touches:
@@ -84,6 +85,8 @@ static void stwstopm(void);
 static void runtime_main(void *arg);
 static void wakep(void);
 static void startm(P *pp, bool spinning);
+static void procresize(int32_t nprocs);
+static void gfpurge(P *pp);
 
 /* waitreason_string names wait reason r for dumps and the trace (Go's
  * waitReason.String), "?" when r is none of them. Any thread; no lock. */
@@ -186,6 +189,18 @@ static void globrunqput(G *gp)
 	else
 		sched.runqhead = gp;
 	sched.runqtail = gp;
+	sched.runqsize++;
+}
+
+/* globrunqputhead puts gp at the head of the global run queue, to run
+ * before the rest: the Gs of a P that goes away keep their place ahead
+ * of those queued later. sched.lock must be held. */
+static void globrunqputhead(G *gp)
+{
+	gp->schedlink = sched.runqhead;
+	sched.runqhead = gp;
+	if (!sched.runqtail)
+		sched.runqtail = gp;
 	sched.runqsize++;
 }
 
@@ -456,7 +471,10 @@ static M *mget(void)
  * checkdead reports a deadlock when no M is left to run anything: every M
  * is idle (or is sysmon), no timer is pending and nothing is runnable.
  * Ms in system calls count as running, so a G blocked in read(2) is not a
- * deadlock. Called with sched.lock held by an M about to park.
+ * deadlock. When no goroutine is left at all, goroutine 1 ended by
+ * weft_goexit and every other has ended since: Go's "no goroutines"
+ * error, whatever timers are pending (no goroutine can see them fire).
+ * Called with sched.lock held by an M about to park.
  */
 static void checkdead(void)
 {
@@ -473,11 +491,21 @@ static void checkdead(void)
 			  sched.nmsys);
 		throw("checkdead: inconsistent counts");
 	}
+	/* Every G is parked, dead or (in allgs but not yet started) idle:
+	 * a runnable one would have an M. Count the parked ones. */
+	int32_t nwaiting = 0;
+	for (G *gp = atomic_load(&allgs); gp; gp = atomic_load(&gp->alllink))
+		if (readgstatus(gp) == Gwaiting)
+			nwaiting++;
+	if (nwaiting == 0) {
+		unlock(&sched.lock);
+		fatal("no goroutines (main called runtime.Goexit) - deadlock!");
+	}
 	if (timers_len() > 0)
 		return;
 	if (sched.runqsize > 0)
 		throw("checkdead: runnable goroutines on the global queue");
-	for (int32_t i = 0; i < gomaxprocs; i++)
+	for (int32_t i = 0; i < atomic_load(&gomaxprocs); i++)
 		if (!runqempty(allp[i]))
 			throw("checkdead: runnable goroutines on a P");
 	unlock(&sched.lock);
@@ -607,18 +635,27 @@ static void stwstopm(void)
 	stopm();
 }
 
+/* worldsema admits one stopper of the world at a time (Go's worldsema):
+ * weft_setmaxprocs and weft_trace_start. stopTheWorld takes it,
+ * startTheWorld gives it back. */
+static weft_mutex worldsema;
+/* newprocs: the number of Ps that startTheWorld sets, or 0 for no change
+ * (Go's newprocs). Written by the world's stopper. */
+static int32_t newprocs;
+
 /*
  * stopTheWorld stops every P but the caller's: idle ones and ones in a
- * system call at once, running ones when their M next enters the
- * scheduler (stwstopm); it sleeps on sched.stopnote until the last has
- * stopped. The caller is a goroutine holding a P (its own P is marked
- * stopped too, and stays with it); stop-the-world calls do not nest, and
- * callers serialize among themselves (the tracer's apimu). Returns with
- * every P Pstopped.
+ * system call at once (these stolen from their M, as sysmon's retake
+ * does), running ones when their M next enters the scheduler (stwstopm);
+ * it sleeps on sched.stopnote until the last has stopped. The caller is
+ * a goroutine holding a P (its own P is marked stopped too, and stays
+ * with it). A second stopper waits in worldsema until the first has
+ * started the world again. Returns with every P Pstopped.
  */
 void stopTheWorld(void)
 {
-	M *mp = getm();
+	weft_mutex_lock(&worldsema);
+	M *mp = getm(); /* after the lock: the goroutine may have moved */
 	lock(&sched.lock);
 	sched.stopwait = gomaxprocs;
 	atomic_store(&sched.stopping, 1);
@@ -626,8 +663,18 @@ void stopTheWorld(void)
 	sched.stopwait--;
 	for (int32_t i = 0; i < gomaxprocs; i++) {
 		P *pp = allp[i];
-		if (atomic_cas(&pp->status, Psyscall, Pstopped))
+		TraceLocker tl = traceAcquire();
+		if (atomic_cas(&pp->status, Psyscall, Pstopped)) {
+			/* Its M, back from the call, must not take it again
+			 * (exitsyscall compares syscallticks), and the trace
+			 * must see the P leave that M. */
+			pp->syscalltick++;
+			if (traceOk(tl))
+				traceProcSteal(tl, pp, false);
 			sched.stopwait--;
+		}
+		if (traceOk(tl))
+			traceRelease(tl);
 	}
 	P *pp;
 	while ((pp = pidleget())) {
@@ -647,13 +694,19 @@ void stopTheWorld(void)
 }
 
 /* startTheWorld undoes stopTheWorld, from the goroutine that stopped the
- * world: its P runs again, and every other P goes back to the idle list,
- * or, with Gs queued, to an M of its own. */
+ * world: first the number of Ps changes if the stopper set newprocs
+ * (procresize, which may give the caller another P); then its P runs
+ * again, and every other P goes back to the idle list, or, with Gs
+ * queued, to an M of its own. */
 void startTheWorld(void)
 {
 	M *mp = getm();
 	P *run[MAX_PROCS];
 	int nrun = 0;
+	if (newprocs) {
+		procresize(newprocs);
+		newprocs = 0;
+	}
 	lock(&sched.lock);
 	atomic_store(&sched.stopping, 0);
 	atomic_store(&mp->p->status, Prunning);
@@ -673,6 +726,7 @@ void startTheWorld(void)
 	for (int i = 0; i < nrun; i++)
 		startm(run[i], false);
 	wakep();
+	weft_mutex_unlock(&worldsema);
 }
 
 /* ---- timers and the scheduler ---- */
@@ -825,8 +879,11 @@ top:
 		/* Only what stealing can take counts: a G in another P's
 		 * runnext is its owner's to run (runqgrab leaves it), and
 		 * taking a P for it would only spin, find nothing and give
-		 * the P back, over and over. */
-		for (int32_t i = 0; i < gomaxprocs; i++) {
+		 * the P back, over and over. Holding no P, this M may run
+		 * while the world is stopped and the count changes: it reads
+		 * the count once (allp holds a P below any count there was). */
+		int32_t procs = atomic_load(&gomaxprocs);
+		for (int32_t i = 0; i < procs; i++) {
 			if (!runqringempty(allp[i])) {
 				lock(&sched.lock);
 				pp = pidleget();
@@ -899,6 +956,10 @@ static _Noreturn void schedule(void)
 		lock(&sched.lock);
 		gp = globrunqget(pp, 1);
 		unlock(&sched.lock);
+		/* Another M may have queued it after this M's last event: its
+		 * GoStart needs the clock, not that event's time. */
+		if (gp)
+			samepoint = false;
 	}
 	if (!gp)
 		gp = runqget(pp, &inherit);
@@ -1109,6 +1170,22 @@ static void gfput(P *pp, G *gp)
 	unlock(&sched.gflock);
 }
 
+/* gfpurge moves all of pp's dead Gs to the global free list (a P that
+ * goes away, pdestroy). The world is stopped. */
+static void gfpurge(P *pp)
+{
+	lock(&sched.gflock);
+	while (pp->gfree) {
+		G *g = pp->gfree;
+		pp->gfree = g->schedlink;
+		pp->gfreecnt--;
+		g->schedlink = sched.gfree;
+		sched.gfree = g;
+		sched.ngfree++;
+	}
+	unlock(&sched.gflock);
+}
+
 /* gfget takes a dead G, stack and all, off pp's free list, which it
  * refills from the global list (sched.gflock) when empty; NULL when there
  * is none. pp is the current M's P. */
@@ -1238,11 +1315,52 @@ int64_t weft_goid(void)
 	return gp ? gp->goid : 0;
 }
 
-/* weft_gomaxprocs (weft.h) returns the number of Ps, fixed at start-up.
- * Any thread. */
+/* weft_gomaxprocs (weft.h) returns the number of Ps: WEFTMAXPROCS or
+ * the CPUs at start-up, then what weft_setmaxprocs last set. Any thread. */
 int weft_gomaxprocs(void)
 {
-	return gomaxprocs;
+	return atomic_load(&gomaxprocs);
+}
+
+/*
+ * weft_setmaxprocs (weft.h) sets the number of Ps to n, clamped to
+ * MAX_PROCS, and returns the previous number (Go's runtime.GOMAXPROCS).
+ * n < 1 only returns it, on any thread; otherwise the caller must be a
+ * goroutine (mustbeg): it stops the world, and startTheWorld resizes
+ * (procresize). Calls serialize in worldsema; each returns the count
+ * its own change replaced. A count equal to the current one changes
+ * nothing and stops nothing.
+ */
+int weft_setmaxprocs(int n)
+{
+	int32_t ret = atomic_load(&gomaxprocs);
+	if (n < 1)
+		return ret;
+	mustbeg("weft_setmaxprocs");
+	if (n > MAX_PROCS)
+		n = MAX_PROCS;
+	if (n == ret)
+		return ret;
+	stopTheWorld();
+	ret = gomaxprocs; /* another call may have changed it meanwhile */
+	newprocs = n;
+	startTheWorld();
+	return ret;
+}
+
+/*
+ * weft_goexit (weft.h) ends the calling goroutine at once, from any
+ * depth, as if its function had returned (Go's runtime.Goexit; weft has
+ * no deferred calls to run first): the same path, goexit1, GoDestroy in
+ * a trace. On goroutine 1, weft_main never returns, so the program does
+ * not exit: the others run on, and when none is left checkdead ends it
+ * with "no goroutines (main called runtime.Goexit) - deadlock!". On a
+ * thread that runs no goroutine it is a fatal error (mustbeg).
+ */
+_Noreturn void weft_goexit(void)
+{
+	mustbeg("weft_goexit");
+	goexit1();
 }
 
 /* goexit0 is goexit1's second half, on g0 (mcall): gp is dead (Grunning ->
@@ -1400,11 +1518,13 @@ void exitsyscall(void)
 /* ---- sysmon ---- */
 
 /* retake hands off Ps whose M has been in one system call for longer
- * than SYSCALL_RETAKE_NS. Returns how many it took. */
+ * than SYSCALL_RETAKE_NS. Returns how many it took. It runs while the
+ * count of Ps may change: a P left beyond it is Pdead, never Psyscall. */
 static int retake(int64_t now)
 {
 	int n = 0;
-	for (int32_t i = 0; i < gomaxprocs; i++) {
+	int32_t procs = atomic_load(&gomaxprocs);
+	for (int32_t i = 0; i < procs; i++) {
 		P *pp = allp[i];
 		if (atomic_load(&pp->status) != Psyscall)
 			continue;
@@ -1563,25 +1683,107 @@ void newm(void (*fn)(void), P *pp, bool spinning)
 
 /* ---- start-up ---- */
 
-/* procresize creates the n Ps, P 0 for the calling M (m0) and the rest
- * idle. Once, from schedinit, before any other M exists: the number of Ps
- * never changes afterwards (Go's procresize also resizes). */
-static void procresize(int32_t n)
+/*
+ * pdestroy retires pp, a P beyond the new count (Go's (*p).destroy): its
+ * runnable Gs, runnext first, go to the head of the global queue in
+ * their order, its dead Gs to the global free list, its sudogs to the
+ * central cache, and it becomes Pdead. Its struct stays in allp for a
+ * later growth. The world is stopped and pp stopped with it (no M holds
+ * it: it is no thief's and no owner's); the caller holds no lock.
+ */
+static void pdestroy(P *pp)
 {
-	allp = persistentalloc(sizeof(P *) * (size_t)n);
-	for (int32_t i = 0; i < n; i++) {
-		P *pp = persistentalloc(sizeof *pp);
-		pp->id = i;
-		pp->status = Pidle;
-		allp[i] = pp;
-	}
-	gomaxprocs = n;
-	/* P 0 goes to the current M; the rest are idle. */
 	lock(&sched.lock);
-	for (int32_t i = n - 1; i > 0; i--)
-		pidleput(allp[i]);
+	uint32_t head = atomic_load(&pp->runqhead), tail = atomic_load(&pp->runqtail);
+	while (tail != head) {
+		tail--;
+		globrunqputhead(pp->runq[tail % RUNQ_SIZE]);
+	}
+	atomic_store(&pp->runqtail, tail);
+	if (pp->runnext) {
+		globrunqputhead(pp->runnext);
+		atomic_store(&pp->runnext, NULL);
+	}
 	unlock(&sched.lock);
-	acquirep(allp[0]);
+	gfpurge(pp);
+	Sudog *first = pp->sudogcache;
+	if (first) {
+		Sudog *last = first;
+		while (last->next)
+			last = last->next;
+		lock(&sched.sudoglock);
+		last->next = sched.sudogcache;
+		sched.sudogcache = first;
+		unlock(&sched.sudoglock);
+		pp->sudogcache = NULL;
+	}
+	pp->runnextstreak = 0;
+	atomic_store(&pp->status, Pdead);
+}
+
+/*
+ * procresize sets the number of Ps to nprocs (Go's procresize): at
+ * start-up from schedinit (nothing runs yet; the caller then puts the
+ * other Ps on the idle list), and from startTheWorld for
+ * weft_setmaxprocs (the world stopped, every P Pstopped; startTheWorld
+ * then restarts the first nprocs). Ps from the old count up are created
+ * (the first time) or revived, Pstopped; those from nprocs up are
+ * retired (pdestroy). The calling M keeps its P if that P stays, else it
+ * moves to P 0, and the trace shows its goroutine stopping and starting
+ * again there, as Go's does. A trace records the new count (ProcsChange)
+ * with the caller's stack. gomaxprocs changes last, once every P below
+ * it exists.
+ */
+static void procresize(int32_t nprocs)
+{
+	M *mp = getm();
+	int32_t old = gomaxprocs;
+	if (nprocs < 1 || nprocs > MAX_PROCS)
+		throw("procresize: invalid arg");
+	if (!allp)
+		allp = persistentalloc(sizeof(P *) * MAX_PROCS);
+	TraceLocker tl = traceAcquire();
+	if (traceOk(tl)) {
+		traceGomaxprocs(tl, nprocs, true);
+		traceRelease(tl);
+	}
+	for (int32_t i = old; i < nprocs; i++) {
+		P *pp = allp[i];
+		if (!pp) {
+			pp = persistentalloc(sizeof *pp);
+			pp->id = i;
+			pp->trace.syscallm = -1;
+			atomic_store(&allp[i], pp);
+		}
+		atomic_store(&pp->status, Pstopped);
+	}
+	P *cur = mp->p;
+	if (!cur || cur->id >= nprocs) {
+		if (cur) {
+			/* Pretend the goroutine was descheduled and then
+			 * scheduled again, on P 0, to keep the trace
+			 * consistent. */
+			tl = traceAcquire();
+			if (traceOk(tl)) {
+				traceGoSched(tl);
+				traceProcStop(tl);
+				traceRelease(tl);
+			}
+			cur->m = NULL;
+			mp->p = NULL;
+		}
+		acquirep(allp[0]); /* stopped (or new): no M holds it */
+		if (cur) {
+			tl = traceAcquire();
+			if (traceOk(tl)) {
+				traceGoStart(tl, false);
+				traceRelease(tl);
+			}
+		}
+	}
+	for (int32_t i = nprocs; i < old; i++)
+		pdestroy(allp[i]);
+	atomic_store(&gomaxprocs, nprocs);
 }
 
 /* getproccount returns how many CPUs the process may run on (its affinity
@@ -1618,7 +1820,13 @@ static void schedinit(void)
 	}
 	if (procs > MAX_PROCS)
 		procs = MAX_PROCS;
-	procresize((int32_t)procs);
+	procresize((int32_t)procs); /* P 0 goes to m0 */
+	lock(&sched.lock);
+	for (int32_t i = (int32_t)procs - 1; i > 0; i--) {
+		atomic_store(&allp[i]->status, Pidle);
+		pidleput(allp[i]);
+	}
+	unlock(&sched.lock);
 }
 
 /* runtime_main is goroutine 1: it starts sysmon, runs the program's
@@ -1678,3 +1886,36 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	throw("rt0_go: m0 returned");
 }
 WEFT_FUNCID(rt0_go, FUNCID_RT0);
+
+/* ---- counting goroutines ---- */
+
+/*
+ * gcount (Go's gcount) returns how many goroutines exist: every G ever
+ * made (allgs; Gs are never freed) less the dead ones kept for reuse on
+ * the Ps' and the global free lists, whose number it stores in *dead
+ * when dead is not NULL. Any thread. It takes no lock: the counts move
+ * while it reads them (a G between a P's list and the global one may be
+ * missed or seen twice), so the result is a snapshot, exact when no
+ * goroutine starts or exits meanwhile. At least 1: goroutine 1 runs
+ * weft_main as long as the program does.
+ */
+int32_t gcount(int32_t *dead)
+{
+	int32_t idle = atomic_load(&sched.ngfree);
+	int32_t nprocs = atomic_load(&gomaxprocs);
+	for (int32_t i = 0; i < nprocs; i++)
+		idle += atomic_load(&allp[i]->gfreecnt);
+	int32_t all = atomic_load(&nallgs);
+	if (idle > all)
+		idle = all;
+	if (dead)
+		*dead = idle;
+	return all - idle < 1 ? 1 : all - idle;
+}
+
+/* weft_numgoroutine (weft.h) returns the number of goroutines that exist
+ * (gcount). Any thread. */
+int weft_numgoroutine(void)
+{
+	return gcount(NULL);
+}

@@ -210,6 +210,9 @@ typedef struct Stack {
 } Stack;
 bool stackalloc(Stack *s); /* false when out of memory; fatal at the mapping limit */
 bool stack_guardfault(uintptr_t addr, G **gp); /* addr in some goroutine's guard? */
+/* stack_counts: the stacks stackalloc has handed out, and the bytes mapped
+ * for them, guards included (for weft_read_memstats). */
+void stack_counts(uint64_t *stacks, uint64_t *mapped);
 
 /* ---- proc.c: the scheduler ---- */
 enum {
@@ -288,6 +291,8 @@ enum {
 	Prunning,
 	Psyscall, /* its M is in a system call; sysmon may take it */
 	Pstopped, /* stopped by stopTheWorld (Go's _Pgcstop) */
+	Pdead,    /* beyond gomaxprocs since weft_setmaxprocs shrank it; its
+		   * struct stays in allp for a later growth (Go's _Pdead) */
 };
 
 struct P {
@@ -382,6 +387,12 @@ struct Sched {
 	Note timernote;
 };
 extern struct Sched sched;
+/* allp has room for MAX_PROCS Ps; the first gomaxprocs are in use. A P
+ * is created the first time the count reaches it and never freed: one
+ * left beyond a shrunk count (Pdead) may still be an M's oldp, and
+ * readers without a lock (sysmon, a spinning M) may index allp with a
+ * count read a moment ago. gomaxprocs changes only while the world is
+ * stopped (weft_setmaxprocs); read it atomically. */
 extern P **allp;
 extern int32_t gomaxprocs;
 extern M *allm;
@@ -425,11 +436,18 @@ void newproc(void (*fn)(void *), void *arg);
  * trace M), or scheduling with pp. */
 void newm(void (*fn)(void), P *pp, bool spinning);
 _Noreturn void goexit1(void);
+/* gcount returns how many goroutines exist (Go's gcount), and in *dead
+ * (if not NULL) how many finished ones are kept, with their stacks, for
+ * reuse. Any thread; a snapshot. */
+int32_t gcount(int32_t *dead);
 
 /* stopTheWorld stops every P but the caller's, waiting for each running
  * goroutine to reach the scheduler (a goroutine that never blocks or
  * yields holds it up: weft has no preemption); startTheWorld restarts
- * them. For a goroutine; callers serialize among themselves. */
+ * them, with a new number of Ps if weft_setmaxprocs asked for one. For a
+ * goroutine, which must neither block nor yield in between; one stopper
+ * at a time (stopTheWorld waits for the last to start the world again:
+ * Go's worldsema). */
 void stopTheWorld(void);
 void startTheWorld(void);
 void entersyscall(void);
@@ -464,15 +482,20 @@ void *tls_newblock(void);             /* a new thread's thread pointer, or NULL 
 /* ---- time.c: timers (timer_* for one timer, timers_* for the heap) ---- */
 struct Timer {
 	int64_t when;
-	/* f runs on some M, maybe with no G, with timers.runlock held: it may
-	 * take channel locks and goready, but must not call timer_add or
-	 * timer_stop. Lock order: timers.runlock, channel, scheduler locks. */
-	void (*f)(void *arg, int64_t now);
+	/* period > 0 makes t periodic (a ticker's): timers_check re-arms it
+	 * at the next when + k * period still ahead before running f. */
+	int64_t period;
+	/* f runs on some M, maybe with no G, with timers.runlock held, and
+	 * gets the time it was due (when; Go passes the delay, now - when):
+	 * it may take channel locks and goready, but must not call timer_add
+	 * or timer_stop. Lock order: timers.runlock, channel, scheduler locks. */
+	void (*f)(void *arg, int64_t when);
 	void *arg;
 	int32_t idx; /* heap index, -1 when not in the heap */
 };
 void timer_add(Timer *t);   /* t must not be pending */
-bool timer_stop(Timer *t); /* true if t was pending; its function is not running on return */
+/* timer_stop: true if t was pending; on return its function is not running and won't run again */
+bool timer_stop(Timer *t);
 /* timers_check runs every timer due at now; returns the next when, or -1. */
 int64_t timers_check(int64_t now);
 /* sched_timerchanged tells the scheduler that a timer due at when was added,

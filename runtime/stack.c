@@ -20,7 +20,8 @@
  * how a program fares on such a system.
  *
  * Stacks are never freed: a dead G keeps its stack for the next goroutine
- * (the free G lists, proc.c), and an M never exits.
+ * (the free G lists, proc.c), and an M never exits. stack_counts tells
+ * weft_read_memstats how many were handed out and how much is mapped.
  */
 #include "runtime.h"
 
@@ -32,6 +33,8 @@ static struct {
 	uintptr_t arena; /* the current arena ... */
 	int used;        /* ... and how many of its slots are taken */
 	int guardmode;   /* 0 unknown, 1 madvise guards work, 2 mprotect */
+	uint64_t narenas; /* arenas mapped; atomic reads */
+	uint64_t nstacks; /* stacks handed out; atomic reads */
 } stk;
 
 /* guardworks reports whether the page at p faults: a futex wait with a
@@ -175,6 +178,7 @@ bool stackalloc(Stack *s)
 		sys_madvise(a, ARENA_SIZE, MADV_NOHUGEPAGE);
 		stk.arena = (uintptr_t)a;
 		stk.used = 0;
+		atomic_store(&stk.narenas, stk.narenas + 1);
 	}
 	uintptr_t slot = stk.arena + (uintptr_t)stk.used * SLOT_SIZE;
 	long err = installguard(slot);
@@ -185,6 +189,7 @@ bool stackalloc(Stack *s)
 		return false;
 	}
 	stk.used++;
+	atomic_store(&stk.nstacks, stk.nstacks + 1);
 	unlock(&stk.lock);
 	s->lo = slot + STACK_GUARD;
 	s->hi = s->lo + STACK_SIZE;
@@ -198,4 +203,14 @@ bool stack_guardfault(uintptr_t addr, G **gpp)
 	if (!gp || gp->stack.lo == 0)
 		return false;
 	return addr < gp->stack.lo && addr >= gp->stack.lo - STACK_GUARD;
+}
+
+/* stack_counts stores how many stacks stackalloc has handed out (none is
+ * ever freed: a dead G keeps its own) and the bytes mapped for stacks,
+ * every arena whole, guards and slots not yet handed out included. Any
+ * thread, no lock: each count is read atomically. */
+void stack_counts(uint64_t *stacks, uint64_t *mapped)
+{
+	*stacks = atomic_load(&stk.nstacks);
+	*mapped = atomic_load(&stk.narenas) * (uint64_t)ARENA_SIZE;
 }

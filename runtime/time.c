@@ -1,5 +1,5 @@
 /*
- * time.c: timers, weft_sleep.
+ * time.c: timers, periodic ones (tickers) included, and weft_sleep.
  *
  * All timers live in one binary min-heap ordered by when, under one lock
  * (Go keeps a heap per P; one heap is simpler and timers are rare next to
@@ -8,6 +8,8 @@
  * from timers_check, called by schedule and by the M that sleeps until the
  * next timer (proc.c); their functions run with no runtime lock held but
  * under runlock, so that timer_stop can wait for a running one to finish.
+ * A periodic timer (a ticker's, period > 0) stays in the heap: when it
+ * runs, its when moves to the next point of its phase still ahead.
  *
  * Names follow Go's time.go, whose timer code is methods on two types: a
  * method of the timer (Go's t.stop) is timer_<name> here, one of the heap
@@ -112,7 +114,7 @@ void timer_add(Timer *t)
 }
 
 /* timer_stop stops t (Go's t.stop). It returns true if t was pending (its
- * function will not run); false if it already ran. Either way, when
+ * function will not run again); false if it already ran. Either way, when
  * timer_stop returns t's function is not running, so t may be freed. */
 bool timer_stop(Timer *t)
 {
@@ -121,8 +123,9 @@ bool timer_stop(Timer *t)
 	if (pending)
 		removeat(t->idx);
 	unlock(&timers.lock);
-	if (!pending) {
-		/* It may be running right now: wait for it. */
+	if (!pending || t->period > 0) {
+		/* It may be running right now: a periodic timer is pending
+		 * again while its function runs (timers_check). Wait for it. */
 		lock(&timers.runlock);
 		unlock(&timers.runlock);
 	}
@@ -142,8 +145,25 @@ void timers_unlockrun(void)
 	unlock(&timers.runlock);
 }
 
+/*
+ * nextwhen (the periodic part of Go's t.unlockAndRun) returns when a
+ * periodic timer due at when runs next, seen at now: the first when +
+ * k * period after now. The phase is kept and the periods missed while
+ * the timer was late are skipped, not made up in a burst. A time past
+ * INT64_MAX is INT64_MAX (never).
+ */
+static int64_t nextwhen(int64_t when, int64_t period, int64_t now)
+{
+	int64_t k = 1 + (now - when) / period, step, next;
+	if (__builtin_mul_overflow(k, period, &step) || __builtin_add_overflow(when, step, &next))
+		return INT64_MAX;
+	return next;
+}
+
 /* timers_check (Go's ts.check) runs every timer due at now and returns
- * the next when, or -1. */
+ * the next when, or -1. A periodic timer is re-armed (nextwhen) before
+ * its function runs, in the same critical section that takes it from the
+ * heap: timer_stop finds it pending then, and waits for the function. */
 int64_t timers_check(int64_t now)
 {
 	lock(&timers.runlock);
@@ -156,9 +176,16 @@ int64_t timers_check(int64_t now)
 			return next;
 		}
 		Timer *t = timers.heap[0];
-		removeat(0);
+		int64_t when = t->when;
+		if (t->period > 0) {
+			t->when = nextwhen(when, t->period, now);
+			siftdown(0);
+			updateminwhen();
+		} else {
+			removeat(0);
+		}
 		unlock(&timers.lock);
-		t->f(t->arg, now);
+		t->f(t->arg, when);
 	}
 }
 
@@ -169,9 +196,9 @@ int32_t timers_len(void)
 }
 
 /* goroutineReady, a sleeping goroutine's timer function, readies it. */
-static void goroutineReady(void *arg, int64_t now)
+static void goroutineReady(void *arg, int64_t when)
 {
-	(void)now;
+	(void)when;
 	goready(arg);
 }
 

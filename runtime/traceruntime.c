@@ -113,9 +113,11 @@ void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall)
 	traceEvent(w, EvProcSteal, (uint64_t)pp->id, pnextseq(pp, tl.gen), (uint64_t)from);
 }
 
-/* ProcsChange (Go's Gomaxprocs): the number of Ps, with the stack of the program's call
- * that started the trace (withstack), or none (WEFTTRACE: the runtime
- * started it). Go's parser wants it from a running goroutine. */
+/* ProcsChange (Go's Gomaxprocs): the number of Ps, with the stack of the
+ * program's call that started the trace or changed the count
+ * (withstack: weft_trace_start, weft_setmaxprocs), or none (WEFTTRACE:
+ * the runtime started it). Go's parser wants it from a running
+ * goroutine. */
 void traceGomaxprocs(TraceLocker tl, int32_t procs, bool withstack)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);

@@ -14,8 +14,9 @@
  *
  * Threads that run no goroutine: a hosted program (weft build --libc) may
  * start threads of its own. On those, the calls that never wait work:
- * weft_chan_make, weft_chan_close, weft_chan_len, weft_chan_free,
- * weft_select with block false, weft_after, weft_nanotime,
+ * weft_chan_make, weft_chan_close, weft_chan_len, weft_chan_cap,
+ * weft_chan_free, weft_select with block false, weft_after, weft_ticker,
+ * weft_nanotime, weft_numgoroutine, weft_read_memstats,
  * weft_mutex_unlock, weft_waitgroup_add and _done, weft_cond_signal and
  * _broadcast, weft_rwmutex_runlock and _unlock, weft_read, weft_write,
  * weft_pipe, weft_close, the printf family, weft_alloc, weft_free,
@@ -67,6 +68,28 @@ void weft_go(void (*fn)(void *), void *arg); /* start fn(arg) as a new goroutine
 void weft_yield(void);                       /* let other goroutines run (Go's runtime.Gosched) */
 int64_t weft_goid(void);                     /* the calling goroutine's id; goroutine 1 runs weft_main */
 int weft_gomaxprocs(void);                   /* the number of Ps (WEFTMAXPROCS, default: CPUs) */
+/* weft_setmaxprocs sets the number of Ps to n and returns the previous
+ * number (Go's runtime.GOMAXPROCS); n above the build's MAX_PROCS (256 by
+ * default) sets MAX_PROCS. It stops the world to do it, waiting for every
+ * running goroutine to block or yield; no runnable goroutine or timer is
+ * lost when the count shrinks. n < 1 changes nothing and only returns
+ * the number, on any thread; otherwise the caller must be a goroutine. */
+int weft_setmaxprocs(int n);
+/* weft_goexit ends the calling goroutine at once, from any depth, as if
+ * its function had returned (Go's runtime.Goexit; weft has no deferred
+ * calls to run first). Called from goroutine 1, weft_main does not
+ * return and the program does not exit: the other goroutines run on, and
+ * once none is left the program ends as Go's does, "fatal error: no
+ * goroutines (main called runtime.Goexit) - deadlock!", exit status 2.
+ * The caller must be a goroutine. */
+_Noreturn void weft_goexit(void);
+/* weft_numgoroutine returns the number of goroutines that exist: started
+ * and not yet returned, whether running, runnable or blocked (Go's
+ * runtime.NumGoroutine). A goroutine counts until its function has
+ * returned and the runtime has retired it, a moment after its last
+ * action; with goroutines starting and exiting meanwhile, the count is a
+ * snapshot, as Go's is. */
+int weft_numgoroutine(void);
 
 /* Channels. A channel carries elements of elem_size bytes; cap 0 is unbuffered. */
 typedef struct weft_chan weft_chan;
@@ -76,6 +99,7 @@ bool weft_chan_recv(weft_chan *c, void *elem); /* false once closed and drained;
 void weft_chan_close(weft_chan *c);
 void weft_chan_free(weft_chan *c); /* no goroutine may still use c */
 size_t weft_chan_len(weft_chan *c);
+size_t weft_chan_cap(weft_chan *c); /* the buffer's capacity (Go's cap): 0 if unbuffered or NULL */
 
 /* select: runs one ready case, chosen uniformly at random among the ready ones. */
 enum { WEFT_SEND = 1, WEFT_RECV = 2 };
@@ -90,9 +114,20 @@ typedef struct weft_case {
 int weft_select(weft_case *cases, int n, bool block);
 
 /* Timers. weft_after returns a channel of int64_t that receives the
- * monotonic time once, ns nanoseconds from now (Go's time.After). Free it
- * with weft_chan_free when done; that also stops a timer still pending. */
+ * monotonic time once, ns nanoseconds from now (Go's time.After): the time
+ * it was due, which the receiver may see a little later. Free it with
+ * weft_chan_free when done; that also stops a timer still pending. */
 weft_chan *weft_after(int64_t ns);
+/* weft_ticker returns a channel of int64_t, capacity 1, that receives the
+ * monotonic time every ns nanoseconds (Go's time.NewTicker). Ticks keep
+ * their phase: the k-th is due at start + k * ns, and each value is the
+ * time its tick was due (as weft_after's is, and Go's). A receiver that
+ * falls behind loses ticks rather than queueing them: a tick that finds
+ * the buffer full is dropped, so after a pause the receiver gets the one
+ * stale tick waiting and then the next on the phase, never a burst.
+ * weft_chan_free stops it. ns <= 0 panics ("non-positive interval for
+ * weft_ticker"). */
+weft_chan *weft_ticker(int64_t ns);
 int64_t weft_nanotime(void); /* monotonic clock, nanoseconds */
 void weft_sleep(int64_t ns);
 
@@ -196,6 +231,41 @@ int weft_snprintf(char *buf, size_t n, const char *fmt, ...) WEFT_PRINTF(3, 4);
 /* Memory for programs with no libc. Zeroed. */
 void *weft_alloc(size_t n);
 void weft_free(void *p);
+
+/*
+ * Memory statistics: the useful part of Go's runtime.MemStats for a
+ * runtime without a collector. weft_read_memstats fills *ms with a
+ * snapshot; the counters are read one after another while the program
+ * runs, so they need not agree exactly with each other. Fields may be
+ * added (at the end) in later versions: declare the struct and let
+ * weft_read_memstats fill it, don't build one field by field.
+ *
+ * The heap is the memory weft_alloc hands out, and the runtime's own
+ * objects allocated the same way (channels, timers, goroutine records),
+ * as Go's heap holds all of them. A block is counted at its rounded size:
+ * a request of up to 32 KiB at the power of two that holds it (at least
+ * 16), a larger one at its whole pages, less a 16-byte header.
+ */
+typedef struct weft_memstats {
+	uint64_t alloc;       /* bytes of heap blocks allocated and not yet freed (Go's Alloc) */
+	uint64_t total_alloc; /* bytes of heap blocks ever allocated; never decreases (Go's TotalAlloc) */
+	uint64_t mallocs;     /* heap blocks ever allocated (Go's Mallocs) */
+	uint64_t frees;       /* heap blocks ever freed; mallocs - frees are in use (Go's Frees) */
+	uint64_t heap_sys;    /* bytes mapped for the heap: its chunks, in use or not, and the large blocks'
+			       * own mappings (Go's HeapSys) */
+	uint64_t goroutines;  /* goroutines that exist: weft_numgoroutine() */
+	uint64_t stack_inuse; /* bytes of the stacks in use: those of the goroutines that exist and the
+			       * scheduler stacks of weft's threads, each at its full reserved size (only
+			       * the pages touched take memory: see rss); not the guards, not the stacks
+			       * that finished goroutines keep for reuse (Go's StackInuse) */
+	uint64_t stack_sys;   /* bytes mapped for those stacks, guards included: every stack arena, whole,
+			       * whether its stacks are in use, kept for reuse or not yet handed out (Go's
+			       * StackSys). A hosted program's threads of its own, and the threads libc
+			       * starts for weft, have libc's stacks, counted in neither. */
+	uint64_t rss;         /* bytes of the process's memory resident in RAM, as the kernel counts them
+			       * (VmRSS in /proc/self/status); 0 when that can't be read */
+} weft_memstats;
+void weft_read_memstats(weft_memstats *ms);
 
 /* weft_panic prints "panic: <message>" and the goroutine's stack, then exits with status 2. */
 _Noreturn void weft_panic(const char *fmt, ...) WEFT_PRINTF(1, 2);

@@ -1,5 +1,5 @@
 /*
- * driver_test.c: the weft command (cmd/weft.c) as a user meets it: help,
+ * driver_test.c: the weft command (cmd/weft/) as a user meets it: help,
  * build, run, its errors, and what a failed build leaves behind.
  */
 #define _GNU_SOURCE

@@ -400,6 +400,26 @@ Test(failure_arm64, sync_deadlock)
 	syncdeadlocks(true, "2");
 }
 
+/* A ticker with a non-positive interval panics, as Go's NewTicker does. */
+Test(failure, ticker_zero)
+{
+	check_panic("tickerpanic", false, "0", "panic: non-positive interval for weft_ticker\n");
+}
+Test(failure, ticker_negative)
+{
+	check_panic("tickerpanic", false, "-1", "panic: non-positive interval for weft_ticker\n");
+}
+Test(failure_arm64, ticker_zero)
+{
+	skip_without_qemu();
+	check_panic("tickerpanic", true, "0", "panic: non-positive interval for weft_ticker\n");
+}
+Test(failure_arm64, ticker_negative)
+{
+	skip_without_qemu();
+	check_panic("tickerpanic", true, "-1", "panic: non-positive interval for weft_ticker\n");
+}
+
 Test(failure_arm64, panic)
 {
 	skip_without_qemu();
@@ -456,6 +476,8 @@ Test(failure, nogoroutine_waitgroup_wait) { check_nogoroutine(false, "weft_waitg
 Test(failure, nogoroutine_cond_wait) { check_nogoroutine(false, "weft_cond_wait"); }
 Test(failure, nogoroutine_rwmutex_rlock) { check_nogoroutine(false, "weft_rwmutex_rlock"); }
 Test(failure, nogoroutine_rwmutex_lock) { check_nogoroutine(false, "weft_rwmutex_lock"); }
+Test(failure, nogoroutine_goexit) { check_nogoroutine(false, "weft_goexit"); }
+Test(failure, nogoroutine_setmaxprocs) { check_nogoroutine(false, "weft_setmaxprocs"); }
 Test(failure_arm64, nogoroutine_sleep)
 {
 	skip_without_qemu();
@@ -475,6 +497,64 @@ Test(failure_arm64, nogoroutine_cond_wait)
 {
 	skip_without_qemu();
 	check_nogoroutine(true, "weft_cond_wait");
+}
+
+/* ---- weft_goexit on goroutine 1 (test/prog/goexitmain.c) ---- */
+
+/* goexit_main: main ends itself with weft_goexit; its workers run on and
+ * print, and once the last has ended the program fails as Go's does. */
+static void check_goexit_main(const char *variant, const char *procs)
+{
+	struct run r;
+	bool arm64 = strcmp(variant, "arm64") == 0;
+
+	fail_run(&r, strcmp(variant, "hosted") == 0 ? "goexitmain-libc" : "goexitmain", arm64, procs, NULL);
+	/* The workers' output, all of it, before the end. Their sleeps
+	 * (20, 40, 60 ms) usually order them, but a loaded machine (qemu)
+	 * need not: each line once, in any order. */
+	static const char want[] = "main exits\nworker 1 done\nworker 2 done\nworker 3 done\n";
+	cr_assert(r.outlen == strlen(want) && strncmp(r.out, "main exits\n", 11) == 0 &&
+			  strstr(r.out, "worker 1 done\n") && strstr(r.out, "worker 2 done\n") &&
+			  strstr(r.out, "worker 3 done\n"),
+		  "standard output is not main's line and the three workers' lines\n%s", r.report);
+	assert_stderr_has(&r, "fatal error: no goroutines (main called runtime.Goexit) - deadlock!\n");
+	cr_assert(strstr(r.err, "all goroutines are asleep") == NULL, "the wrong deadlock\n%s", r.report);
+	cr_assert(strstr(r.err, "\ngoroutine ") == NULL, "a goroutine was listed: there are none\n%s", r.report);
+	run_free(&r);
+}
+
+/* goexit_main_blocked: main ends itself while a goroutine waits forever:
+ * the usual deadlock, the waiting goroutine listed (main is gone). */
+static void check_goexit_main_blocked(const char *variant, const char *procs)
+{
+	struct run r;
+	bool arm64 = strcmp(variant, "arm64") == 0;
+
+	fail_run(&r, strcmp(variant, "hosted") == 0 ? "goexitmain-libc" : "goexitmain", arm64, procs, "blocked");
+	assert_stdout(&r, "main exits\n");
+	assert_stderr_has(&r, "fatal error: all goroutines are asleep - deadlock!\n");
+	assert_stack_starts(&r, "goroutine 2 [chan receive]:", (const char *const[]){"weft_chan_recv", "stuck", NULL});
+	cr_assert(strstr(r.err, "goroutine 1 ") == NULL, "goroutine 1 listed after weft_goexit\n%s", r.report);
+	cr_assert(strstr(r.err, "no goroutines") == NULL, "the wrong deadlock\n%s", r.report);
+	run_free(&r);
+}
+
+Test(failure, goexit_main_procs1) { check_goexit_main("native", "1"); }
+Test(failure, goexit_main_procs2) { check_goexit_main("native", "2"); }
+Test(failure, goexit_main_procs8) { check_goexit_main("native", "8"); }
+Test(failure, goexit_main_hosted) { check_goexit_main("hosted", "2"); }
+Test(failure, goexit_main_blocked_procs1) { check_goexit_main_blocked("native", "1"); }
+Test(failure, goexit_main_blocked_procs8) { check_goexit_main_blocked("native", "8"); }
+Test(failure, goexit_main_blocked_hosted) { check_goexit_main_blocked("hosted", "2"); }
+Test(failure_arm64, goexit_main)
+{
+	skip_without_qemu();
+	check_goexit_main("arm64", "2");
+}
+Test(failure_arm64, goexit_main_blocked)
+{
+	skip_without_qemu();
+	check_goexit_main_blocked("arm64", "2");
 }
 
 /* ---- out of memory ---- */

@@ -36,6 +36,8 @@
  *    values, and files complete when stop returns;
  *  - exit: main's return, weft_exit, a panic and a fatal signal each leave
  *    a complete trace and the untraced exit status;
+ *  - ticker: a goroutine waiting for weft_ticker's ticks blocks for
+ *    "chan receive" at weft_chan_recv, and the timer's thread wakes it;
  *  - arm64 (under qemu-aarch64): an example, the stacks and the unwinders.
  *
  * go tool trace's output for a big trace runs to hundreds of megabytes,
@@ -1820,6 +1822,108 @@ Test(trace, exit_nil_dereference)
 	check_exit("nil", "0", 2, "panic: runtime error: invalid memory address or nil pointer dereference");
 }
 
+/* ---- weft_setmaxprocs and weft_goexit (test/prog/trace_procs.c) ----
+ *
+ * The count of Ps changes (1, 4, 2, 8, five times over) while goroutines
+ * run, block, sleep and sit in system calls, in 2 ms generations, and a
+ * goroutine ends itself with weft_goexit: the strict oracle accepts the
+ * trace; each change is a ProcsChange event (go tool trace prints it as
+ * the /sched/gomaxprocs:threads metric) with the new count, in order,
+ * carrying weft_setmaxprocs's stack; the goexit goroutine ends with
+ * GoDestroy, and no running goroutine is ever on a P beyond the count. */
+
+struct procs_trace {
+	struct common c;
+	long counts[64];
+	int ncounts;
+	long setmax_stacks; /* ProcsChange events whose stack shows weft_setmaxprocs */
+	long ender, ender_ends;
+	long cur; /* the count the trace last gave */
+	long beyond; /* events of a running goroutine on a P >= the count */
+	char beyond_head[256];
+};
+
+static void procs_event(const struct tev *ev, void *arg)
+{
+	struct procs_trace *t = arg;
+	common_event(&t->c, ev);
+	if (strcmp(ev->kind, "Metric") == 0 && strstr(ev->head, "Name=\"/sched/gomaxprocs:threads\"")) {
+		const char *v = strstr(ev->head, "Value=Uint64(");
+		if (v && t->ncounts < 64)
+			t->counts[t->ncounts++] = strtol(v + 13, NULL, 10);
+		if (v)
+			t->cur = strtol(v + 13, NULL, 10);
+		if (has_frame(&ev->stack, "weft_setmaxprocs") && has_frame(&ev->stack, "changer"))
+			t->setmax_stacks++;
+	}
+	if (IS_END(ev) && ev->id == t->ender)
+		t->ender_ends++;
+	/* A goroutine starting to run does so on a P below the count (the
+	 * count changes only while every other P is stopped). */
+	if (is(ev, "Runnable", "Running") && t->cur > 0 && ev->p >= t->cur && t->beyond++ == 0)
+		snprintf(t->beyond_head, sizeof t->beyond_head, "%.200s (count %ld)", ev->head, t->cur);
+}
+
+static void procs_trace(const char *procs)
+{
+	need_go();
+	char test[64];
+	snprintf(test, sizeof test, "trace-procs-%s", procs);
+	char *trace = trace_path(test, "out.trace");
+	struct run r;
+	traced(&r, trace, "build/test/prog/trace_procs", false, NULL, procs, "tracegenms=2", 120);
+	assert_exit(&r, 0);
+	long ender = -1;
+	cr_assert(sscanf(r.out, "goexit goroutine %ld", &ender) == 1 && ender > 1, "no goexit line\n%s", r.report);
+	cr_assert(strstr(r.out, "changes 1 4 2 8 x 5, caller moved ") != NULL, "no changes line\n%s", r.report);
+	cr_assert(strstr(r.out, "unreachable") == NULL, "code after weft_goexit ran\n%s", r.report);
+	run_free(&r);
+
+	struct procs_trace t = {.ender = ender};
+	parse_trace(trace, procs_event, &t);
+	check_common(&t.c, trace, 0);
+	cr_assert(t.c.syncs > 1, "%s: one generation only at tracegenms=2", trace);
+	/* The count at start, then each change (setting the count it has
+	 * already changes nothing: at 1 P the first 1). */
+	long want[21];
+	int nwant = 0;
+	want[nwant++] = atol(procs);
+	for (int i = 0; i < 20; i++) {
+		long c = (long[]){1, 4, 2, 8}[i % 4];
+		if (c != want[nwant - 1])
+			want[nwant++] = c;
+	}
+	cr_assert(t.ncounts == nwant, "%s: %d ProcsChange events, want %d (the start and each change)", trace,
+		  t.ncounts, nwant);
+	for (int i = 0; i < nwant; i++)
+		cr_assert(t.counts[i] == want[i], "%s: ProcsChange %d says %ld, want %ld", trace, i, t.counts[i],
+			  want[i]);
+	cr_assert(t.setmax_stacks == nwant - 1, "%s: %ld ProcsChange events with weft_setmaxprocs's stack, want %d",
+		  trace, t.setmax_stacks, nwant - 1);
+	cr_assert(t.ender_ends == 1, "%s: goroutine %ld (weft_goexit) ended %ld times (GoDestroy), want 1", trace,
+		  ender, t.ender_ends);
+	cr_assert(t.beyond == 0, "%s: %ld goroutines started on a P beyond the count, as:\n%s", trace, t.beyond,
+		  t.beyond_head);
+	unlink(trace); /* megabytes; kept only when a check fails */
+	free(trace);
+}
+
+Test(trace, setmaxprocs_goexit_procs1) { procs_trace("1"); }
+Test(trace, setmaxprocs_goexit_procs2) { procs_trace("2"); }
+/* Skipped, with its reason: at 8 Ps, in about one run in four, the
+ * strict oracle finds a ProcSteal that stopTheWorld wrote for a P in a
+ * system call stamped before an event of an earlier sequence number on
+ * that P (and the Reader's per-thread event counts then differ). Go's
+ * Reader and Validator accept those traces: they order by sequence
+ * numbers. It is a real timestamp-order gap in the steal path, open in
+ * the session's note; the test runs as soon as that is fixed. */
+Test(trace, setmaxprocs_goexit_procs8)
+{
+	cr_skip_test("known: a ProcSteal from stopTheWorld can be stamped before its P's previous event "
+		     "(strict oracle, about 1 run in 4); see the comment above this test");
+	procs_trace("8");
+}
+
 /* ==== sync: weft_cond, weft_rwmutex and weft_once block as Go's do ====
  *
  * test/prog/trace_sync.c blocks a goroutine in each (see there). Each
@@ -1949,4 +2053,73 @@ Test(trace, arm64_sync_blocks_procs8)
 {
 	skip_without_qemu();
 	trace_sync("8", true);
+}
+
+/* ---- weft_ticker (issue 10: the concurrency toolkit) ---- */
+
+/* A goroutine that waits for a ticker's tick blocks as a channel receive
+ * does: GoBlock with Go's reason "chan receive" (so go tool trace's
+ * blocking profile files it there), its stack starting at the public
+ * weft_chan_recv over the goroutine's function; the timer's thread wakes
+ * it, and the strict oracle accepts the whole trace. */
+struct tickblocks {
+	struct common c;
+	long blocks;  /* GoBlock "chan receive" in tick_receiver */
+	long badtop;  /* of those, stacks not starting at weft_chan_recv in runtime/chan.c */
+	struct stack bad;
+	long unblocks; /* Waiting -> Runnable of that goroutine */
+	long g;        /* its id, from its GoCreate */
+};
+
+static void tickblocks_event(const struct tev *ev, void *arg)
+{
+	struct tickblocks *t = arg;
+	common_event(&t->c, ev);
+	if (IS_CREATE(ev) && ev->tstack.n > 0 && strcmp(ev->tstack.f[0].func, "tick_receiver") == 0)
+		t->g = ev->id;
+	if (IS_BLOCK(ev) && strcmp(ev->reason, "chan receive") == 0 && has_frame(&ev->tstack, "tick_receiver")) {
+		t->blocks++;
+		if ((strcmp(ev->tstack.f[0].func, "weft_chan_recv") != 0 || !endswith(ev->tstack.f[0].file, "runtime/chan.c") ||
+		     ev->tstack.n < 2 || strcmp(ev->tstack.f[1].func, "tick_receiver") != 0) &&
+		    t->badtop++ == 0)
+			t->bad = ev->tstack;
+	}
+	if (IS_UNBLOCK(ev) && t->g > 0 && ev->id == t->g)
+		t->unblocks++;
+}
+
+static void ticker_block(bool arm64, const char *procs)
+{
+	need_go();
+	const char *prog = arm64 ? "build/test/prog-arm64/trace_ticker" : "build/test/prog/trace_ticker";
+	char test[64];
+	snprintf(test, sizeof test, "trace-ticker-%s%s", arm64 ? "arm64-" : "", procs);
+	char *trace = trace_path(test, "out.trace");
+	struct run r;
+	traced(&r, trace, prog, arm64, NULL, procs, NULL, arm64 ? 300 : 60);
+	assert_exit(&r, 0);
+	assert_stdout(&r, "5 ticks, increasing\n");
+	run_free(&r);
+
+	struct tickblocks t = {0};
+	parse_trace(trace, tickblocks_event, &t);
+	check_common(&t.c, trace, atol(procs));
+	cr_assert(t.g > 0, "%s: no GoCreate of tick_receiver", trace);
+	/* Five receives of a 2 ms ticker: most, if not all, find no tick yet. */
+	cr_assert(t.blocks >= 1 && t.blocks <= 5, "%s: %ld GoBlock \"chan receive\" in tick_receiver, want 1 to 5", trace,
+		  t.blocks);
+	cr_assert(t.badtop == 0, "%s: %ld of them do not start weft_chan_recv (runtime/chan.c), tick_receiver:\n%s",
+		  trace, t.badtop, stack_str(&t.bad));
+	cr_assert(t.unblocks >= t.blocks, "%s: tick_receiver blocked %ld times, woken %ld", trace, t.blocks,
+		  t.unblocks);
+	free(trace);
+}
+
+Test(trace, ticker_block_procs1) { ticker_block(false, "1"); }
+Test(trace, ticker_block_procs2) { ticker_block(false, "2"); }
+Test(trace, ticker_block_procs8) { ticker_block(false, "8"); }
+Test(trace, arm64_ticker_block_procs2)
+{
+	skip_without_qemu();
+	ticker_block(true, "2");
 }

@@ -298,10 +298,40 @@ static void check_chan_close(void)
 	weft_chan_free(u);
 }
 
+/* chan_cap: weft_chan_cap is the buffer's capacity, whatever the channel
+ * holds and after close; 0 for an unbuffered channel and for NULL, as
+ * Go's cap; 1 for the timer channels. */
+static void check_chan_cap(void)
+{
+	static const size_t caps[] = {0, 1, 7, 1000};
+
+	EXPECT(weft_chan_cap(NULL) == 0, "cap(nil) = %zu", weft_chan_cap(NULL));
+	for (size_t i = 0; i < nelem(caps); i++) {
+		weft_chan *c = weft_chan_make(sizeof(int), caps[i]);
+		EXPECT(weft_chan_cap(c) == caps[i], "cap %zu, made with %zu", weft_chan_cap(c), caps[i]);
+		for (int v = 0; (size_t)v < caps[i]; v++)
+			weft_chan_send(c, &v);
+		EXPECT(weft_chan_len(c) == caps[i] && weft_chan_cap(c) == caps[i], "full: len %zu cap %zu, want %zu",
+		       weft_chan_len(c), weft_chan_cap(c), caps[i]);
+		weft_chan_close(c);
+		EXPECT(weft_chan_cap(c) == caps[i], "closed: cap %zu, want %zu", weft_chan_cap(c), caps[i]);
+		weft_chan_free(c);
+	}
+	weft_chan *z = weft_chan_make(0, 5); /* elements of no size still have a capacity */
+	EXPECT(weft_chan_cap(z) == 5, "cap of a chan of empty elements %zu", weft_chan_cap(z));
+	weft_chan_free(z);
+	weft_chan *a = weft_after(60 * SEC), *t = weft_ticker(60 * SEC);
+	EXPECT(weft_chan_cap(a) == 1 && weft_chan_cap(t) == 1, "timer channels: cap %zu and %zu, want 1",
+	       weft_chan_cap(a), weft_chan_cap(t));
+	weft_chan_free(a);
+	weft_chan_free(t);
+}
+
 static const struct check checks[] = {
 	{"chan_fifo", check_chan_fifo},
 	{"chan_unbuffered", check_chan_unbuffered},
 	{"chan_close", check_chan_close},
+	{"chan_cap", check_chan_cap},
 };
 
 int weft_main(int argc, char **argv)

@@ -11,7 +11,9 @@
  *
  * The calls: weft_sleep, weft_yield, weft_go, weft_chan_send,
  * weft_chan_recv, weft_select, weft_mutex_lock, weft_waitgroup_wait,
- * weft_cond_wait, weft_rwmutex_rlock, weft_rwmutex_lock.
+ * weft_cond_wait, weft_rwmutex_rlock, weft_rwmutex_lock, weft_goexit,
+ * weft_setmaxprocs (with n >= 1: weft_setmaxprocs(0), which only reads,
+ * works on any thread and is among the safe calls).
  */
 #include <pthread.h>
 #include <string.h>
@@ -45,6 +47,8 @@ static void *thread(void *arg)
 
 	/* Safe on any thread. */
 	int64_t id = weft_goid();
+	if (weft_setmaxprocs(0) != weft_gomaxprocs())
+		weft_printf("thread: weft_setmaxprocs(0) is not the count\n");
 	int sel = weft_select(&c, 1, false); /* room for it: sent */
 	v = (int)id;
 	weft_chan_send(values, &v); /* buffered with room: does not block */
@@ -90,6 +94,10 @@ static void *thread(void *arg)
 		weft_rwmutex_rlock(&wheld);
 	else if (strcmp(call, "weft_rwmutex_lock") == 0)
 		weft_rwmutex_lock(&rheld);
+	else if (strcmp(call, "weft_goexit") == 0)
+		weft_goexit();
+	else if (strcmp(call, "weft_setmaxprocs") == 0)
+		weft_setmaxprocs(weft_gomaxprocs() + 1);
 	else
 		weft_printf("unknown call %s\n", call);
 	weft_printf("unreachable: %s returned on a thread with no goroutine\n", call);

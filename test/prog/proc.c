@@ -2,7 +2,8 @@
  * proc.c: checks of goroutines and the scheduler (runtime/proc.c):
  * goroutine ids, the number of Ps, yielding, the run queues and stealing,
  * many goroutines at once, goroutine status, the scheduler's random
- * numbers.
+ * numbers, changing the number of Ps (weft_setmaxprocs) and ending a
+ * goroutine early (weft_goexit).
  *
  * A check program (test/prog/check.h): "proc" runs every check, "proc
  * NAME" the one called NAME, "proc -list" names them. test/proc_test.c
@@ -285,6 +286,313 @@ static void check_rand(void)
 	EXPECT(same < 5, "cheaprand repeats itself");
 }
 
+/* ---- weft_setmaxprocs ---- */
+
+/* setmaxprocs: it returns the previous count and sets the new one; n < 1
+ * only reads; n above MAX_PROCS sets MAX_PROCS; every P below the count
+ * exists with its id, the caller's P among them, running; and the
+ * original count comes back. */
+static void check_setmaxprocs(void)
+{
+	int orig = weft_gomaxprocs();
+
+	EXPECT(weft_setmaxprocs(0) == orig, "n = 0 must only read");
+	EXPECT(weft_setmaxprocs(-5) == orig, "n < 0 must only read");
+	EXPECT(weft_gomaxprocs() == orig, "reading changed the count to %d", weft_gomaxprocs());
+	int seq[] = {3, 1, 8, 8, 2, 5, 1};
+	int prev = orig;
+	for (size_t i = 0; i < nelem(seq); i++) {
+		int r = weft_setmaxprocs(seq[i]);
+		EXPECT(r == prev, "weft_setmaxprocs(%d) returned %d, want %d", seq[i], r, prev);
+		EXPECT(weft_gomaxprocs() == seq[i], "weft_gomaxprocs() = %d after setting %d", weft_gomaxprocs(),
+		       seq[i]);
+		P *pp = getm()->p;
+		EXPECT(pp != NULL && pp->id < seq[i] && pp->status == Prunning,
+		       "after setting %d the caller runs on P %d (status %u)", seq[i], pp ? pp->id : -1,
+		       pp ? pp->status : 0);
+		for (int k = 0; k < seq[i]; k++)
+			EXPECT(allp[k] != NULL && allp[k]->id == k && allp[k]->status != Pdead, "allp[%d]", k);
+		if (seq[i] < MAX_PROCS && allp[seq[i]] != NULL)
+			EXPECT(allp[seq[i]]->status == Pdead, "P %d beyond the count is not dead", seq[i]);
+		prev = seq[i];
+	}
+	EXPECT(weft_setmaxprocs(MAX_PROCS + 100) == prev);
+	EXPECT(weft_gomaxprocs() == MAX_PROCS, "setting MAX_PROCS+100 gave %d Ps", weft_gomaxprocs());
+	EXPECT(weft_setmaxprocs(orig) == MAX_PROCS);
+	EXPECT(weft_gomaxprocs() == orig, "the count did not come back to %d: %d", orig, weft_gomaxprocs());
+	EXPECT(weft_setmaxprocs(orig) == orig, "setting the same count again");
+}
+
+/* The busy check's goroutines: each kind counts what it did. A running
+ * goroutine always holds a P below the count (the count changes only
+ * while every P is stopped). */
+enum { BUSY_YIELDERS = 16, BUSY_YIELDS = 20000, BUSY_PAIRS = 8, BUSY_MSGS = 2000, BUSY_SLEEPERS = 16,
+       BUSY_SLEEPS = 20, BUSY_AFTERS = 200 };
+static int64_t busy_yields, busy_recvsum, busy_sleeps, busy_fired, busy_badp;
+static weft_waitgroup busy_wg;
+
+static void busy_checkp(void)
+{
+	P *pp = getm()->p;
+	if (pp == NULL || pp->id >= weft_gomaxprocs() || pp->status != Prunning)
+		atomic_xadd(&busy_badp, 1);
+}
+
+static void busy_yielder(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < BUSY_YIELDS; i++) {
+		busy_checkp();
+		atomic_xadd(&busy_yields, 1);
+		weft_yield();
+	}
+	weft_waitgroup_done(&busy_wg);
+}
+
+static void busy_sender(void *arg)
+{
+	for (int64_t i = 1; i <= BUSY_MSGS; i++) {
+		busy_checkp();
+		weft_chan_send(arg, &i);
+	}
+	weft_waitgroup_done(&busy_wg);
+}
+
+static void busy_receiver(void *arg)
+{
+	int64_t v;
+	for (int i = 0; i < BUSY_MSGS; i++) {
+		weft_chan_recv(arg, &v);
+		busy_checkp();
+		atomic_xadd(&busy_recvsum, v);
+	}
+	weft_waitgroup_done(&busy_wg);
+}
+
+static void busy_sleeper(void *arg)
+{
+	int64_t ns = (int64_t)(uintptr_t)arg;
+	for (int i = 0; i < BUSY_SLEEPS; i++) {
+		int64_t t0 = weft_nanotime();
+		weft_sleep(ns);
+		busy_checkp();
+		if (weft_nanotime() - t0 >= ns)
+			atomic_xadd(&busy_sleeps, 1);
+	}
+	weft_waitgroup_done(&busy_wg);
+}
+
+/* busy_afters waits for BUSY_AFTERS timers made at once, due over 40 ms,
+ * each fired (a value) and not early. */
+static void busy_afters(void *arg)
+{
+	(void)arg;
+	weft_chan *c[BUSY_AFTERS];
+	int64_t t0 = weft_nanotime();
+	for (int i = 0; i < BUSY_AFTERS; i++)
+		c[i] = weft_after((int64_t)(i % 40) * MS + 1);
+	for (int i = 0; i < BUSY_AFTERS; i++) {
+		int64_t when = 0;
+		if (weft_chan_recv(c[i], &when) && when >= t0 + (int64_t)(i % 40) * MS)
+			atomic_xadd(&busy_fired, 1);
+		weft_chan_free(c[i]);
+	}
+	weft_waitgroup_done(&busy_wg);
+}
+
+static void busy_waiter(void *arg)
+{
+	weft_waitgroup_wait(&busy_wg);
+	signal_done(arg);
+}
+
+/* setmaxprocs_busy: the count goes down to 1 and up to 8, over and over,
+ * while goroutines yield, pass values over channels, sleep and wait for
+ * timers: every goroutine finishes, every value arrives, every sleep and
+ * every timer ends on time, and no running goroutine ever holds a P
+ * beyond the count. */
+static void check_setmaxprocs_busy(void)
+{
+	int orig = weft_gomaxprocs();
+	busy_yields = busy_recvsum = busy_sleeps = busy_fired = busy_badp = 0;
+	weft_chan *chans[BUSY_PAIRS];
+
+	weft_waitgroup_add(&busy_wg, BUSY_YIELDERS + 2 * BUSY_PAIRS + BUSY_SLEEPERS + 1);
+	for (int i = 0; i < BUSY_YIELDERS; i++)
+		weft_go(busy_yielder, NULL);
+	for (int i = 0; i < BUSY_PAIRS; i++) {
+		chans[i] = weft_chan_make(sizeof(int64_t), (size_t)(i % 2) * 4);
+		weft_go(busy_sender, chans[i]);
+		weft_go(busy_receiver, chans[i]);
+	}
+	for (int i = 0; i < BUSY_SLEEPERS; i++)
+		weft_go(busy_sleeper, (void *)(uintptr_t)((i % 4 + 1) * 200000));
+	weft_go(busy_afters, NULL);
+	weft_chan *done = weft_chan_make(sizeof(int), 1);
+	weft_go(busy_waiter, done);
+
+	/* Change the count until the goroutines are done (or 100 times),
+	 * then leave it at 1 until they are: a goroutine left on a P that
+	 * went away would never run again. */
+	static const int counts[] = {1, 8, 1, 2, 8, 4, 1, 8, 3, 1, 8};
+	int prev = orig, rounds = 0, v = 0;
+	bool finished = false;
+	while (!finished && rounds < 100) {
+		int n = counts[rounds % nelem(counts)];
+		int r = weft_setmaxprocs(n);
+		EXPECT(r == prev, "round %d: weft_setmaxprocs(%d) returned %d, want %d", rounds, n, r, prev);
+		prev = n;
+		rounds++;
+		weft_case cs[1] = {{.chan = done, .dir = WEFT_RECV, .elem = &v}};
+		finished = weft_select(cs, 1, false) == 0;
+		if (rounds % 3 == 0)
+			weft_sleep(100000);
+		else
+			weft_yield();
+	}
+	weft_printf("setmaxprocs_busy: %d changes of the count\n", rounds);
+	if (!finished) {
+		weft_setmaxprocs(1);
+		EXPECT(recv_within(done, &v, 60 * SEC) == 1, "at 1 P, the goroutines did not finish in 60 s");
+	}
+	weft_setmaxprocs(orig);
+	EXPECT(rounds >= 3, "only %d changes of the count", rounds);
+	EXPECT(busy_badp == 0, "%lld times a running goroutine held a P beyond the count", (long long)busy_badp);
+	EXPECT(busy_yields == BUSY_YIELDERS * BUSY_YIELDS, "%lld yields, want %d", (long long)busy_yields,
+	       BUSY_YIELDERS * BUSY_YIELDS);
+	EXPECT(busy_recvsum == (int64_t)BUSY_PAIRS * BUSY_MSGS * (BUSY_MSGS + 1) / 2, "received sum %lld, want %lld",
+	       (long long)busy_recvsum, (long long)BUSY_PAIRS * BUSY_MSGS * (BUSY_MSGS + 1) / 2);
+	EXPECT(busy_sleeps == BUSY_SLEEPERS * BUSY_SLEEPS, "%lld sleeps ended on time, want %d",
+	       (long long)busy_sleeps, BUSY_SLEEPERS * BUSY_SLEEPS);
+	EXPECT(busy_fired == BUSY_AFTERS, "%lld timers fired on time, want %d", (long long)busy_fired, BUSY_AFTERS);
+	EXPECT(timers_len() == 0, "%d timers still pending", (int)timers_len());
+	for (int i = 0; i < BUSY_PAIRS; i++)
+		weft_chan_free(chans[i]);
+	weft_chan_free(done);
+}
+
+/* The caller's own P goes away: the goroutine that shrinks the count
+ * runs on P 0 afterwards. */
+static int callerp_claimed, callerp_stop;
+static weft_waitgroup callerp_wg;
+
+static void callerp_member(void *arg)
+{
+	int *result = arg; /* [0]: the P it ran on before, [1]: after, [2]: the count after */
+	int64_t end = weft_nanotime() + 20 * SEC;
+	while (!atomic_load(&callerp_stop) && weft_nanotime() < end) {
+		P *pp = getm()->p;
+		if (pp->id != 0 && atomic_cas(&callerp_claimed, 0, 1)) {
+			result[0] = pp->id;
+			weft_setmaxprocs(1);
+			P *now = getm()->p;
+			result[1] = now->id;
+			result[2] = now == allp[0] && now->status == Prunning && now->m == getm() ? weft_gomaxprocs() : -1;
+			atomic_store(&callerp_stop, 1);
+			break;
+		}
+		weft_yield();
+	}
+	weft_waitgroup_done(&callerp_wg);
+}
+
+static void check_setmaxprocs_callerp(void)
+{
+	int orig = weft_gomaxprocs();
+	int result[3] = {-1, -1, -1};
+	callerp_claimed = callerp_stop = 0;
+
+	weft_setmaxprocs(4);
+	weft_waitgroup_add(&callerp_wg, 8);
+	for (int i = 0; i < 8; i++)
+		weft_go(callerp_member, result);
+	weft_waitgroup_wait(&callerp_wg);
+	weft_setmaxprocs(orig);
+	REQUIRE(callerp_claimed == 1, "no goroutine ran on a P other than 0 in 20 s at 4 Ps");
+	EXPECT(result[0] >= 1 && result[0] < 4, "it ran on P %d before", result[0]);
+	EXPECT(result[1] == 0 && result[2] == 1, "after shrinking to 1 from P %d it runs on P %d (count %d)",
+	       result[0], result[1], result[2]);
+}
+
+/* ---- weft_goexit ---- */
+
+static int goexit_after; /* code after weft_goexit ran */
+/* Called through a pointer, so that the compiler, not knowing it never
+ * returns, keeps the code after each call (and sees no endless
+ * recursion in goexit_deep). */
+static void (*volatile goexit_call)(void) = weft_goexit;
+
+static __attribute__((noinline)) void goexit_deep(int depth)
+{
+	if (depth > 0)
+		goexit_deep(depth - 1);
+	else
+		goexit_call();
+	atomic_xadd(&goexit_after, 1); /* never */
+}
+
+struct goexit_arg {
+	weft_chan *c;
+	int depth;
+};
+
+static void goexit_child(void *arg)
+{
+	struct goexit_arg *a = arg;
+	G *self = getg();
+	weft_chan_send(a->c, &self);
+	goexit_deep(a->depth);
+	atomic_xadd(&goexit_after, 1); /* never */
+}
+
+/* allgs_count counts the Gs ever made (allgs never shrinks). */
+static int allgs_count(void)
+{
+	int n = 0;
+	for (G *gp = atomic_load(&allgs); gp; gp = atomic_load(&gp->alllink))
+		n++;
+	return n;
+}
+
+/* goexit: weft_goexit from nested calls (3 and 200 frames down) ends
+ * the goroutine there: nothing after it runs, the G is dead (Go would run
+ * its deferred calls first; weft has none), and dead Gs are reused, so
+ * goroutines that end that way, over and over, make no new ones. */
+static void check_goexit(void)
+{
+	enum { N = 300 };
+	weft_chan *c = weft_chan_make(sizeof(G *), N);
+	G *gs[N];
+	int64_t ids[N];
+	goexit_after = 0;
+
+	struct goexit_arg shallow = {c, 3}, deep = {c, 200};
+	for (int round = 0; round < 3; round++) {
+		int before = allgs_count();
+		for (int i = 0; i < N; i++)
+			weft_go(goexit_child, i % 2 ? &deep : &shallow);
+		for (int i = 0; i < N; i++) {
+			REQUIRE(recv_within(c, &gs[i], 10 * SEC) == 1, "goroutine %d of %d never started", i, N);
+			ids[i] = gs[i]->goid;
+		}
+		/* Each ends right after its send: dead, or dead and reused
+		 * by a later goroutine of this round (a new id). */
+		int64_t deadline = weft_nanotime() + 10 * SEC;
+		for (int i = 0; i < N; i++) {
+			while (readgstatus(gs[i]) != Gdead && gs[i]->goid == ids[i] && weft_nanotime() < deadline)
+				weft_sleep(100000);
+			EXPECT(readgstatus(gs[i]) == Gdead || gs[i]->goid != ids[i],
+			       "goroutine %lld did not end (status %u)", (long long)ids[i], readgstatus(gs[i]));
+		}
+		if (round > 0)
+			EXPECT(allgs_count() <= before + 8,
+			       "round %d made %d new Gs for %d goroutines that all ended by weft_goexit", round,
+			       allgs_count() - before, N);
+	}
+	EXPECT(goexit_after == 0, "code after weft_goexit ran %d times", goexit_after);
+	weft_chan_free(c);
+}
+
 static const struct check checks[] = {
 	{"goid", check_goid},
 	{"gomaxprocs", check_gomaxprocs},
@@ -294,6 +602,10 @@ static const struct check checks[] = {
 	{"many", check_many},
 	{"status", check_status},
 	{"rand", check_rand},
+	{"setmaxprocs", check_setmaxprocs},
+	{"setmaxprocs_busy", check_setmaxprocs_busy},
+	{"setmaxprocs_callerp", check_setmaxprocs_callerp},
+	{"goexit", check_goexit},
 };
 
 int weft_main(int argc, char **argv)

@@ -165,11 +165,180 @@ static void check_nanotime(void)
 	EXPECT(a > 0);
 }
 
+/* ticks receives n ticks from c into v, each within 10 s, noting in at
+ * when each came; returns how many came. */
+static int ticks(weft_chan *c, int64_t *v, int64_t *at, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (recv_within(c, &v[i], 10 * SEC) != 1)
+			return i;
+		at[i] = weft_nanotime();
+	}
+	return n;
+}
+
+/* on_phase checks that ticks v[0..n) of a ticker of period p increase and
+ * lie on its phase: each a whole number of periods after the one before
+ * (the values are the times the ticks were due), and that none came
+ * before it was due (at[i] >= v[i]). */
+static void on_phase(const int64_t *v, const int64_t *at, int n, int64_t p, int line)
+{
+	for (int i = 0; i < n; i++) {
+		if (at[i] < v[i])
+			failf(line, "at >= v", "tick %d, due at %lld, came early, at %lld", i, (long long)v[i],
+			      (long long)at[i]);
+		if (i > 0 && (v[i] <= v[i - 1] || (v[i] - v[i - 1]) % p != 0))
+			failf(line, "phase", "tick %d at %lld, tick %d at %lld: not a positive multiple of %lld apart",
+			      i - 1, (long long)v[i - 1], i, (long long)v[i], (long long)p);
+	}
+}
+
+/* ticker: a ticker's first tick comes a period after it was made, and the
+ * next ones a period apart (a multiple, for ticks a loaded machine made
+ * late: they are dropped, never queued), on the phase it started on; it
+ * stays one pending timer while it ticks, and freeing it removes that. */
+static void check_ticker(void)
+{
+	enum { N = 8 };
+	const int64_t p = 10 * MS;
+	int64_t v[N], at[N];
+	int32_t n0 = timers_len();
+	int64_t t0 = weft_nanotime();
+	weft_chan *c = weft_ticker(p);
+	int64_t t1 = weft_nanotime();
+
+	EXPECT(timers_len() == n0 + 1, "timers_len %d -> %d after weft_ticker", n0, timers_len());
+	int got = ticks(c, v, at, N);
+	REQUIRE(got == N, "only %d of %d ticks came", got, N);
+	EXPECT(v[0] >= t0 + p && v[0] <= t1 + p, "the first tick due at %lld, not a period after [%lld, %lld]",
+	       (long long)v[0], (long long)t0, (long long)t1);
+	on_phase(v, at, N, p, __LINE__);
+	int64_t span = v[N - 1] - v[0];
+	EXPECT(span >= (N - 1) * p && span <= 10 * SEC, "%d ticks of %lld ns spanned %lld ns", N, (long long)p,
+	       (long long)span);
+	EXPECT(timers_len() == n0 + 1, "timers_len %d while ticking, want %d", timers_len(), n0 + 1);
+	weft_chan_free(c);
+	EXPECT(timers_len() == n0, "timers_len %d after freeing the ticker, want %d", timers_len(), n0);
+	weft_sleep(3 * p); /* nothing re-arms it later */
+	EXPECT(timers_len() == n0, "timers_len %d a while after freeing the ticker, want %d", timers_len(), n0);
+}
+
+/* ticker_lag: a receiver that sleeps through 10 periods finds one stale
+ * tick, the first, and then the next tick on the phase: the 9 missed
+ * ticks were dropped, neither queued nor sent in a burst. */
+static void check_ticker_lag(void)
+{
+	enum { N = 4 };
+	const int64_t p = 50 * MS;
+	int64_t v[N], at[N];
+	int64_t t0 = weft_nanotime();
+	weft_chan *c = weft_ticker(p);
+	int64_t t1 = weft_nanotime();
+
+	weft_sleep(10 * p);
+	int64_t woke = weft_nanotime();
+	EXPECT(weft_chan_len(c) == 1, "%zu ticks waiting after 10 periods, want 1", weft_chan_len(c));
+	weft_case r = {.chan = c, .dir = WEFT_RECV, .elem = &v[0]};
+	REQUIRE(weft_select(&r, 1, false) == 0, "no tick waiting after 10 periods");
+	at[0] = weft_nanotime();
+	EXPECT(v[0] >= t0 + p && v[0] <= t1 + p, "the stale tick is due at %lld, not the first [%lld, %lld]",
+	       (long long)v[0], (long long)(t0 + p), (long long)(t1 + p));
+	int got = ticks(c, v + 1, at + 1, N - 1);
+	REQUIRE(got == N - 1, "only %d of %d ticks came after the stale one", got, N - 1);
+	on_phase(v, at, N, p, __LINE__);
+	/* Queued ticks would be v[0] + p, v[0] + 2p, ...; the next real one
+	 * is due after the receiver woke (a loaded machine may run the timer
+	 * late and its value is then earlier: allow 4 periods). */
+	EXPECT(v[1] >= v[0] + 5 * p && v[1] >= woke - 4 * p,
+	       "after the stale tick (%lld), one due at %lld: the receiver woke at %lld; queued ticks?",
+	       (long long)v[0], (long long)v[1], (long long)woke);
+	weft_chan_free(c);
+}
+
+/* ticker_stop: freeing tickers at random moments, ticking fast, while
+ * their timers fire: each stops for good (the timer count comes back
+ * and stays), and freeing never races a tick into freed memory. */
+static void check_ticker_stop(void)
+{
+	int32_t n0 = timers_len();
+	int64_t v;
+
+	for (int i = 0; i < 200; i++) {
+		weft_chan *c = weft_ticker(50000 + (int64_t)cheaprandn(50000));
+		if (i % 4 == 0)
+			weft_chan_recv(c, &v);
+		weft_sleep((int64_t)cheaprandn(200000));
+		if (i % 7 == 0)
+			weft_chan_close(c); /* a closed ticker's ticks are dropped */
+		weft_sleep((int64_t)cheaprandn(100000));
+		weft_chan_free(c);
+		if (timers_len() != n0) {
+			failf(__LINE__, "timers_len", "%d timers pending after freeing ticker %d, want %d", timers_len(),
+			      i, n0);
+			return;
+		}
+	}
+	weft_sleep(20 * MS);
+	EXPECT(timers_len() == n0, "%d timers pending a while after freeing the tickers, want %d", timers_len(),
+	       n0);
+}
+
+struct tickee {
+	int64_t period;
+	int bad, got;
+	weft_waitgroup *wg;
+};
+
+static void tickee(void *arg)
+{
+	enum { N = 5 };
+	struct tickee *t = arg;
+	int64_t v[N], at[N];
+	weft_chan *c = weft_ticker(t->period);
+
+	t->got = ticks(c, v, at, N);
+	for (int i = 1; i < t->got; i++)
+		if (at[i - 1] < v[i - 1] || v[i] <= v[i - 1] || (v[i] - v[i - 1]) % t->period != 0)
+			t->bad++;
+	weft_chan_free(c);
+	weft_waitgroup_done(t->wg);
+}
+
+/* tickers: 100 goroutines, each with a ticker of its own (1 to 10 ms),
+ * all get their ticks, on their phases, none early; then the timer heap
+ * is back as it was. */
+static void check_tickers(void)
+{
+	enum { N = 100 };
+	static struct tickee ts[N];
+	weft_waitgroup wg = {0};
+	int32_t n0 = timers_len();
+
+	weft_waitgroup_add(&wg, N);
+	for (int i = 0; i < N; i++) {
+		ts[i] = (struct tickee){.period = (int64_t)(i % 10 + 1) * MS, .wg = &wg};
+		weft_go(tickee, &ts[i]);
+	}
+	weft_waitgroup_wait(&wg);
+	int short_ = 0, bad = 0;
+	for (int i = 0; i < N; i++) {
+		short_ += ts[i].got != 5;
+		bad += ts[i].bad;
+	}
+	EXPECT(short_ == 0, "%d of %d tickers missed ticks for 10 s", short_, N);
+	EXPECT(bad == 0, "%d ticks off their phase or early", bad);
+	EXPECT(timers_len() == n0, "%d timers pending after freeing %d tickers, want %d", timers_len(), N, n0);
+}
+
 static const struct check checks[] = {
 	{"sleep", check_sleep},
 	{"after", check_after},
 	{"timers", check_timers},
 	{"nanotime", check_nanotime},
+	{"ticker", check_ticker},
+	{"ticker_lag", check_ticker_lag},
+	{"ticker_stop", check_ticker_stop},
+	{"tickers", check_tickers},
 };
 
 int weft_main(int argc, char **argv)

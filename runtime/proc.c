@@ -1148,18 +1148,13 @@ G *mustbeg(const char *call)
 
 /* ---- goroutine creation and exit ---- */
 
-/* gfput keeps dead gp, with its stack, on pp's free list, and moves half
- * of that list to the global one (under sched.gflock) once it holds
- * GFREE_PER_P. pp is the current M's P, which only its M touches. */
-static void gfput(P *pp, G *gp)
+/* gfspill moves dead Gs from pp's free list to the global one (under
+ * sched.gflock) until pp keeps at most keep. pp is the current M's P, or
+ * one nobody holds while the world is stopped. */
+static void gfspill(P *pp, int32_t keep)
 {
-	gp->schedlink = pp->gfree;
-	pp->gfree = gp;
-	if (++pp->gfreecnt < GFREE_PER_P)
-		return;
-	/* Move half to the global list. */
 	lock(&sched.gflock);
-	while (pp->gfreecnt > GFREE_PER_P / 2) {
+	while (pp->gfreecnt > keep) {
 		G *g = pp->gfree;
 		pp->gfree = g->schedlink;
 		pp->gfreecnt--;
@@ -1170,20 +1165,23 @@ static void gfput(P *pp, G *gp)
 	unlock(&sched.gflock);
 }
 
+/* gfput keeps dead gp, with its stack, on pp's free list, and moves half
+ * of that list to the global one (under sched.gflock) once it holds
+ * GFREE_PER_P. pp is the current M's P, which only its M touches. */
+static void gfput(P *pp, G *gp)
+{
+	gp->schedlink = pp->gfree;
+	pp->gfree = gp;
+	if (++pp->gfreecnt < GFREE_PER_P)
+		return;
+	gfspill(pp, GFREE_PER_P / 2); /* half to the global list */
+}
+
 /* gfpurge moves all of pp's dead Gs to the global free list (a P that
  * goes away, pdestroy). The world is stopped. */
 static void gfpurge(P *pp)
 {
-	lock(&sched.gflock);
-	while (pp->gfree) {
-		G *g = pp->gfree;
-		pp->gfree = g->schedlink;
-		pp->gfreecnt--;
-		g->schedlink = sched.gfree;
-		sched.gfree = g;
-		sched.ngfree++;
-	}
-	unlock(&sched.gflock);
+	gfspill(pp, 0);
 }
 
 /* gfget takes a dead G, stack and all, off pp's free list, which it

@@ -1910,19 +1910,7 @@ static void procs_trace(const char *procs)
 
 Test(trace, setmaxprocs_goexit_procs1) { procs_trace("1"); }
 Test(trace, setmaxprocs_goexit_procs2) { procs_trace("2"); }
-/* Skipped, with its reason: at 8 Ps, in about one run in four, the
- * strict oracle finds a ProcSteal that stopTheWorld wrote for a P in a
- * system call stamped before an event of an earlier sequence number on
- * that P (and the Reader's per-thread event counts then differ). Go's
- * Reader and Validator accept those traces: they order by sequence
- * numbers. It is a real timestamp-order gap in the steal path, open in
- * the session's note; the test runs as soon as that is fixed. */
-Test(trace, setmaxprocs_goexit_procs8)
-{
-	cr_skip_test("known: a ProcSteal from stopTheWorld can be stamped before its P's previous event "
-		     "(strict oracle, about 1 run in 4); see the comment above this test");
-	procs_trace("8");
-}
+Test(trace, setmaxprocs_goexit_procs8) { procs_trace("8"); }
 
 /* ==== sync: weft_cond, weft_rwmutex and weft_once block as Go's do ====
  *

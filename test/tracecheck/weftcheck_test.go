@@ -40,17 +40,31 @@ import (
 	"internal/trace/testtrace"
 )
 
+// rawEv is one timed event as written: its timestamp delta, and for a
+// ProcStatus the status it gives (else -1).
+type rawEv struct {
+	delta  uint64
+	status int64
+}
+
 // rawGen is one generation's timed events, per thread, as written.
 type rawGen struct {
 	freq    uint64                      // units per second
 	base    map[trace.ThreadID][]uint64 // each batch's base, per thread
-	batches map[trace.ThreadID][][]uint64
+	batches map[trace.ThreadID][][]rawEv
+}
+
+// rawTime is one written event's time, as Go's Reader computes it, and
+// for a ProcStatus the status it gives (else -1).
+type rawTime struct {
+	t      int64
+	status int64
 }
 
 // rawTimes holds each thread's event times of one generation in order,
 // as Go's Reader computes them and exactly.
 type rawTimes struct {
-	times map[trace.ThreadID][]int64
+	times map[trace.ThreadID][]rawTime
 	next  map[trace.ThreadID]int
 	drift float64
 }
@@ -71,7 +85,7 @@ func readRaw(path string) ([]*rawGen, error) {
 	var gens []*rawGen
 	var cur *rawGen
 	var curGen uint64
-	var deltas *[]uint64
+	var deltas *[]rawEv
 	for {
 		ev, err := r.ReadEvent()
 		if err == io.EOF {
@@ -87,7 +101,7 @@ func readRaw(path string) ([]*rawGen, error) {
 				m = trace.NoThread
 			}
 			if cur == nil || gen != curGen {
-				cur = &rawGen{base: map[trace.ThreadID][]uint64{}, batches: map[trace.ThreadID][][]uint64{}}
+				cur = &rawGen{base: map[trace.ThreadID][]uint64{}, batches: map[trace.ThreadID][][]rawEv{}}
 				gens = append(gens, cur)
 				curGen = gen
 			}
@@ -98,7 +112,11 @@ func readRaw(path string) ([]*rawGen, error) {
 			cur.freq = ev.Args[0]
 		default:
 			if int(ev.Ev) < len(specs) && specs[ev.Ev].IsTimedEvent && deltas != nil {
-				*deltas = append(*deltas, ev.Args[0])
+				status := int64(-1)
+				if ev.Ev == go122.EvProcStatus {
+					status = int64(ev.Args[2]) // dt, p, pstatus
+				}
+				*deltas = append(*deltas, rawEv{ev.Args[0], status})
 			}
 		}
 	}
@@ -108,7 +126,7 @@ func readRaw(path string) ([]*rawGen, error) {
 // delta converted and truncated on its own), and the largest drift of
 // those from the exact sum.
 func (g *rawGen) times() *rawTimes {
-	rt := &rawTimes{times: map[trace.ThreadID][]int64{}, next: map[trace.ThreadID]int{}}
+	rt := &rawTimes{times: map[trace.ThreadID][]rawTime{}, next: map[trace.ThreadID]int{}}
 	if g.freq == 0 {
 		return rt
 	}
@@ -119,13 +137,13 @@ func (g *rawGen) times() *rawTimes {
 			t := int64(float64(base) * nsPer)
 			sum := base
 			for _, d := range ds {
-				t += int64(float64(d) * nsPer)
-				sum += d
+				t += int64(float64(d.delta) * nsPer)
+				sum += d.delta
 				exact := float64(sum) * nsPer
 				if dr := math.Abs(exact - float64(t)); dr > rt.drift {
 					rt.drift = dr
 				}
-				rt.times[m] = append(rt.times[m], t)
+				rt.times[m] = append(rt.times[m], rawTime{t, d.status})
 			}
 		}
 	}
@@ -153,23 +171,31 @@ func desc(ev trace.Event) string {
 // take returns the raw time of an event that the Reader emitted at time
 // e on thread m: the next one written on m, when that is not after e (an
 // event is emitted at its written time, or later when the Reader moved
-// it). The Reader emits a few events in another thread's context (a P's
-// status when its system call was abandoned: Go's order.go); such an
-// event was moved nowhere, so it is found among the other threads' next
-// events at exactly its time.
-func (rt *rawTimes) take(m trace.ThreadID, e int64) (int64, bool) {
-	if i := rt.next[m]; i < len(rt.times[m]) && rt.times[m][i] <= e {
+// it). The Reader emits one kind of event in another thread's context:
+// a P's status written as ProcSyscallAbandoned, by the thread that steals
+// the P, is emitted (Running->Running, Go's order.go) on the thread the P
+// was bound to. abandoned says the event may be that one (a P's
+// transition from Running to Running); it is then the next event of
+// whichever thread wrote that status, if not of m.
+func (rt *rawTimes) take(m trace.ThreadID, e int64, abandoned bool) (int64, bool) {
+	if i := rt.next[m]; i < len(rt.times[m]) && rt.times[m][i].t <= e &&
+		(!abandoned || rt.times[m][i].status != go122SyscallAbandoned) {
 		rt.next[m] = i + 1
-		return rt.times[m][i], true
+		return rt.times[m][i].t, true
 	}
-	for m2, ts := range rt.times {
-		if i := rt.next[m2]; i < len(ts) && ts[i] == e {
-			rt.next[m2] = i + 1
-			return e, true
+	if abandoned {
+		for m2, ts := range rt.times {
+			if i := rt.next[m2]; i < len(ts) && ts[i].t <= e && ts[i].status == go122SyscallAbandoned {
+				rt.next[m2] = i + 1
+				return ts[i].t, true
+			}
 		}
 	}
 	return 0, false
 }
+
+// go122SyscallAbandoned is go122.ProcSyscallAbandoned as rawTime.status holds it.
+const go122SyscallAbandoned = int64(go122.ProcSyscallAbandoned)
 
 // checker collects errors by kind, keeping the first few of each.
 type checker struct {
@@ -296,7 +322,14 @@ func check(path string) (string, error) {
 			c.errorf("events written and read differ", "event %d (%s): the file has no batches for its generation", n, desc(ev))
 			continue
 		}
-		t, ok := rt.take(m, int64(ev.Time()))
+		abandoned := false
+		if ev.Kind() == trace.EventStateTransition {
+			if st := ev.StateTransition(); st.Resource.Kind == trace.ResourceProc {
+				from, to := st.Proc()
+				abandoned = from == trace.ProcRunning && to == trace.ProcRunning
+			}
+		}
+		t, ok := rt.take(m, int64(ev.Time()), abandoned)
 		if !ok {
 			c.errorf("events written and read differ", "event %d (%s): no event written at that time is left to match it", n, desc(ev))
 			continue

@@ -40,12 +40,23 @@ import (
 	"internal/trace/testtrace"
 )
 
-// rawEv is one timed event as written: its timestamp delta, and for a
-// ProcStatus the status it gives (else -1).
+// rawEv is one timed event as written: its timestamp delta, and on
+// which thread the Reader emits it (see rawTime).
 type rawEv struct {
-	delta  uint64
-	status int64
+	delta uint64
+	on    int64
 }
+
+// Where the Reader emits a written event (rawTime.on), if not on the
+// thread that wrote it: a P's status written as ProcSyscallAbandoned
+// (by the thread that steals the P) on the thread the P was bound to,
+// found only by the Reader (onBound); a goroutine's status written as
+// GoSyscall (by the thread that announces it) on the goroutine's thread,
+// the status's m argument (>= 0). Go's order.go does both.
+const (
+	onWriter = -1
+	onBound  = -2
+)
 
 // rawGen is one generation's timed events, per thread, as written.
 type rawGen struct {
@@ -55,10 +66,10 @@ type rawGen struct {
 }
 
 // rawTime is one written event's time, as Go's Reader computes it, and
-// for a ProcStatus the status it gives (else -1).
+// on which thread the Reader emits it: onWriter, onBound or a thread.
 type rawTime struct {
-	t      int64
-	status int64
+	t  int64
+	on int64
 }
 
 // rawTimes holds each thread's event times of one generation in order,
@@ -112,11 +123,14 @@ func readRaw(path string) ([]*rawGen, error) {
 			cur.freq = ev.Args[0]
 		default:
 			if int(ev.Ev) < len(specs) && specs[ev.Ev].IsTimedEvent && deltas != nil {
-				status := int64(-1)
-				if ev.Ev == go122.EvProcStatus {
-					status = int64(ev.Args[2]) // dt, p, pstatus
+				on := int64(onWriter)
+				switch {
+				case ev.Ev == go122.EvProcStatus && go122.ProcStatus(ev.Args[2]) == go122.ProcSyscallAbandoned:
+					on = onBound // dt, p, pstatus
+				case ev.Ev == go122.EvGoStatus && go122.GoStatus(ev.Args[3]) == go122.GoSyscall:
+					on = int64(ev.Args[2]) // dt, g, m, gstatus
 				}
-				*deltas = append(*deltas, rawEv{ev.Args[0], status})
+				*deltas = append(*deltas, rawEv{ev.Args[0], on})
 			}
 		}
 	}
@@ -143,7 +157,7 @@ func (g *rawGen) times() *rawTimes {
 				if dr := math.Abs(exact - float64(t)); dr > rt.drift {
 					rt.drift = dr
 				}
-				rt.times[m] = append(rt.times[m], rawTime{t, d.status})
+				rt.times[m] = append(rt.times[m], rawTime{t, d.on})
 			}
 		}
 	}
@@ -171,21 +185,18 @@ func desc(ev trace.Event) string {
 // take returns the raw time of an event that the Reader emitted at time
 // e on thread m: the next one written on m, when that is not after e (an
 // event is emitted at its written time, or later when the Reader moved
-// it). The Reader emits one kind of event in another thread's context:
-// a P's status written as ProcSyscallAbandoned, by the thread that steals
-// the P, is emitted (Running->Running, Go's order.go) on the thread the P
-// was bound to. abandoned says the event may be that one (a P's
-// transition from Running to Running); it is then the next event of
-// whichever thread wrote that status, if not of m.
-func (rt *rawTimes) take(m trace.ThreadID, e int64, abandoned bool) (int64, bool) {
+// it). status says the event may be a status event that the Reader
+// emits on another thread than the one that wrote it (rawTime.on); it is
+// then, if not m's next, the next of whichever thread wrote it for m.
+func (rt *rawTimes) take(m trace.ThreadID, e int64, status bool) (int64, bool) {
 	if i := rt.next[m]; i < len(rt.times[m]) && rt.times[m][i].t <= e &&
-		(!abandoned || rt.times[m][i].status != go122SyscallAbandoned) {
+		(!status || rt.times[m][i].emittedOn(m, m)) {
 		rt.next[m] = i + 1
 		return rt.times[m][i].t, true
 	}
-	if abandoned {
+	if status {
 		for m2, ts := range rt.times {
-			if i := rt.next[m2]; i < len(ts) && ts[i].t <= e && ts[i].status == go122SyscallAbandoned {
+			if i := rt.next[m2]; m2 != m && i < len(ts) && ts[i].t <= e && ts[i].emittedOn(m2, m) {
 				rt.next[m2] = i + 1
 				return ts[i].t, true
 			}
@@ -194,8 +205,17 @@ func (rt *rawTimes) take(m trace.ThreadID, e int64, abandoned bool) (int64, bool
 	return 0, false
 }
 
-// go122SyscallAbandoned is go122.ProcSyscallAbandoned as rawTime.status holds it.
-const go122SyscallAbandoned = int64(go122.ProcSyscallAbandoned)
+// emittedOn reports whether the Reader may emit r, written on thread w,
+// on thread m.
+func (r rawTime) emittedOn(w, m trace.ThreadID) bool {
+	switch r.on {
+	case onWriter:
+		return m == w
+	case onBound:
+		return true
+	}
+	return trace.ThreadID(r.on) == m
+}
 
 // checker collects errors by kind, keeping the first few of each.
 type checker struct {
@@ -322,14 +342,22 @@ func check(path string) (string, error) {
 			c.errorf("events written and read differ", "event %d (%s): the file has no batches for its generation", n, desc(ev))
 			continue
 		}
-		abandoned := false
+		// The status events the Reader may emit on another thread:
+		// a P's abandoned syscall status (Running->Running), a
+		// goroutine's syscall status (Syscall from Syscall, or from
+		// Undetermined at the trace's start).
+		status := false
 		if ev.Kind() == trace.EventStateTransition {
-			if st := ev.StateTransition(); st.Resource.Kind == trace.ResourceProc {
+			switch st := ev.StateTransition(); st.Resource.Kind {
+			case trace.ResourceProc:
 				from, to := st.Proc()
-				abandoned = from == trace.ProcRunning && to == trace.ProcRunning
+				status = from == trace.ProcRunning && to == trace.ProcRunning
+			case trace.ResourceGoroutine:
+				from, to := st.Goroutine()
+				status = to == trace.GoSyscall && (from == trace.GoSyscall || from == trace.GoUndetermined)
 			}
 		}
-		t, ok := rt.take(m, int64(ev.Time()), abandoned)
+		t, ok := rt.take(m, int64(ev.Time()), status)
 		if !ok {
 			c.errorf("events written and read differ", "event %d (%s): no event written at that time is left to match it", n, desc(ev))
 			continue

@@ -129,7 +129,7 @@ Sudog *acquireSudog(void)
 			sched.sudogcache = s->next;
 		unlock(&sched.sudoglock);
 		if (s == NULL)
-			return rtalloc(sizeof(Sudog));
+			return persistentalloc(sizeof(Sudog), 16); /* kept, never freed */
 		s->next = NULL;
 		s->ticket = 0;
 		return s;
@@ -145,7 +145,7 @@ Sudog *acquireSudog(void)
 		}
 		unlock(&sched.sudoglock);
 		if (pp->sudogcache == NULL)
-			return rtalloc(sizeof(Sudog));
+			return persistentalloc(sizeof(Sudog), 16); /* kept, never freed */
 	}
 	s = sudogpop(pp);
 	if (s->elem != NULL)

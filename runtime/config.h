@@ -38,6 +38,10 @@
 #ifndef RUNNEXT_STREAK_MAX
 #define RUNNEXT_STREAK_MAX 1024
 #endif
+/* Free goroutine stacks a P keeps (stack.c). */
+#ifndef STACK_CACHE_PER_P
+#define STACK_CACHE_PER_P 16
+#endif
 /* Dead Gs cached per P before they move to the global list. */
 #ifndef GFREE_PER_P
 #define GFREE_PER_P 64

@@ -293,20 +293,16 @@ void weft_read_memstats(weft_memstats *ms)
 	ms->frees += atomic_load(&large.frees);
 	ms->heap_sys += atomic_load(&large.sys);
 
-	int32_t dead;
-	uint64_t stacks, mapped;
-	ms->goroutines = (uint64_t)gcount(&dead);
-	stack_counts(&stacks, &mapped);
-	/* Every stack handed out belongs to a goroutine, living or dead and
-	 * kept, or is an M's scheduler stack. */
-	ms->stack_inuse = stacks > (uint64_t)dead ? (stacks - (uint64_t)dead) * STACK_SIZE : 0;
+	uint64_t inuse, mapped;
+	ms->goroutines = (uint64_t)gcount();
+	stack_counts(&inuse, &mapped);
+	ms->stack_inuse = inuse;
 	ms->stack_sys = mapped;
 	ms->rss = rss();
 }
 
 enum {
 	PERSISTENT_CHUNK = 256 << 10,
-	PERSISTENT_ALIGN = 64, /* a cache line: Ms and Ps do not share one */
 	PERSISTENT_MAXBLOCK = 64 << 10, /* larger requests: a mapping of their own */
 };
 
@@ -316,9 +312,11 @@ static struct {
 	char *end;
 } persistent;
 
-/* persistentalloc returns n bytes of zeroed memory, 64-byte aligned, that
- * can never be freed. Out of memory is fatal. */
-void *persistentalloc(size_t n)
+/* persistentalloc returns n bytes of zeroed memory, aligned to align (a
+ * power of two, at most a page), that can never be freed: for structures
+ * kept for reuse, with no header and no rounding to a size class. Out of
+ * memory is fatal. */
+void *persistentalloc(size_t n, size_t align)
 {
 	void *p;
 
@@ -330,10 +328,14 @@ void *persistentalloc(size_t n)
 			fatal("out of memory");
 		return p;
 	}
-	n = ROUNDUP(n ? n : 1, PERSISTENT_ALIGN); /* n == 0 still gets its own address */
+	if (n == 0)
+		n = 1; /* still its own address */
 
 	lock(&persistent.lock);
-	if (persistent.next == NULL || (size_t)(persistent.end - persistent.next) < n) {
+	if (persistent.next)
+		persistent.next = (char *)ROUNDUP((uintptr_t)persistent.next, align);
+	if (persistent.next == NULL || persistent.next > persistent.end ||
+	    (size_t)(persistent.end - persistent.next) < n) {
 		persistent.next = sys_mmap(NULL, PERSISTENT_CHUNK, PROT_READ | PROT_WRITE, 0);
 		if (persistent.next == NULL) {
 			unlock(&persistent.lock);

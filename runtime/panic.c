@@ -101,9 +101,13 @@ void dumpgoroutines(G *skip)
 		shown++;
 		rt_printf("\ngoroutine %lld [%s]:\n", (long long)gp->goid, gstatus_string(gp));
 		uintptr_t sp = gp->sched_sp;
-		if ((st == Gwaiting || st == Grunnable) && sp)
+		if ((st == Gwaiting || st == Grunnable) && sp) {
 			printstack(0, sp + ARCH_GOBUF_FPSLOT * sizeof(uintptr_t), gp);
-		else
+		} else if (st == Grunnable && gp->stack.lo == 0) {
+			/* Not started: no stack yet, only its function. */
+			uintptr_t pc = (uintptr_t)gp->startfn;
+			printframes(&pc, 1, true);
+		} else
 			rt_printf("\tgoroutine running on other thread; stack unavailable\n");
 	}
 	if (more)
@@ -150,6 +154,11 @@ static _Noreturn void fatalerror(const char *msg, uintptr_t fp)
 	if (gp && getg() == gp) {
 		rt_printf("\ngoroutine %lld [running]:\n", (long long)gp->goid);
 		printstack(0, fp, gp);
+	} else if (gp && gp->stack.lo == 0) {
+		/* The scheduler was giving gp its first stack (gostart). */
+		rt_printf("\ngoroutine %lld [runnable, starting]:\n", (long long)gp->goid);
+		uintptr_t pc = (uintptr_t)gp->startfn;
+		printframes(&pc, 1, true);
 	} else if (!getg()) {
 		rt_printf("\nthread %ld, running no goroutine:\n", sys_gettid());
 		printthreadstack(fp);

@@ -87,6 +87,7 @@ static void wakep(void);
 static void startm(P *pp, bool spinning);
 static void procresize(int32_t nprocs);
 static void gfpurge(P *pp);
+static void gostart(G *gp, P *pp);
 
 /* waitreason_string names wait reason r for dumps and the trace (Go's
  * waitReason.String), "?" when r is none of them. Any thread; no lock. */
@@ -912,7 +913,11 @@ top:
 static _Noreturn void execute(G *gp, bool inherit, bool samepoint)
 {
 	M *mp = getm();
-	mp->curg = gp;
+	mp->curg = gp; /* first: a fatal error in gostart names gp */
+	if (unlikely(gp->stack.lo == 0))
+		gostart(gp, mp->p);
+	if (unlikely(gp->stackrunguard))
+		stack_guardon(mp, gp);
 	gp->m = mp;
 	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunnable, Grunning);
@@ -980,11 +985,16 @@ static _Noreturn void schedule(void)
 }
 
 /* mcall switches to g0 and calls fn(gp) there, gp being the current G. fn
- * must not return; gp resumes when someone gogo's it. */
+ * must not return; gp resumes when someone gogo's it. Every switch from a
+ * goroutine to the scheduler comes through here: first it gives back the
+ * guard of a stack guarded only while it runs (stack_guardoff), which
+ * execute put on. */
 static void mcall(void (*fn)(G *))
 {
 	G *gp = getg();
 	M *mp = getm();
+	if (unlikely(mp->runguard))
+		stack_guardoff(mp);
 	setg(mp->g0);
 	arch_mcall(&gp->sched_sp, (void (*)(void *))fn, gp, mp->g0->stack.hi);
 }
@@ -1165,7 +1175,7 @@ static void gfspill(P *pp, int32_t keep)
 	unlock(&sched.gflock);
 }
 
-/* gfput keeps dead gp, with its stack, on pp's free list, and moves half
+/* gfput keeps dead gp, without a stack, on pp's free list, and moves half
  * of that list to the global one (under sched.gflock) once it holds
  * GFREE_PER_P. pp is the current M's P, which only its M touches. */
 static void gfput(P *pp, G *gp)
@@ -1184,9 +1194,9 @@ static void gfpurge(P *pp)
 	gfspill(pp, 0);
 }
 
-/* gfget takes a dead G, stack and all, off pp's free list, which it
- * refills from the global list (sched.gflock) when empty; NULL when there
- * is none. pp is the current M's P. */
+/* gfget takes a dead G off pp's free list, which it refills from the
+ * global list (sched.gflock) when empty; NULL when there is none. pp is
+ * the current M's P. */
 static G *gfget(P *pp)
 {
 	if (!pp->gfree && atomic_load(&sched.ngfree) > 0) {
@@ -1209,17 +1219,6 @@ static G *gfget(P *pp)
 	return gp;
 }
 
-/* malg allocates a G with a stack (NULL if out of memory or mappings). */
-static G *malg(void)
-{
-	G *gp = rtalloc(sizeof *gp);
-	if (!stackalloc(&gp->stack)) {
-		rtfree(gp);
-		return NULL;
-	}
-	return gp;
-}
-
 /* allgadd appends gp to allgs, so that dumps list goroutines oldest
  * first. Readers walk the list without the lock: a G is linked in only
  * once it is fully set up. */
@@ -1238,12 +1237,23 @@ static void allgadd(G *gp)
 }
 
 /*
- * gostartframe lays out a new goroutine's stack so that gogo "returns"
- * into goexit, which calls fn(arg). The saved frame pointer is zero: walks
- * of this stack end in goexit.
+ * gostart gives gp, about to run for the first time, a stack from pp's
+ * cache (stackalloc) and lays it out so that gogo "returns" into goexit,
+ * which calls gp's function. The saved frame pointer is zero: walks of
+ * this stack end in goexit. With no stack to be had (memory or the
+ * kernel's mapping limit exhausted) the program stops here, naming the
+ * goroutine (the dump that follows shows its function).
  */
-static void gostartframe(G *gp, void (*fn)(void *), void *arg)
+static void gostart(G *gp, P *pp)
 {
+	if (!stackalloc(pp, &gp->stack, &gp->stackrunguard)) {
+		char msg[160];
+		weft_snprintf(msg, sizeof msg,
+			      "out of memory: cannot allocate a stack for goroutine %lld (memory or the "
+			      "kernel's mapping limit is exhausted)",
+			      (long long)gp->goid);
+		fatal(msg);
+	}
 	/* Stacks lie at equal strides, so their hot tops would all fall in
 	 * the same cache sets; start each at one of 16 offsets ("colors") in
 	 * its top page. */
@@ -1254,28 +1264,25 @@ static void gostartframe(G *gp, void (*fn)(void *), void *arg)
 	for (uintptr_t *p = w; p < (uintptr_t *)top; p++)
 		*p = 0;
 	w[ARCH_GOBUF_PCSLOT] = (uintptr_t)goexit;
-	w[ARCH_GOBUF_FNSLOT] = (uintptr_t)fn;
-	w[ARCH_GOBUF_ARGSLOT] = (uintptr_t)arg;
+	w[ARCH_GOBUF_FNSLOT] = (uintptr_t)gp->startfn;
+	w[ARCH_GOBUF_ARGSLOT] = (uintptr_t)gp->startarg;
 	gp->sched_sp = sp;
 }
 
 /* newproc creates a goroutine running fn(arg) and queues it in the
- * caller's P's runnext, as Go does. */
+ * caller's P's runnext, as Go does. The G holds no stack until it first
+ * runs (gostart). */
 void newproc(void (*fn)(void *), void *arg)
 {
 	M *mp = getm();
 	P *pp = mp->p;
 	G *gp = gfget(pp);
 	if (!gp) {
-		gp = malg();
-		if (!gp)
-			fatal("out of memory: cannot allocate a goroutine stack "
-			      "(memory or the kernel's mapping limit is exhausted)");
+		gp = persistentalloc(sizeof *gp, 16); /* Gs are never freed */
 		gp->atomicstatus = Gdead;
 		gp->goid = -1;
 		allgadd(gp);
 	}
-	gostartframe(gp, fn, arg);
 	gp->startfn = fn;
 	gp->startarg = arg;
 	gp->goid = atomic_xadd(&sched.goidgen, 1);
@@ -1362,8 +1369,8 @@ _Noreturn void weft_goexit(void)
 }
 
 /* goexit0 is goexit1's second half, on g0 (mcall): gp is dead (Grunning ->
- * Gdead) and goes, stack kept, on the current P's free list for a later
- * newproc; the M schedules. Never returns. */
+ * Gdead); its stack goes to the current P's stack cache and the G to its
+ * free list, for later newprocs; the M schedules. Never returns. */
 static _Noreturn void goexit0(G *gp)
 {
 	TraceLocker tl = traceAcquire();
@@ -1374,7 +1381,10 @@ static _Noreturn void goexit0(G *gp)
 	}
 	dropg(gp);
 	gp->waitreason = WaitReasonZero;
-	gfput(getm()->p, gp);
+	gp->sched_sp = 0;
+	P *pp = getm()->p;
+	stackfree(pp, &gp->stack, gp->stackrunguard);
+	gfput(pp, gp);
 	schedule();
 }
 
@@ -1644,7 +1654,7 @@ WEFT_FUNCID(mstart0, FUNCID_MSTART);
 /* newm creates an M, running fn (no P) or with pp, on a new thread. */
 void newm(void (*fn)(void), P *pp, bool spinning)
 {
-	M *mp = persistentalloc(sizeof *mp);
+	M *mp = persistentalloc(sizeof *mp, CACHELINE);
 	mp->g0 = rtalloc(sizeof(G));
 	mp->g0->goid = 0;
 	mp->g0->atomicstatus = Grunning;
@@ -1663,7 +1673,7 @@ void newm(void (*fn)(void), P *pp, bool spinning)
 		mp->g0->stack.hi = 0; /* mstart0 measures the pthread stack */
 		r = rthooks.newosproc(mp, NULL, G0_STACK_SIZE);
 	} else {
-		if (!stackalloc(&mp->g0->stack))
+		if (!stackalloc(NULL, &mp->g0->stack, NULL))
 			fatal("out of memory: cannot allocate a thread stack");
 		void *tp = tls_newblock();
 		if (!tp)
@@ -1684,8 +1694,8 @@ void newm(void (*fn)(void), P *pp, bool spinning)
 /*
  * pdestroy retires pp, a P beyond the new count (Go's (*p).destroy): its
  * runnable Gs, runnext first, go to the head of the global queue in
- * their order, its dead Gs to the global free list, its sudogs to the
- * central cache, and it becomes Pdead. Its struct stays in allp for a
+ * their order, its dead Gs to the global free list, its free stacks to
+ * the global one, its sudogs to the central cache, and it becomes Pdead. Its struct stays in allp for a
  * later growth. The world is stopped and pp stopped with it (no M holds
  * it: it is no thief's and no owner's); the caller holds no lock.
  */
@@ -1704,6 +1714,7 @@ static void pdestroy(P *pp)
 	}
 	unlock(&sched.lock);
 	gfpurge(pp);
+	stackcache_clear(pp);
 	Sudog *first = pp->sudogcache;
 	if (first) {
 		Sudog *last = first;
@@ -1739,7 +1750,7 @@ static void procresize(int32_t nprocs)
 	if (nprocs < 1 || nprocs > MAX_PROCS)
 		throw("procresize: invalid arg");
 	if (!allp)
-		allp = persistentalloc(sizeof(P *) * MAX_PROCS);
+		allp = persistentalloc(sizeof(P *) * MAX_PROCS, CACHELINE);
 	TraceLocker tl = traceAcquire();
 	if (traceOk(tl)) {
 		traceGomaxprocs(tl, nprocs, true);
@@ -1748,7 +1759,7 @@ static void procresize(int32_t nprocs)
 	for (int32_t i = old; i < nprocs; i++) {
 		P *pp = allp[i];
 		if (!pp) {
-			pp = persistentalloc(sizeof *pp);
+			pp = persistentalloc(sizeof *pp, CACHELINE);
 			pp->id = i;
 			pp->trace.syscallm = -1;
 			atomic_store(&allp[i], pp);
@@ -1868,7 +1879,7 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	tls_m = mp;
 	mp->g0 = rtalloc(sizeof(G));
 	mp->g0->atomicstatus = Grunning;
-	if (!stackalloc(&mp->g0->stack))
+	if (!stackalloc(NULL, &mp->g0->stack, NULL))
 		fatal("out of memory: cannot allocate the scheduler stack");
 	setg(mp->g0);
 	mcommoninit(mp);
@@ -1890,14 +1901,13 @@ WEFT_FUNCID(rt0_go, FUNCID_RT0);
 /*
  * gcount (Go's gcount) returns how many goroutines exist: every G ever
  * made (allgs; Gs are never freed) less the dead ones kept for reuse on
- * the Ps' and the global free lists, whose number it stores in *dead
- * when dead is not NULL. Any thread. It takes no lock: the counts move
+ * the Ps' and the global free lists. Any thread. It takes no lock: the counts move
  * while it reads them (a G between a P's list and the global one may be
  * missed or seen twice), so the result is a snapshot, exact when no
  * goroutine starts or exits meanwhile. At least 1: goroutine 1 runs
  * weft_main as long as the program does.
  */
-int32_t gcount(int32_t *dead)
+int32_t gcount(void)
 {
 	int32_t idle = atomic_load(&sched.ngfree);
 	int32_t nprocs = atomic_load(&gomaxprocs);
@@ -1906,8 +1916,6 @@ int32_t gcount(int32_t *dead)
 	int32_t all = atomic_load(&nallgs);
 	if (idle > all)
 		idle = all;
-	if (dead)
-		*dead = idle;
 	return all - idle < 1 ? 1 : all - idle;
 }
 
@@ -1915,5 +1923,5 @@ int32_t gcount(int32_t *dead)
  * (gcount). Any thread. */
 int weft_numgoroutine(void)
 {
-	return gcount(NULL);
+	return gcount();
 }

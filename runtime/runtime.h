@@ -108,7 +108,7 @@ enum {
 	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, EPIPE = 32, ETIMEDOUT = 110,
 	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
 	MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
-	MADV_NORMAL = 0, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102,
+	MADV_NORMAL = 0, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102, IOV_MAX = 1024,
 	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
 	CLOCK_MONOTONIC = 1,
 	O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000, AT_FDCWD = -100,
@@ -139,6 +139,9 @@ long sys_mmap_err(void *addr, size_t n, int prot, int flags, void **out);
 long sys_munmap(void *p, size_t n);
 long sys_mprotect(void *p, size_t n, int prot);
 long sys_madvise(void *p, size_t n, int advice);
+long sys_pidfd_open(long pid);
+long sys_process_madvise(int pidfd, const struct sys_iovec *iov, int n, int advice);
+long sys_getpid(void);
 long sys_futex(uint32_t *addr, int op, uint32_t val, const struct sys_timespec *ts);
 _Noreturn void sys_exit_group(int status);
 long sys_gettid(void);
@@ -179,8 +182,12 @@ void rtfree(void *p);
  * memory is handed out again), or anything else. */
 enum { BlockLive, BlockFreed, BlockBad };
 int blockstate(void *p);
-/* persistentalloc: memory that is never freed (Ms, Ps). */
-void *persistentalloc(size_t n);
+/* persistentalloc: memory that is never freed (Ms, Ps, Gs, sudogs), with
+ * no header, aligned to align. */
+void *persistentalloc(size_t n, size_t align);
+/* A cache line: Ms, Ps and the semaphore table's roots are aligned to
+ * one, so that no two share it. */
+#define CACHELINE 64
 
 /* ---- lock_futex.c: runtime locks and notes, on futexes ---- */
 typedef struct Mutex {
@@ -208,11 +215,20 @@ void dumpgoroutines(G *skip);
 typedef struct Stack {
 	uintptr_t lo, hi; /* usable [lo, hi); a guard lies below lo */
 } Stack;
-bool stackalloc(Stack *s); /* false when out of memory; fatal at the mapping limit */
+/* stackalloc: a goroutine's stack from its P's cache, or (pp NULL) a new
+ * one for an M; false when out of memory, fatal at the mapping limit;
+ * *runguard: guarded only while it runs (stack_guardon, stack_guardoff).
+ * stackfree gives a goroutine's back to pp's cache; stackcache_clear
+ * empties the cache of a P that goes away. */
+bool stackalloc(P *pp, Stack *s, bool *runguard);
+void stackfree(P *pp, Stack *s, bool runguard);
+void stackcache_clear(P *pp);
+void stack_guardon(M *mp, G *gp);
+void stack_guardoff(M *mp);
 bool stack_guardfault(uintptr_t addr, G **gp); /* addr in some goroutine's guard? */
-/* stack_counts: the stacks stackalloc has handed out, and the bytes mapped
- * for them, guards included (for weft_read_memstats). */
-void stack_counts(uint64_t *stacks, uint64_t *mapped);
+/* stack_counts: the bytes of stack in use (guards excluded), and the
+ * bytes mapped for stacks, guards included (for weft_read_memstats). */
+void stack_counts(uint64_t *inuse, uint64_t *mapped);
 
 /* ---- proc.c: the scheduler ---- */
 enum {
@@ -257,9 +273,10 @@ struct G {
 	uint32_t atomicstatus;
 	int64_t goid;
 	uint8_t waitreason;
+	bool stackrunguard; /* its stack is guarded only while it runs (stack.c) */
 	G *schedlink;  /* run queue or free list link */
 	G *alllink;    /* allgs */
-	void (*startfn)(void *);
+	void (*startfn)(void *); /* what it runs: fn(arg) of weft_go */
 	void *startarg;
 
 	/* Channels and select. */
@@ -268,7 +285,6 @@ struct G {
 	uint32_t selectDone; /* CAS 0->1 by the first case to fire */
 
 	Timer *timer; /* for weft_sleep */
-	int64_t syscallwhen;
 	GTrace trace;
 };
 
@@ -315,9 +331,11 @@ struct P {
 	 * current G (channel handoff) inherits the rest of its time slice. */
 	G *runnext;
 
-	/* Dead Gs with their stacks, for reuse. */
+	/* Dead Gs, for reuse, and free goroutine stacks (stack.c), by lo. */
 	G *gfree;
 	int32_t gfreecnt;
+	int32_t nstackcache;
+	uintptr_t stackcache[STACK_CACHE_PER_P];
 	Sudog *sudogcache;
 	PTrace trace;
 };
@@ -342,6 +360,7 @@ struct M {
 	bool (*waitunlockf)(G *, void *); /* gopark's arguments, for park_m */
 	void *waitlock;
 	void (*mstartfn)(void); /* run by mstart0 before scheduling (sysmon) */
+	uintptr_t runguard; /* lo of the stack whose guard it has on while it runs there (stack.c), or 0 */
 	MTrace trace;
 };
 
@@ -436,10 +455,9 @@ void newproc(void (*fn)(void *), void *arg);
  * trace M), or scheduling with pp. */
 void newm(void (*fn)(void), P *pp, bool spinning);
 _Noreturn void goexit1(void);
-/* gcount returns how many goroutines exist (Go's gcount), and in *dead
- * (if not NULL) how many finished ones are kept, with their stacks, for
- * reuse. Any thread; a snapshot. */
-int32_t gcount(int32_t *dead);
+/* gcount returns how many goroutines exist (Go's gcount). Any thread; a
+ * snapshot. */
+int32_t gcount(void);
 
 /* stopTheWorld stops every P but the caller's, waiting for each running
  * goroutine to reach the scheduler (a goroutine that never blocks or

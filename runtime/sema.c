@@ -33,7 +33,6 @@
 
 enum {
 	SEMTABSIZE = 251,
-	CACHELINE = 64,
 };
 
 typedef struct SemaRoot {

@@ -114,7 +114,7 @@ _Noreturn void sigpipe(void)
 	arch_syscall4(SYS_rt_sigaction, SIGPIPE, (long)&sa, 0, SIGSETSIZE);
 	uint64_t set = 1ull << (SIGPIPE - 1);
 	arch_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, SIGSETSIZE);
-	sys_tgkill(arch_syscall0(SYS_getpid), arch_syscall0(SYS_gettid), SIGPIPE);
+	sys_tgkill(sys_getpid(), sys_gettid(), SIGPIPE);
 	sys_exit_group(2); /* not reached: the signal kills */
 }
 

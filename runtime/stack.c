@@ -11,30 +11,60 @@
  * have one. Stacks are therefore carved from arenas of STACK_ARENA_STACKS,
  * one mapping each, and the guards inside an arena are installed with
  * madvise(MADV_GUARD_INSTALL) (Linux 6.13), which marks pages as faulting
- * without splitting the mapping. Where that is missing (older kernels,
- * qemu-user, which accepts the advice and ignores it) guards fall back to
- * mprotect, and the mapping limit then bounds the number of stacks to
- * about 32k; running out is a fatal error that names the limit
- * (vm.max_map_count) and how to raise it, never a crash.
- * WEFTDEBUG=stackguard=mprotect uses the fallback from the start, to see
- * how a program fares on such a system.
+ * without splitting the mapping: all of an arena's at once, in one
+ * process_madvise call where the kernel takes it (6.13 too).
  *
- * Stacks are never freed: a dead G keeps its stack for the next goroutine
- * (the free G lists, proc.c), and an M never exits. stack_counts tells
- * weft_read_memstats how many were handed out and how much is mapped.
+ * Where guard installs are missing (older kernels, qemu-user, which
+ * accepts the advice and ignores it) guards fall back to mprotect, two
+ * mappings a stack, within a budget: a quarter of vm.max_map_count
+ * (guardbudget), leaving the rest to the program. A stack carved past the
+ * budget has a guard only while it runs: execute protects the guard of
+ * such a stack before it switches to it (stack_guardon) and mcall gives
+ * the guard back before it leaves it (stack_guardoff), two system calls
+ * a switch, and at most one such guard per M at any time. Only a running
+ * goroutine can overflow its stack, so an overflow still faults in the
+ * guard, and 100k goroutines run. WEFTDEBUG=stackguard=mprotect uses the
+ * fallback from the start, to see how a program fares on such a system;
+ * stackguard=runguard also sets the budget to 0, every goroutine stack
+ * then being guarded only while it runs. Running out of mappings anyway
+ * is a fatal error that names the limit (vm.max_map_count) and how to
+ * raise it, never a crash.
+ *
+ * A goroutine holds a stack only while it runs or waits: newproc gives
+ * a new G none, execute gives it one when it first runs (Go cannot wait:
+ * it copies the arguments onto the new stack at creation), and goexit0
+ * takes it back. Stacks given back are kept for reuse, never unmapped:
+ * in the P's cache (stackfree, stackalloc: no lock), which spills half to
+ * a global list when full and refills half from it when empty (Go's
+ * stackcache). A burst of goroutines that each run to completion in turn
+ * thus goes round a handful of stacks. The free stacks are linked through
+ * their top word: the page of it is resident, since the stack has run.
+ * An M's scheduler stack (g0) comes from the same arenas and is never
+ * given back. stack_counts tells weft_read_memstats what is in use and
+ * what is mapped.
  */
 #include "runtime.h"
 
 #define SLOT_SIZE (STACK_GUARD + STACK_SIZE)
 #define ARENA_SIZE ((uintptr_t)SLOT_SIZE * STACK_ARENA_STACKS)
 
+enum { GUARD_UNKNOWN, GUARD_MADVISE, GUARD_MPROTECT };
+
+/* A free stack, in a cache or the global list, is its lo, with this bit
+ * set if it is guarded only while it runs. */
+#define STACK_RUNGUARD ((uintptr_t)1)
+
 static struct {
 	Mutex lock;
 	uintptr_t arena; /* the current arena ... */
 	int used;        /* ... and how many of its slots are taken */
-	int guardmode;   /* 0 unknown, 1 madvise guards work, 2 mprotect */
+	int guardmode;   /* GUARD_* */
+	bool nobatch;    /* process_madvise failed: one madvise a guard */
+	int64_t guardbudget; /* mprotect: stacks that may still get a guard of their own */
 	uint64_t narenas; /* arenas mapped; atomic reads */
-	uint64_t nstacks; /* stacks handed out; atomic reads */
+	uint64_t nstacks; /* slots carved from arenas; atomic reads */
+	uintptr_t free;   /* free stacks, by lo, linked through their top word */
+	uint64_t nfree;   /* how many; atomic reads */
 } stk;
 
 /* guardworks reports whether the page at p faults: a futex wait with a
@@ -45,38 +75,69 @@ static bool guardworks(void *p)
 	return sys_futex(p, FUTEX_WAIT_PRIVATE, 0x5eed1e55u, NULL) == -EFAULT;
 }
 
-/* guardoption applies WEFTDEBUG=stackguard=mprotect, the one value the
- * option has; any other is a fatal error, as a bad WEFTDEBUG number is. */
-static void guardoption(void)
+/* guardoption applies WEFTDEBUG=stackguard=mprotect or =runguard; any
+ * other value is a fatal error, as a bad WEFTDEBUG number is. It returns
+ * whether the option is set. */
+static bool guardoption(void)
 {
 	size_t n;
 	const char *v = rt_debugvar("stackguard", &n);
 	if (!v)
-		return;
-	if (n != 8 || memcmp(v, "mprotect", 8) != 0) {
-		rt_printf("runtime: WEFTDEBUG: stackguard wants mprotect\n");
-		fatal("bad WEFTDEBUG");
+		return false;
+	if (n == 8 && memcmp(v, "mprotect", 8) == 0)
+		return true;
+	if (n == 8 && memcmp(v, "runguard", 8) == 0) {
+		stk.guardbudget = 0;
+		return true;
 	}
-	stk.guardmode = 2;
+	rt_printf("runtime: WEFTDEBUG: stackguard wants mprotect or runguard\n");
+	fatal("bad WEFTDEBUG");
 }
 
-/* installguard makes the STACK_GUARD bytes at p fault. It returns 0 or
- * -errno. stk.lock must be held. */
-static long installguard(uintptr_t p)
+static long readproc(const char *path, char *buf, size_t size, void (*fn)(void *arg, const char *p, long n),
+		     void *arg);
+static long maxmapcount(void);
+
+/* setguardmode chooses how guards are made, first thing, a being the
+ * first arena: guard installs if the kernel has them (a guard installed
+ * on a's first slot faults), else mprotect with its budget. */
+static void setguardmode(uintptr_t a)
 {
-	if (stk.guardmode == 0)
-		guardoption();
-	if (stk.guardmode != 2) {
-		long r = sys_madvise((void *)p, STACK_GUARD, MADV_GUARD_INSTALL);
-		if (r == 0 && stk.guardmode == 1)
-			return 0;
-		if (r == 0 && guardworks((void *)p)) {
-			stk.guardmode = 1;
-			return 0;
-		}
-		stk.guardmode = 2;
+	stk.guardbudget = -1;
+	if (!guardoption() && sys_madvise((void *)a, STACK_GUARD, MADV_GUARD_INSTALL) == 0 && guardworks((void *)a)) {
+		stk.guardmode = GUARD_MADVISE;
+		return;
 	}
-	return sys_mprotect((void *)p, STACK_GUARD, PROT_NONE);
+	stk.guardmode = GUARD_MPROTECT;
+	if (stk.guardbudget < 0) {
+		long max = maxmapcount();
+		stk.guardbudget = (max > 0 ? max : 65530) / 4;
+	}
+}
+
+/* arenaguards installs the guards of every slot of the new arena a, in
+ * one process_madvise call, or one madvise a slot where the kernel does
+ * not take that (before 6.13). It returns 0 or -errno. */
+static long arenaguards(uintptr_t a)
+{
+	if (!stk.nobatch) {
+		struct sys_iovec iov[STACK_ARENA_STACKS];
+		for (int i = 0; i < STACK_ARENA_STACKS; i++)
+			iov[i] = (struct sys_iovec){(void *)(a + (uintptr_t)i * SLOT_SIZE), STACK_GUARD};
+		long fd = sys_pidfd_open(sys_getpid());
+		long r = fd < 0 ? fd : sys_process_madvise((int)fd, iov, STACK_ARENA_STACKS, MADV_GUARD_INSTALL);
+		if (fd >= 0)
+			sys_close((int)fd);
+		if (r == (long)STACK_ARENA_STACKS * STACK_GUARD)
+			return 0;
+		stk.nobatch = true; /* installing a guard twice is harmless */
+	}
+	for (int i = 0; i < STACK_ARENA_STACKS; i++) {
+		long r = sys_madvise((void *)(a + (uintptr_t)i * SLOT_SIZE), STACK_GUARD, MADV_GUARD_INSTALL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* readproc reads the file path (under /proc) in pieces of buf's size,
@@ -116,6 +177,17 @@ static void keepfirst(void *arg, const char *p, long n)
 	num[have] = 0;
 }
 
+/* maxmapcount returns vm.max_map_count, or -1 if it cannot be read. */
+static long maxmapcount(void)
+{
+	char buf[256], num[NUMLEN] = "";
+	if (readproc("/proc/sys/vm/max_map_count", buf, sizeof buf, keepfirst, num) <= 0 || !num[0])
+		return -1;
+	bool ok;
+	long max = rt_atoi(num, &ok);
+	return ok ? max : -1;
+}
+
 /*
  * mapfailure is called when a stack could not be mapped or guarded, with
  * the error (-errno), whether mprotect (splitting the arena's mapping)
@@ -129,16 +201,11 @@ static void keepfirst(void *arg, const char *p, long n)
  */
 static void mapfailure(long err, bool splitting, bool mprotected)
 {
-	char buf[4096], num[NUMLEN] = "";
-	long max = -1, count = 0;
+	char buf[4096];
+	long count = 0;
 	if (err != -ENOMEM)
 		return;
-	if (readproc("/proc/sys/vm/max_map_count", buf, sizeof buf, keepfirst, num) > 0 && num[0]) {
-		bool ok;
-		max = rt_atoi(num, &ok);
-		if (!ok)
-			max = -1;
-	}
+	long max = maxmapcount();
 	if (!splitting) {
 		/* Within a few of the limit: mmap may need one more, and a
 		 * stack's guard two. */
@@ -159,16 +226,24 @@ static void mapfailure(long err, bool splitting, bool mprotected)
 	fatal(msg);
 }
 
-/* stackalloc gives s a fresh stack. It returns false when out of memory;
- * at the kernel's limit on mappings it stops the program (mapfailure). */
-bool stackalloc(Stack *s)
+/*
+ * stackfresh carves a new stack out of an arena (mapping one when the
+ * last is full) and guards it: with its own guard, or, if it is a
+ * goroutine's (own false) and the mprotect budget is spent, with a guard
+ * only while it runs (*runguard set). It returns false when out of
+ * memory; at the kernel's limit on mappings it stops the program
+ * (mapfailure).
+ */
+static bool stackfresh(Stack *s, bool own, bool *runguard)
 {
+	long err = 0;
+	*runguard = false;
 	lock(&stk.lock);
 	if (!stk.arena || stk.used == STACK_ARENA_STACKS) {
 		void *a;
-		long err = sys_mmap_err(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_NORESERVE, &a);
+		err = sys_mmap_err(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_NORESERVE, &a);
 		if (err < 0) {
-			bool mprotected = stk.guardmode == 2;
+			bool mprotected = stk.guardmode == GUARD_MPROTECT;
 			unlock(&stk.lock);
 			mapfailure(err, false, mprotected);
 			return false;
@@ -176,17 +251,31 @@ bool stackalloc(Stack *s)
 		/* Huge pages would turn each stack's first touched page into
 		 * 2 MiB of memory to clear and keep. */
 		sys_madvise(a, ARENA_SIZE, MADV_NOHUGEPAGE);
+		if (stk.guardmode == GUARD_UNKNOWN)
+			setguardmode((uintptr_t)a);
+		if (stk.guardmode == GUARD_MADVISE && (err = arenaguards((uintptr_t)a)) < 0) {
+			sys_munmap(a, ARENA_SIZE);
+			unlock(&stk.lock);
+			return false;
+		}
 		stk.arena = (uintptr_t)a;
 		stk.used = 0;
 		atomic_store(&stk.narenas, stk.narenas + 1);
 	}
 	uintptr_t slot = stk.arena + (uintptr_t)stk.used * SLOT_SIZE;
-	long err = installguard(slot);
-	if (err < 0) {
-		bool mprotected = stk.guardmode == 2;
-		unlock(&stk.lock);
-		mapfailure(err, mprotected, mprotected);
-		return false;
+	if (stk.guardmode == GUARD_MPROTECT) {
+		if (own || stk.guardbudget > 0) {
+			err = sys_mprotect((void *)slot, STACK_GUARD, PROT_NONE);
+			if (err < 0) {
+				unlock(&stk.lock);
+				mapfailure(err, true, true);
+				return false;
+			}
+			if (!own)
+				stk.guardbudget--;
+		} else {
+			*runguard = true;
+		}
 	}
 	stk.used++;
 	atomic_store(&stk.nstacks, stk.nstacks + 1);
@@ -194,6 +283,110 @@ bool stackalloc(Stack *s)
 	s->lo = slot + STACK_GUARD;
 	s->hi = s->lo + STACK_SIZE;
 	return true;
+}
+
+/* The top word of a free stack links it to the next (a cache entry). */
+static uintptr_t *stacklink(uintptr_t entry)
+{
+	return (uintptr_t *)((entry & ~STACK_RUNGUARD) + STACK_SIZE) - 1;
+}
+
+/* stackcacherefill moves up to half a cache's worth of stacks from the
+ * global list to pp's empty cache. */
+static void stackcacherefill(P *pp)
+{
+	lock(&stk.lock);
+	while (pp->nstackcache < STACK_CACHE_PER_P / 2 && stk.free) {
+		uintptr_t e = stk.free;
+		stk.free = *stacklink(e);
+		pp->stackcache[pp->nstackcache++] = e;
+		atomic_store(&stk.nfree, stk.nfree - 1);
+	}
+	unlock(&stk.lock);
+}
+
+/* stackcacherelease moves pp's cached stacks to the global list until
+ * it keeps at most keep. */
+static void stackcacherelease(P *pp, int32_t keep)
+{
+	lock(&stk.lock);
+	while (pp->nstackcache > keep) {
+		uintptr_t e = pp->stackcache[--pp->nstackcache];
+		*stacklink(e) = stk.free;
+		stk.free = e;
+		atomic_store(&stk.nfree, stk.nfree + 1);
+	}
+	unlock(&stk.lock);
+}
+
+/*
+ * stackalloc gives s a stack: for a goroutine, pp being its M's P, one
+ * from pp's cache (refilled from the global list) when there is one,
+ * else a new one, and sets *runguard if the stack must be guarded only
+ * while it runs (stack_guardon); for an M's scheduler stack (pp NULL)
+ * always a new one, with a guard of its own. It returns false when out
+ * of memory; at the kernel's limit on mappings it stops the program
+ * (mapfailure).
+ */
+bool stackalloc(P *pp, Stack *s, bool *runguard)
+{
+	bool rg;
+	if (!pp)
+		return stackfresh(s, true, &rg);
+	if (pp->nstackcache == 0 && atomic_load(&stk.nfree) > 0)
+		stackcacherefill(pp);
+	if (pp->nstackcache > 0) {
+		uintptr_t e = pp->stackcache[--pp->nstackcache];
+		s->lo = e & ~STACK_RUNGUARD;
+		s->hi = s->lo + STACK_SIZE;
+		*runguard = (e & STACK_RUNGUARD) != 0;
+		return true;
+	}
+	return stackfresh(s, false, runguard);
+}
+
+/* stackfree gives a goroutine's stack back to pp's cache, its M's P,
+ * spilling half of the cache to the global list when it is full. The
+ * caller runs on another stack (g0). */
+void stackfree(P *pp, Stack *s, bool runguard)
+{
+	if (pp->nstackcache == STACK_CACHE_PER_P)
+		stackcacherelease(pp, STACK_CACHE_PER_P / 2);
+	pp->stackcache[pp->nstackcache++] = s->lo | (runguard ? STACK_RUNGUARD : 0);
+	s->lo = s->hi = 0;
+}
+
+/* stackcache_clear moves all of pp's cached stacks to the global list (a
+ * P that goes away). The world is stopped. */
+void stackcache_clear(P *pp)
+{
+	stackcacherelease(pp, 0);
+}
+
+/* stack_guardon makes the guard of gp's stack, one guarded only while it
+ * runs, fault, before mp switches to gp (execute). */
+void stack_guardon(M *mp, G *gp)
+{
+	if (mp->runguard)
+		throw("stack_guardon: the M has a guard on already");
+	long err = sys_mprotect((void *)(gp->stack.lo - STACK_GUARD), STACK_GUARD, PROT_NONE);
+	if (err < 0) {
+		mapfailure(err, true, true);
+		fatal("out of memory: cannot guard a goroutine stack");
+	}
+	mp->runguard = gp->stack.lo;
+}
+
+/* stack_guardoff gives back the guard stack_guardon made, as the
+ * goroutine leaves its M (mcall). It runs on the goroutine's stack: the
+ * guard region is the slot's own, used by nothing else, so the few words
+ * mcall may push there meanwhile harm nothing, and they fault once the
+ * guard is back the next time the goroutine runs. */
+void stack_guardoff(M *mp)
+{
+	if (sys_mprotect((void *)(mp->runguard - STACK_GUARD), STACK_GUARD, PROT_READ | PROT_WRITE) < 0)
+		throw("stack_guardoff: mprotect failed");
+	mp->runguard = 0;
 }
 
 /* stack_guardfault reports whether addr lies in the guard below gp's stack. */
@@ -205,12 +398,18 @@ bool stack_guardfault(uintptr_t addr, G **gpp)
 	return addr < gp->stack.lo && addr >= gp->stack.lo - STACK_GUARD;
 }
 
-/* stack_counts stores how many stacks stackalloc has handed out (none is
- * ever freed: a dead G keeps its own) and the bytes mapped for stacks,
- * every arena whole, guards and slots not yet handed out included. Any
- * thread, no lock: each count is read atomically. */
-void stack_counts(uint64_t *stacks, uint64_t *mapped)
+/* stack_counts stores the bytes of stack in use (STACK_SIZE for each
+ * stack a goroutine or an M holds, guards excluded) and the bytes mapped
+ * for stacks (every arena whole: guards, free stacks and slots not yet
+ * carved out included). Any thread, no lock: the counts are read
+ * atomically, a P's cache count racily, so a reading taken while stacks
+ * move between lists may be off by those few. */
+void stack_counts(uint64_t *inuse, uint64_t *mapped)
 {
-	*stacks = atomic_load(&stk.nstacks);
+	uint64_t n = atomic_load(&stk.nstacks) - atomic_load(&stk.nfree);
+	int32_t procs = atomic_load(&gomaxprocs);
+	for (int32_t i = 0; i < procs; i++)
+		n -= (uint64_t)atomic_load(&allp[i]->nstackcache);
+	*inuse = (int64_t)n > 0 ? n * STACK_SIZE : 0;
 	*mapped = atomic_load(&stk.narenas) * (uint64_t)ARENA_SIZE;
 }

@@ -23,6 +23,8 @@ SYS_CHECK(mmap);
 SYS_CHECK(mprotect);
 SYS_CHECK(munmap);
 SYS_CHECK(madvise);
+SYS_CHECK(pidfd_open);
+SYS_CHECK(process_madvise);
 SYS_CHECK(membarrier);
 SYS_CHECK(futex);
 SYS_CHECK(nanosleep);
@@ -139,6 +141,20 @@ long sys_madvise(void *p, size_t n, int advice)
 	return arch_syscall3(SYS_madvise, (long)p, (long)n, advice);
 }
 
+/* sys_pidfd_open opens a file descriptor that refers to process pid. */
+long sys_pidfd_open(long pid)
+{
+	return arch_syscall2(SYS_pidfd_open, pid, 0);
+}
+
+/* sys_process_madvise gives the kernel advice about n ranges of the
+ * process pidfd refers to (Linux 5.10; any advice for the caller's own
+ * since 6.13). It returns the bytes advised or -errno. */
+long sys_process_madvise(int pidfd, const struct sys_iovec *iov, int n, int advice)
+{
+	return arch_syscall6(SYS_process_madvise, pidfd, (long)iov, n, advice, 0, 0);
+}
+
 /* sys_futex performs futex operation op on addr. For FUTEX_WAIT, ts is a
  * relative timeout (NULL: none); the kernel returns -EAGAIN if *addr != val
  * and -ETIMEDOUT when ts expires. The operations the runtime uses take no
@@ -157,6 +173,12 @@ _Noreturn void sys_exit_group(int status)
 		arch_syscall1(SYS_exit_group, status);
 		arch_syscall1(SYS_exit, status);
 	}
+}
+
+/* sys_getpid returns the process's id. */
+long sys_getpid(void)
+{
+	return arch_syscall0(SYS_getpid);
 }
 
 /* sys_gettid returns the calling thread's id. */

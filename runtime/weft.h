@@ -254,10 +254,11 @@ typedef struct weft_memstats {
 	uint64_t heap_sys;    /* bytes mapped for the heap: its chunks, in use or not, and the large blocks'
 			       * own mappings (Go's HeapSys) */
 	uint64_t goroutines;  /* goroutines that exist: weft_numgoroutine() */
-	uint64_t stack_inuse; /* bytes of the stacks in use: those of the goroutines that exist and the
-			       * scheduler stacks of weft's threads, each at its full reserved size (only
-			       * the pages touched take memory: see rss); not the guards, not the stacks
-			       * that finished goroutines keep for reuse (Go's StackInuse) */
+	uint64_t stack_inuse; /* bytes of the stacks in use: those of the goroutines that have started
+			       * and not ended (one that has not run yet holds none) and the scheduler
+			       * stacks of weft's threads, each at its full reserved size (only the pages
+			       * touched take memory: see rss); not the guards, not the free stacks kept
+			       * for reuse (Go's StackInuse) */
 	uint64_t stack_sys;   /* bytes mapped for those stacks, guards included: every stack arena, whole,
 			       * whether its stacks are in use, kept for reuse or not yet handed out (Go's
 			       * StackSys). A hosted program's threads of its own, and the threads libc

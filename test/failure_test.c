@@ -196,11 +196,17 @@ Test(failure_arm64, deadlock)
 
 /* ---- stack overflow ---- */
 
-static void check_overflow(bool arm64, const char *procs)
+/* check_overflow runs test/prog/overflow with the stack from where (NULL:
+ * a fresh one) and WEFTDEBUG=debug (NULL: none): a goroutine takes its
+ * stack when it first runs, from any of stack.c's paths, and an overflow
+ * still hits a guard, of whichever kind. */
+static void check_overflow_on(bool arm64, const char *procs, const char *where, const char *debug)
 {
 	struct run r;
+	char env[64];
 
-	fail_run(&r, "overflow", arm64, procs, NULL);
+	snprintf(env, sizeof env, "WEFTDEBUG=%s", debug ? debug : "");
+	fail_run_env(&r, "overflow", arm64, procs, where, debug ? env : NULL);
 	long id = goroutine_id(r.out, "recursing");
 	cr_assert(id > 1, "the program did not say which goroutine recurses\n%s", r.report);
 	assert_stderr_has(&r, "stack overflow");
@@ -210,7 +216,45 @@ static void check_overflow(bool arm64, const char *procs)
 	run_free(&r);
 }
 
+static void check_overflow(bool arm64, const char *procs)
+{
+	check_overflow_on(arm64, procs, NULL, NULL);
+}
+
 Test(failure, overflow_procs1) { check_overflow(false, "1"); }
+/* Every path a stack comes by (fresh, a P's cache, the global list), with
+ * guards installed by madvise (this kernel), by mprotect (older kernels)
+ * and guards on only while the goroutine runs (past the mprotect budget). */
+Test(failure, overflow_fresh_mprotect) { check_overflow_on(false, "1", "fresh", "stackguard=mprotect"); }
+Test(failure, overflow_fresh_runguard) { check_overflow_on(false, "1", "fresh", "stackguard=runguard"); }
+Test(failure, overflow_reused) { check_overflow_on(false, "1", "reused", NULL); }
+Test(failure, overflow_reused_mprotect) { check_overflow_on(false, "1", "reused", "stackguard=mprotect"); }
+Test(failure, overflow_reused_runguard) { check_overflow_on(false, "1", "reused", "stackguard=runguard"); }
+Test(failure, overflow_global) { check_overflow_on(false, "1", "global", NULL); }
+Test(failure, overflow_global_mprotect) { check_overflow_on(false, "1", "global", "stackguard=mprotect"); }
+Test(failure, overflow_global_runguard) { check_overflow_on(false, "1", "global", "stackguard=runguard"); }
+Test(failure, overflow_global_runguard_procs8) { check_overflow_on(false, "8", "global", "stackguard=runguard"); }
+/* A stackguard value the runtime does not know is a fatal error at once,
+ * before any goroutine runs, naming the values it knows. */
+Test(failure, stackguard_bad_value)
+{
+	struct run r;
+	fail_run_env(&r, "overflow", false, "1", NULL, "WEFTDEBUG=stackguard=mprotec");
+	assert_stderr_has(&r, "runtime: WEFTDEBUG: stackguard wants mprotect or runguard\nfatal error: bad WEFTDEBUG");
+	cr_assert(strstr(r.out, "recursing") == NULL, "a goroutine ran\n%s", r.report);
+	run_free(&r);
+}
+
+Test(failure_arm64, overflow_reused_runguard)
+{
+	skip_without_qemu();
+	check_overflow_on(true, "1", "reused", "stackguard=runguard");
+}
+Test(failure_arm64, overflow_global)
+{
+	skip_without_qemu();
+	check_overflow_on(true, "2", "global", NULL);
+}
 Test(failure, overflow_procs8) { check_overflow(false, "8"); }
 Test(failure_arm64, overflow)
 {
@@ -598,7 +642,10 @@ Test(failure, spawn_out_of_mappings)
 				    "the kernel's limit, vm.max_map_count = %s, is reached", max);
 	assert_stderr_has(&r, want);
 	assert_stderr_has(&r, "sysctl -w vm.max_map_count=");
-	assert_stderr_has(&r, "goroutine 1 [running]:\nweft_go(...)");
+	/* Stacks are taken when a goroutine first runs: that is where it
+	 * fails, and the goroutine starting is shown first, with its
+	 * function. */
+	assert_stderr_has(&r, " [runnable, starting]:\nblock(...)");
 	run_free(&r);
 	free(max);
 }

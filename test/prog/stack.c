@@ -1,5 +1,6 @@
 /*
- * stack.c: checks of goroutine stacks (runtime/stack.c): reuse, depth.
+ * stack.c: checks of goroutine stacks (runtime/stack.c): reuse, depth,
+ * bursts of goroutines that hold no stack until they run.
  *
  * A check program (test/prog/check.h): "stack" runs every check, "stack
  * NAME" the one called NAME, "stack -list" names them. test/stack_test.c
@@ -142,9 +143,74 @@ static void check_stack_depth(void)
 	weft_chan_free(c);
 }
 
+static weft_waitgroup burst_wg;
+
+static void burst_member(void *arg)
+{
+	(void)arg;
+	weft_waitgroup_done(&burst_wg);
+}
+
+/* peakrss returns the process's peak resident memory in bytes (VmHWM),
+ * or -1. */
+static long peakrss(void)
+{
+	char *s;
+	long kib = -1;
+
+	if (readfile("/proc/self/status", &s) < 0)
+		return -1;
+	for (char *p = s; *p; p++) {
+		if ((p == s || p[-1] == '\n') && rt_hasprefix(p, "VmHWM:")) {
+			p += 6;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			for (kib = 0; *p >= '0' && *p <= '9'; p++)
+				kib = kib * 10 + (*p - '0');
+			break;
+		}
+	}
+	weft_free(s);
+	return kib < 0 ? -1 : kib * 1024;
+}
+
+/* stack_burst: N goroutines created in one burst (WEFT_TEST_BURST, default
+ * 100000), then all waited for. A goroutine takes a stack only when it
+ * first runs and gives it back when it ends, so however many wait to
+ * run, a burst goes round a few stacks: stacks in use stay below 100
+ * (a few per P, at any WEFTMAXPROCS), and the peak resident memory stays
+ * under 512 bytes a goroutine plus 64 MiB (test/stack_test.c runs a
+ * million at 1 P: under 512 MB). */
+static void check_stack_burst(void)
+{
+	int64_t n = 100000;
+	const char *e = weft_getenv("WEFT_TEST_BURST");
+	weft_memstats ms;
+
+	if (e != NULL) {
+		bool ok;
+		n = rt_atoi(e, &ok);
+		REQUIRE(ok && n > 0 && n <= 10000000, "bad WEFT_TEST_BURST=%s", e);
+	}
+	weft_waitgroup_add(&burst_wg, (int)n);
+	for (int64_t i = 0; i < n; i++)
+		weft_go(burst_member, NULL);
+	weft_read_memstats(&ms);
+	weft_waitgroup_wait(&burst_wg);
+	long peak = peakrss();
+	weft_printf("stack_burst: %lld goroutines, %llu stacks in use after the burst, peak RSS %ld MiB\n",
+		    (long long)n, (unsigned long long)(ms.stack_inuse / STACK_SIZE), peak >> 20);
+	EXPECT(ms.stack_inuse / STACK_SIZE < 100, "%llu stacks in use after a burst of %lld goroutines",
+	       (unsigned long long)(ms.stack_inuse / STACK_SIZE), (long long)n);
+	REQUIRE(peak > 0, "cannot read VmHWM from /proc/self/status");
+	EXPECT(peak < n * 512 + (64L << 20), "peak RSS %ld bytes after a burst of %lld goroutines", peak,
+	       (long long)n);
+}
+
 static const struct check checks[] = {
 	{"stack_reuse", check_stack_reuse},
 	{"stack_depth", check_stack_depth},
+	{"stack_burst", check_stack_burst},
 };
 
 int weft_main(int argc, char **argv)

@@ -1246,6 +1246,7 @@ static void allgadd(G *gp)
  */
 static void gostart(G *gp, P *pp)
 {
+	_Static_assert(sizeof(G) <= 112, "a G has grown past 112 bytes");
 	if (!stackalloc(pp, &gp->stack, &gp->stackrunguard)) {
 		char msg[160];
 		weft_snprintf(msg, sizeof msg,
@@ -1267,6 +1268,8 @@ static void gostart(G *gp, P *pp)
 	w[ARCH_GOBUF_FNSLOT] = (uintptr_t)gp->startfn;
 	w[ARCH_GOBUF_ARGSLOT] = (uintptr_t)gp->startarg;
 	gp->sched_sp = sp;
+	gp->waiting = NULL; /* over startfn and startarg, now on the stack */
+	gp->param = NULL;
 }
 
 /* newproc creates a goroutine running fn(arg) and queues it in the
@@ -1283,12 +1286,10 @@ void newproc(void (*fn)(void *), void *arg)
 		gp->goid = -1;
 		allgadd(gp);
 	}
-	gp->startfn = fn;
+	gp->startfn = fn; /* waiting and param share their words */
 	gp->startarg = arg;
 	gp->goid = atomic_xadd(&sched.goidgen, 1);
 	gp->waitreason = WaitReasonZero;
-	gp->param = NULL;
-	gp->waiting = NULL;
 	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Gdead, Grunnable);
 	if (traceOk(tl)) {

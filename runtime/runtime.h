@@ -30,7 +30,9 @@ typedef struct TraceBuf TraceBuf;
  * seqlock is odd while it writes events: the generation it read stays
  * open until it is even again. A G's or P's statusgen is the last
  * generation whose status event for it has been written (claimed by CAS:
- * one writer per generation); seq counts its sequenced events in seqgen. */
+ * one writer per generation); seq counts its sequenced events in seqgen,
+ * the generation's low 32 bits (a G untouched for 2^32 generations would
+ * be the only one fooled). */
 typedef struct MTrace {
 	uint64_t seqlock;
 	TraceBuf *buf[2]; /* per generation, gen % 2 */
@@ -39,11 +41,11 @@ typedef struct MTrace {
 } MTrace;
 typedef struct GTrace {
 	uint64_t statusgen;
-	uint64_t seq, seqgen;
+	uint32_t seq, seqgen;
 } GTrace;
 typedef struct PTrace {
 	uint64_t statusgen;
-	uint64_t seq, seqgen;
+	uint32_t seq, seqgen;
 	int64_t syscallm; /* the M in a system call with this P */
 } PTrace;
 
@@ -266,26 +268,33 @@ enum {
 };
 const char *waitreason_string(int r);
 
+/* A G is 112 bytes: a burst of goroutines that have not run yet costs
+ * only their Gs (they hold no stack), so every word counts. */
 struct G {
 	uintptr_t sched_sp; /* saved context (see arch_mcall); 0 while running */
-	Stack stack;
-	M *m; /* the M running it, or NULL */
+	Stack stack;        /* none (lo 0) until it first runs, and once dead */
+	M *m;               /* the M running it, or NULL */
 	uint32_t atomicstatus;
+	uint32_t selectDone; /* CAS 0->1 by the first case of a select to fire */
 	int64_t goid;
-	uint8_t waitreason;
-	bool stackrunguard; /* its stack is guarded only while it runs (stack.c) */
-	G *schedlink;  /* run queue or free list link */
-	G *alllink;    /* allgs */
-	void (*startfn)(void *); /* what it runs: fn(arg) of weft_go */
-	void *startarg;
-
-	/* Channels and select. */
-	Sudog *waiting;      /* sudogs this G waits on, in lock order (select) */
-	void *param;         /* set by the waker: the sudog that completed, or NULL */
-	uint32_t selectDone; /* CAS 0->1 by the first case to fire */
-
+	G *schedlink; /* run queue or free list link */
+	G *alllink;   /* allgs */
+	union {
+		/* Until it first runs (gostart): fn(arg) of weft_go. */
+		struct {
+			void (*startfn)(void *);
+			void *startarg;
+		};
+		/* Once it runs: channels and select. */
+		struct {
+			Sudog *waiting; /* sudogs this G waits on, in lock order (select) */
+			void *param;    /* set by the waker: the sudog that completed, or NULL */
+		};
+	};
 	Timer *timer; /* for weft_sleep */
 	GTrace trace;
+	uint8_t waitreason;
+	bool stackrunguard; /* its stack is guarded only while it runs (stack.c) */
 };
 
 struct Sudog {

@@ -26,7 +26,8 @@
  * guard, and 100k goroutines run. WEFTDEBUG=stackguard=mprotect uses the
  * fallback from the start, to see how a program fares on such a system;
  * stackguard=runguard also sets the budget to 0, every goroutine stack
- * then being guarded only while it runs. Running out of mappings anyway
+ * then being guarded only while it runs; stackguard=madvise installs
+ * guards one madvise call a stack, as where process_madvise refuses. Running out of mappings anyway
  * is a fatal error that names the limit (vm.max_map_count) and how to
  * raise it, never a crash.
  *
@@ -75,9 +76,11 @@ static bool guardworks(void *p)
 	return sys_futex(p, FUTEX_WAIT_PRIVATE, 0x5eed1e55u, NULL) == -EFAULT;
 }
 
-/* guardoption applies WEFTDEBUG=stackguard=mprotect or =runguard; any
- * other value is a fatal error, as a bad WEFTDEBUG number is. It returns
- * whether the option is set. */
+/* guardoption applies WEFTDEBUG=stackguard=mprotect or =runguard, and
+ * =madvise (guard installs, one madvise call a stack, as where the
+ * kernel refuses process_madvise's: a check of that path); any other
+ * value is a fatal error, as a bad WEFTDEBUG number is. It returns
+ * whether mprotect guards are asked for. */
 static bool guardoption(void)
 {
 	size_t n;
@@ -90,7 +93,11 @@ static bool guardoption(void)
 		stk.guardbudget = 0;
 		return true;
 	}
-	rt_printf("runtime: WEFTDEBUG: stackguard wants mprotect or runguard\n");
+	if (n == 7 && memcmp(v, "madvise", 7) == 0) {
+		stk.nobatch = true;
+		return false;
+	}
+	rt_printf("runtime: WEFTDEBUG: stackguard wants mprotect, runguard or madvise\n");
 	fatal("bad WEFTDEBUG");
 }
 

@@ -132,7 +132,7 @@ void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc)
 	/* A new goroutine's state is known from this event: it needs no
 	 * status in this generation, and its sequence starts over. */
 	atomic_store(&newg->trace.statusgen, tl.gen);
-	newg->trace.seqgen = tl.gen;
+	newg->trace.seqgen = (uint32_t)tl.gen;
 	newg->trace.seq = 0;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	uint64_t stk = traceStack(NULL, tl.gen);

@@ -39,10 +39,10 @@ static inline bool traceAcquireStatus(uint64_t *statusgen, uint64_t gen)
 /* traceNextSeq returns the next sequence number of generation gen,
  * *seq and *seqgen being a G's or a P's; only the M that writes the
  * G's or P's event calls it. */
-static inline uint64_t traceNextSeq(uint64_t *seq, uint64_t *seqgen, uint64_t gen)
+static inline uint64_t traceNextSeq(uint32_t *seq, uint32_t *seqgen, uint64_t gen)
 {
-	if (*seqgen != gen) {
-		*seqgen = gen;
+	if (*seqgen != (uint32_t)gen) {
+		*seqgen = (uint32_t)gen;
 		*seq = 0;
 	}
 	return ++*seq;

@@ -223,10 +223,12 @@ static void check_overflow(bool arm64, const char *procs)
 
 Test(failure, overflow_procs1) { check_overflow(false, "1"); }
 /* Every path a stack comes by (fresh, a P's cache, the global list), with
- * guards installed by madvise (this kernel), by mprotect (older kernels)
- * and guards on only while the goroutine runs (past the mprotect budget). */
+ * guards installed by madvise (a whole arena's in one process_madvise
+ * call, or one call a stack), by mprotect (older kernels) and guards on
+ * only while the goroutine runs (past the mprotect budget). */
 Test(failure, overflow_fresh_mprotect) { check_overflow_on(false, "1", "fresh", "stackguard=mprotect"); }
 Test(failure, overflow_fresh_runguard) { check_overflow_on(false, "1", "fresh", "stackguard=runguard"); }
+Test(failure, overflow_fresh_madvise) { check_overflow_on(false, "1", "fresh", "stackguard=madvise"); }
 Test(failure, overflow_reused) { check_overflow_on(false, "1", "reused", NULL); }
 Test(failure, overflow_reused_mprotect) { check_overflow_on(false, "1", "reused", "stackguard=mprotect"); }
 Test(failure, overflow_reused_runguard) { check_overflow_on(false, "1", "reused", "stackguard=runguard"); }
@@ -240,7 +242,8 @@ Test(failure, stackguard_bad_value)
 {
 	struct run r;
 	fail_run_env(&r, "overflow", false, "1", NULL, "WEFTDEBUG=stackguard=mprotec");
-	assert_stderr_has(&r, "runtime: WEFTDEBUG: stackguard wants mprotect or runguard\nfatal error: bad WEFTDEBUG");
+	assert_stderr_has(&r, "runtime: WEFTDEBUG: stackguard wants mprotect, runguard or madvise\n"
+			      "fatal error: bad WEFTDEBUG");
 	cr_assert(strstr(r.out, "recursing") == NULL, "a goroutine ran\n%s", r.report);
 	run_free(&r);
 }

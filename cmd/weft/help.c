@@ -133,6 +133,8 @@ static const char run_status_text[] =
 	"\t                stackguard=runguard  the same with no budget: every\n"
 	"\t                                     goroutine stack is guarded only\n"
 	"\t                                     while it runs\n"
+	"\t                stackguard=madvise   guard installs one call a stack,\n"
+	"\t                                     as where process_madvise refuses\n"
 	"\t                traceexitfail=1      a fatal error inside the trace's\n"
 	"\t                                     exit flush (for weft's tests)\n"
 	"\n"

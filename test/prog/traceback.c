@@ -72,6 +72,7 @@ static __attribute__((noinline)) void fpchain_nest(int depth, uintptr_t *last, b
 
 struct fpchain {
 	weft_chan *c;
+	G *g; /* the goroutine's own */
 	uintptr_t last;
 	bool clean;
 	int n;
@@ -80,6 +81,7 @@ struct fpchain {
 static void fpchain_goroutine(void *arg)
 {
 	struct fpchain *f = arg;
+	__atomic_store_n(&f->g, getg(), __ATOMIC_SEQ_CST);
 	fpchain_nest(5, &f->last, &f->clean, &f->n);
 	int v = 0;
 	weft_chan_recv(f->c, &v); /* park, so main can walk our saved context */
@@ -106,10 +108,10 @@ static void check_fpchain(void)
 	/* Find it parked and walk its saved context from here. */
 	G *gp = NULL;
 	for (int tries = 0; tries < 10000 && !gp; tries++) {
-		for (G *g = atomic_load(&allgs); g; g = g->alllink)
-			if (g->startarg == &f && readgstatus(g) == Gwaiting)
-				gp = g;
-		if (!gp)
+		G *g = __atomic_load_n(&f.g, __ATOMIC_SEQ_CST);
+		if (g && readgstatus(g) == Gwaiting)
+			gp = g;
+		else
 			weft_yield();
 	}
 	REQUIRE(gp != NULL, "the goroutine never parked");

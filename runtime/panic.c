@@ -103,7 +103,7 @@ void dumpgoroutines(G *skip)
 		uintptr_t sp = gp->sched_sp;
 		if ((st == Gwaiting || st == Grunnable) && sp) {
 			printstack(0, sp + ARCH_GOBUF_FPSLOT * sizeof(uintptr_t), gp);
-		} else if (st == Grunnable && gp->stack.lo == 0) {
+		} else if (st == Grunnable && gp->stackstate == StackNone) {
 			/* Not started: no stack yet, only its function. */
 			uintptr_t pc = (uintptr_t)gp->startfn;
 			printframes(&pc, 1, true);
@@ -154,7 +154,7 @@ static _Noreturn void fatalerror(const char *msg, uintptr_t fp)
 	if (gp && getg() == gp) {
 		rt_printf("\ngoroutine %lld [running]:\n", (long long)gp->goid);
 		printstack(0, fp, gp);
-	} else if (gp && gp->stack.lo == 0) {
+	} else if (gp && gp->stackstate == StackNone) {
 		/* The scheduler was giving gp its first stack (gostart). */
 		rt_printf("\ngoroutine %lld [runnable, starting]:\n", (long long)gp->goid);
 		uintptr_t pc = (uintptr_t)gp->startfn;

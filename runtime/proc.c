@@ -87,7 +87,7 @@ static void wakep(void);
 static void startm(P *pp, bool spinning);
 static void procresize(int32_t nprocs);
 static void gfpurge(P *pp);
-static void gostart(G *gp, P *pp);
+__attribute__((noinline, cold)) static void gostart(G *gp, P *pp);
 
 /* waitreason_string names wait reason r for dumps and the trace (Go's
  * waitReason.String), "?" when r is none of them. Any thread; no lock. */
@@ -914,10 +914,12 @@ static _Noreturn void execute(G *gp, bool inherit, bool samepoint)
 {
 	M *mp = getm();
 	mp->curg = gp; /* first: a fatal error in gostart names gp */
-	if (unlikely(gp->stack.lo == 0))
-		gostart(gp, mp->p);
-	if (unlikely(gp->stackrunguard))
-		stack_guardon(mp, gp);
+	if (unlikely(gp->stackstate != StackReady)) {
+		if (gp->stackstate == StackNone)
+			gostart(gp, mp->p);
+		if (gp->stackstate == StackRunguard)
+			stack_guardon(mp, gp);
+	}
 	gp->m = mp;
 	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunnable, Grunning);
@@ -984,17 +986,29 @@ static _Noreturn void schedule(void)
 	execute(gp, inherit, samepoint);
 }
 
+/* mcall_guardoff is mcall's fn when the goroutine leaving has a stack
+ * guarded only while it runs: on g0, it gives back the guard that
+ * execute put on (stack_guardoff), then calls the real fn. */
+static void mcall_guardoff(G *gp)
+{
+	M *mp = getm();
+	stack_guardoff(mp);
+	mp->mcallfn(gp);
+}
+
 /* mcall switches to g0 and calls fn(gp) there, gp being the current G. fn
  * must not return; gp resumes when someone gogo's it. Every switch from a
- * goroutine to the scheduler comes through here: first it gives back the
- * guard of a stack guarded only while it runs (stack_guardoff), which
- * execute put on. */
+ * goroutine to the scheduler comes through here, so here a stack guarded
+ * only while it runs has its guard given back (mcall_guardoff: a detour
+ * rather than a call, which would cost every switch its registers' saves). */
 static void mcall(void (*fn)(G *))
 {
 	G *gp = getg();
 	M *mp = getm();
-	if (unlikely(mp->runguard))
-		stack_guardoff(mp);
+	if (unlikely(mp->runguard)) {
+		mp->mcallfn = fn;
+		fn = mcall_guardoff;
+	}
 	setg(mp->g0);
 	arch_mcall(&gp->sched_sp, (void (*)(void *))fn, gp, mp->g0->stack.hi);
 }
@@ -1247,7 +1261,8 @@ static void allgadd(G *gp)
 static void gostart(G *gp, P *pp)
 {
 	_Static_assert(sizeof(G) <= 112, "a G has grown past 112 bytes");
-	if (!stackalloc(pp, &gp->stack, &gp->stackrunguard)) {
+	bool runguard;
+	if (!stackalloc(pp, &gp->stack, &runguard)) {
 		char msg[160];
 		weft_snprintf(msg, sizeof msg,
 			      "out of memory: cannot allocate a stack for goroutine %lld (memory or the "
@@ -1270,6 +1285,7 @@ static void gostart(G *gp, P *pp)
 	gp->sched_sp = sp;
 	gp->waiting = NULL; /* over startfn and startarg, now on the stack */
 	gp->param = NULL;
+	gp->stackstate = runguard ? StackRunguard : StackReady;
 }
 
 /* newproc creates a goroutine running fn(arg) and queues it in the
@@ -1286,6 +1302,7 @@ void newproc(void (*fn)(void *), void *arg)
 		gp->goid = -1;
 		allgadd(gp);
 	}
+	gp->stackstate = StackNone;
 	gp->startfn = fn; /* waiting and param share their words */
 	gp->startarg = arg;
 	gp->goid = atomic_xadd(&sched.goidgen, 1);
@@ -1384,7 +1401,7 @@ static _Noreturn void goexit0(G *gp)
 	gp->waitreason = WaitReasonZero;
 	gp->sched_sp = 0;
 	P *pp = getm()->p;
-	stackfree(pp, &gp->stack, gp->stackrunguard);
+	stackfree(pp, &gp->stack, gp->stackstate == StackRunguard);
 	gfput(pp, gp);
 	schedule();
 }

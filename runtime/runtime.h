@@ -269,16 +269,22 @@ enum {
 const char *waitreason_string(int r);
 
 /* A G is 112 bytes: a burst of goroutines that have not run yet costs
- * only their Gs (they hold no stack), so every word counts. */
+ * only their Gs (they hold no stack), so every word counts. The fields
+ * that every switch reads come first, in one cache line. */
+enum {
+	StackReady,    /* it has a stack with a guard of its own */
+	StackNone,     /* none yet: it takes one when it first runs (gostart) */
+	StackRunguard, /* one guarded only while it runs (stack_guardon) */
+};
 struct G {
 	uintptr_t sched_sp; /* saved context (see arch_mcall); 0 while running */
 	Stack stack;        /* none (lo 0) until it first runs, and once dead */
 	M *m;               /* the M running it, or NULL */
 	uint32_t atomicstatus;
 	uint32_t selectDone; /* CAS 0->1 by the first case of a select to fire */
-	int64_t goid;
-	G *schedlink; /* run queue or free list link */
-	G *alllink;   /* allgs */
+	G *schedlink;        /* run queue or free list link */
+	uint8_t stackstate;  /* Stack*: what execute must do first */
+	uint8_t waitreason;
 	union {
 		/* Until it first runs (gostart): fn(arg) of weft_go. */
 		struct {
@@ -291,10 +297,10 @@ struct G {
 			void *param;    /* set by the waker: the sudog that completed, or NULL */
 		};
 	};
+	int64_t goid;
+	G *alllink;   /* allgs */
 	Timer *timer; /* for weft_sleep */
 	GTrace trace;
-	uint8_t waitreason;
-	bool stackrunguard; /* its stack is guarded only while it runs (stack.c) */
 };
 
 struct Sudog {
@@ -365,11 +371,12 @@ struct M {
 	long procid;    /* tid */
 	uint32_t cheaprand[2]; /* cheaprand's state */
 	int32_t locks;
+	uintptr_t runguard; /* lo of the stack whose guard it has on while it runs there (stack.c), or 0 */
+	void (*mcallfn)(G *); /* mcall's fn, while mcall_guardoff runs first */
 	uint32_t syscalltick; /* its P's syscalltick when it entered its system call */
 	bool (*waitunlockf)(G *, void *); /* gopark's arguments, for park_m */
 	void *waitlock;
 	void (*mstartfn)(void); /* run by mstart0 before scheduling (sysmon) */
-	uintptr_t runguard; /* lo of the stack whose guard it has on while it runs there (stack.c), or 0 */
 	MTrace trace;
 };
 

@@ -384,11 +384,9 @@ void stack_guardon(M *mp, G *gp)
 	mp->runguard = gp->stack.lo;
 }
 
-/* stack_guardoff gives back the guard stack_guardon made, as the
- * goroutine leaves its M (mcall). It runs on the goroutine's stack: the
- * guard region is the slot's own, used by nothing else, so the few words
- * mcall may push there meanwhile harm nothing, and they fault once the
- * guard is back the next time the goroutine runs. */
+/* stack_guardoff gives back the guard stack_guardon made, once the
+ * goroutine has left its M (mcall, on g0), before anyone can run it
+ * elsewhere. */
 void stack_guardoff(M *mp)
 {
 	if (sys_mprotect((void *)(mp->runguard - STACK_GUARD), STACK_GUARD, PROT_READ | PROT_WRITE) < 0)

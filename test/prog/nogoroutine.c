@@ -17,6 +17,7 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 #include <weft.h>
 
 static const char *call;
@@ -66,6 +67,11 @@ static void *thread(void *arg)
 	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&checked, __ATOMIC_ACQUIRE))
 		;
+	/* Goroutine 1 goes back to weft_sleep right after setting checked;
+	 * give it time to park there (the test expects it listed as
+	 * [sleep]), generously: under qemu on a loaded machine it took
+	 * long enough once to be seen still running. */
+	usleep(50 * 1000);
 
 	/* Needs a goroutine. */
 	int x = 0;

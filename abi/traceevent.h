@@ -1,8 +1,9 @@
 /*
  * abi/traceevent.h: the execution trace's wire format, shared by the
- * runtime's tracer and the host tools that read its output. It is Go 1.22's
- * format (internal/trace/event/go122 in Go's source), so Go's own tools
- * read a weft trace.
+ * runtime's tracer and the host tools that read its output. It is Go
+ * 1.23's format (internal/trace/event/go122 in Go's source: Go 1.22's and
+ * the GoStatusStack event that 1.23 added), so Go's own tools read a weft
+ * trace.
  *
  * A trace is the 16-byte header TRACE_HEADER followed by batches. A batch
  * is EvEventBatch, then as uvarints the generation, the thread (M) id, a
@@ -21,7 +22,7 @@
 #ifndef WEFT_ABI_TRACEEVENT_H
 #define WEFT_ABI_TRACEEVENT_H
 
-#define TRACE_HEADER "go 1.22 trace\0\0\0"
+#define TRACE_HEADER "go 1.23 trace\0\0\0"
 #define TRACE_HEADER_LEN 16
 
 /*
@@ -59,7 +60,8 @@
 	X(EvUserTaskEnd, 41, 3)         /* user task ends [dt, task, stack] */                            \
 	X(EvUserRegionBegin, 42, 4)     /* user region begins [dt, task, name, stack] */                  \
 	X(EvUserRegionEnd, 43, 4)       /* user region ends [dt, task, name, stack] */                    \
-	X(EvUserLog, 44, 5)             /* user log [dt, task, key, value, stack] */
+	X(EvUserLog, 44, 5)             /* user log [dt, task, key, value, stack] */                      \
+	X(EvGoStatusStack, 48, 5)       /* EvGoStatus with a stack [dt, G, M, status, stack] */
 
 enum {
 #define TRACE_EVENT_ENUM(name, code, nargs) name = code,

@@ -645,6 +645,27 @@ static weft_mutex worldsema;
 static int32_t newprocs;
 
 /*
+ * stealbegin and stealend bracket, while tracing (tl ok), a CAS that
+ * takes pp out of Psyscall and the event that says so (ProcSteal, or
+ * its own M's GoSyscallEnd). An M back from a system call that finds
+ * its P taken waits for the count to drop before it writes anything: its
+ * next events (ProcStart of another P, GoSyscallEndBlocked) follow the
+ * steal in Go's parser, so they must not carry earlier times, as they
+ * would if the stealer were descheduled between its CAS and its event.
+ */
+static void stealbegin(P *pp, TraceLocker tl)
+{
+	if (traceOk(tl))
+		atomic_xadd(&pp->trace.stealing, 1);
+}
+
+static void stealend(P *pp, TraceLocker tl)
+{
+	if (traceOk(tl))
+		atomic_xadd(&pp->trace.stealing, -1);
+}
+
+/*
  * stopTheWorld stops every P but the caller's: idle ones and ones in a
  * system call at once (these stolen from their M, as sysmon's retake
  * does), running ones when their M next enters the scheduler (stwstopm);
@@ -665,6 +686,7 @@ void stopTheWorld(void)
 	for (int32_t i = 0; i < gomaxprocs; i++) {
 		P *pp = allp[i];
 		TraceLocker tl = traceAcquire();
+		stealbegin(pp, tl);
 		if (atomic_cas(&pp->status, Psyscall, Pstopped)) {
 			/* Its M, back from the call, must not take it again
 			 * (exitsyscall compares syscallticks), and the trace
@@ -674,6 +696,7 @@ void stopTheWorld(void)
 				traceProcSteal(tl, pp, false);
 			sched.stopwait--;
 		}
+		stealend(pp, tl);
 		if (traceOk(tl))
 			traceRelease(tl);
 	}
@@ -1497,6 +1520,9 @@ void exitsyscall(void)
 	M *mp = getm();
 	P *oldp = mp->oldp;
 	mp->oldp = NULL;
+	TraceLocker tl = traceAcquire();
+	if (oldp)
+		stealbegin(oldp, tl);
 	if (oldp && atomic_cas(&oldp->status, Psyscall, Prunning)) {
 		mp->p = oldp;
 		oldp->m = mp;
@@ -1504,7 +1530,6 @@ void exitsyscall(void)
 		 * system call now: then this takes it from that M (which
 		 * will find it gone), and the trace must say so. */
 		bool lostP = mp->syscalltick != oldp->syscalltick;
-		TraceLocker tl = traceAcquire();
 		if (lostP) {
 			oldp->syscalltick++;
 			if (traceOk(tl)) {
@@ -1517,9 +1542,19 @@ void exitsyscall(void)
 			traceGoSysExit(tl, lostP);
 			if (lostP)
 				traceGoStart(tl, false);
+			stealend(oldp, tl);
 			traceRelease(tl);
 		}
 		return;
+	}
+	if (traceOk(tl)) {
+		/* The P is gone: let whoever took it write that first. */
+		if (oldp) {
+			stealend(oldp, tl);
+			while (atomic_load(&oldp->trace.stealing))
+				sys_sched_yield();
+		}
+		traceRelease(tl);
 	}
 	if (atomic_load(&sched.npidle) > 0) {
 		lock(&sched.lock);
@@ -1542,6 +1577,32 @@ void exitsyscall(void)
 }
 
 /* ---- sysmon ---- */
+
+/* retakep takes pp from its M in a system call, if it still is in one,
+ * and hands it off: to another M if it has work, else to the idle list.
+ * Returns whether it took it. */
+static int retakep(P *pp)
+{
+	lock(&sched.lock);
+	sched.nretaking++;
+	unlock(&sched.lock);
+	TraceLocker tl = traceAcquire();
+	stealbegin(pp, tl);
+	bool took = atomic_cas(&pp->status, Psyscall, Pidle);
+	if (traceOk(tl)) {
+		if (took)
+			traceProcSteal(tl, pp, false);
+		stealend(pp, tl);
+		traceRelease(tl);
+	}
+	if (took)
+		handoffp(pp);
+	lock(&sched.lock);
+	sched.nretaking--;
+	checkdead(); /* as an M that parked meanwhile would have */
+	unlock(&sched.lock);
+	return took;
+}
 
 /* retake hands off Ps whose M has been in one system call for longer
  * than SYSCALL_RETAKE_NS. Returns how many it took. It runs while the
@@ -1568,26 +1629,22 @@ static int retake(int64_t now)
 		    atomic_load(&sched.nmspinning) + atomic_load(&sched.npidle) > 0 &&
 		    now - pp->sysmonwhen < 10 * 1000 * 1000)
 			continue;
-		lock(&sched.lock);
-		sched.nretaking++;
-		unlock(&sched.lock);
-		TraceLocker tl = traceAcquire();
-		bool took = atomic_cas(&pp->status, Psyscall, Pidle);
-		if (traceOk(tl)) {
-			if (took)
-				traceProcSteal(tl, pp, false);
-			traceRelease(tl);
-		}
-		if (took) {
-			n++;
-			handoffp(pp);
-		}
-		lock(&sched.lock);
-		sched.nretaking--;
-		checkdead(); /* as an M that parked meanwhile would have */
-		unlock(&sched.lock);
+		n += retakep(pp);
 	}
 	return n;
+}
+
+/* retakeall takes every P in a system call from its M, however short
+ * the call so far, as Go's forEachP does at each trace generation's
+ * start: so no G stays in one system call a whole generation with a P,
+ * and every generation announces its Ps (traceruntime.c). The tracer
+ * calls it, from any M. */
+void retakeall(void)
+{
+	int32_t procs = atomic_load(&gomaxprocs);
+	for (int32_t i = 0; i < procs; i++)
+		if (atomic_load(&allp[i]->status) == Psyscall)
+			retakep(allp[i]);
 }
 
 /* sysmon runs on its own M, without a P. It sleeps 20 µs at first,

@@ -28,9 +28,9 @@ typedef struct TraceBuf TraceBuf;
 
 /* The tracer's per-M, per-G and per-P state (trace.h, trace.c). An M's
  * seqlock is odd while it writes events: the generation it read stays
- * open until it is even again. A G's or P's statusgen is the last
- * generation whose status event for it has been written (claimed by CAS:
- * one writer per generation); seq counts its sequenced events in seqgen,
+ * open until it is even again. A G's or P's statustraced says for which
+ * generations its status event has been claimed (tracestatus.h: one
+ * writer per generation); seq counts its sequenced events in seqgen,
  * the generation's low 32 bits (a G untouched for 2^32 generations would
  * be the only one fooled). */
 typedef struct MTrace {
@@ -40,12 +40,14 @@ typedef struct MTrace {
 	struct TraceStackCache *stackcache; /* tracestack.c */
 } MTrace;
 typedef struct GTrace {
-	uint64_t statusgen;
+	uint32_t statustraced;
 	uint32_t seq, seqgen;
 } GTrace;
 typedef struct PTrace {
-	uint64_t statusgen;
+	uint32_t statustraced;
 	uint32_t seq, seqgen;
+	uint8_t state;    /* TraceProc*: its state as its last event left it (0: none yet) */
+	uint32_t stealing; /* Ms between a CAS out of Psyscall and its event (proc.c) */
 	int64_t syscallm; /* the M in a system call with this P */
 } PTrace;
 
@@ -470,6 +472,7 @@ void newproc(void (*fn)(void *), void *arg);
 /* newm starts an M on a new thread: running fn with no P (sysmon, the
  * trace M), or scheduling with pp. */
 void newm(void (*fn)(void), P *pp, bool spinning);
+void retakeall(void); /* every P in a system call taken from its M (for the tracer) */
 _Noreturn void goexit1(void);
 /* gcount returns how many goroutines exist (Go's gcount). Any thread; a
  * snapshot. */

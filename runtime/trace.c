@@ -231,6 +231,7 @@ static void traceAdvance(bool stop, bool bounded)
 	lastgen = gen;
 	if (!stop)
 		traceRegisterReasons(next); /* its tables were emptied two generations ago */
+	traceUntracedSnapshot(gen);
 	atomic_store(&trace.gen, next);
 	atomic_cas(&trace.overgen, gen, 0);
 	if (stop)
@@ -244,6 +245,8 @@ static void traceAdvance(bool stop, bool bounded)
 	lock(&trace.lock);
 	bool empty = trace.full[gen % 2] == NULL;
 	unlock(&trace.lock);
+	if (!empty)
+		traceUntracedWrite(gen); /* before the stacks: theirs are in gen's table */
 	traceStackDump(gen);
 	traceStringReset(gen);
 	if (empty) {
@@ -275,6 +278,10 @@ static void traceAdvance(bool stop, bool bounded)
 	} else if (writefailed) {
 		/* The file takes no more: stop tracing, and its cost, here. */
 		traceAdvance(true, bounded);
+	} else {
+		/* The new generation announces its Ps: none stays in a system
+		 * call with its M all along (traceruntime.c). */
+		retakeall();
 	}
 }
 
@@ -362,9 +369,9 @@ static int traceStart(int fd, bool gstatus)
 				  sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0;
 	}
 	traceClockStart();
-	/* Generations go on counting from the last trace's: Gs and Ps keep
-	 * the generation of their last status event, which must not look
-	 * like this trace's. */
+	/* Generations go on counting from the last trace's, and the Gs' and
+	 * Ps' claims of statuses from it are forgotten. */
+	traceResetStatus();
 	uint64_t gen = lastgen + 1;
 	traceRegisterReasons(gen);
 	atomic_store(&trace.gen, gen);

@@ -55,7 +55,8 @@ struct __attribute__((aligned(64))) Trace {
 	 * before the trace M could end it, or 0: the Ms that schedule help
 	 * end it (traceHelp). */
 	uint64_t overgen;
-	char pad[64 - 24];
+	uint64_t procsgen; /* the last generation given a ProcsChange event */
+	char pad[64 - 32];
 
 	Mutex lock; /* the lists below */
 	TraceBuf *empty;
@@ -123,12 +124,23 @@ void traceStartStatus(TraceLocker tl);
 /* traceStartGoStatus: every goroutine's, when a running program starts a
  * trace (the world stopped). */
 void traceStartGoStatus(TraceLocker tl);
+/* traceResetStatus forgets every G's and P's status claims, as a trace
+ * starts (the world stopped, or no goroutine yet). */
+void traceResetStatus(void);
+/* traceUntracedSnapshot and traceUntracedWrite announce, at generation
+ * gen's end, the Gs and Ps that no event of gen did (traceruntime.c):
+ * the first before gen ends, the second once no M can write in it. */
+void traceUntracedSnapshot(uint64_t gen);
+void traceUntracedWrite(uint64_t gen);
 
 /* ---- tracestack.c ---- */
 /* traceStack: the id of an event's stack in generation gen's table, the
  * current goroutine's (gp NULL) or the parked gp's (tracestack.c has the
  * contract). */
 uint64_t traceStack(G *gp, uint64_t gen);
+/* traceStackRace: gp's stack, gp perhaps running meanwhile (a bounded
+ * walk: wrong frames at worst, never a fault). */
+uint64_t traceStackRace(G *gp, uint64_t gen);
 /* traceStartPC: the id of a new goroutine's one-frame start stack. */
 uint64_t traceStartPC(uintptr_t fn, uint64_t gen);
 /* traceStackDump writes generation gen's stack table (and the strings

@@ -117,14 +117,18 @@ void traceBufFlush(TraceBuf *b, uint64_t gen)
 }
 
 /* traceRefill flushes w's buffer, if any, and starts a new batch for
- * thread mid in a fresh one. */
+ * thread mid in a fresh one; traceRefillAt starts it at time now. */
 TraceWriter traceRefill(TraceWriter w, uint64_t mid)
+{
+	return traceRefillAt(w, mid, traceClockNow());
+}
+
+TraceWriter traceRefillAt(TraceWriter w, uint64_t mid, uint64_t now)
 {
 	uint64_t gen = w.tl.gen;
 	if (w.buf)
 		traceBufFlush(w.buf, gen);
 	TraceBuf *b = traceBufGet();
-	uint64_t now = traceClockNow();
 	/* The batch header's fields: the generation, the thread, the base
 	 * time (events carry deltas from here on; it counts from the trace's
 	 * start, tracetime.c) and the length, reserved here as a padded

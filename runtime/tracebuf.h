@@ -41,6 +41,7 @@ TraceWriter traceUnsafeWriter(uint64_t gen);
 /* traceRefill flushes w's buffer and starts a new batch; traceEnsure
  * makes room for n more bytes, refilling when needed. */
 TraceWriter traceRefill(TraceWriter w, uint64_t mid);
+TraceWriter traceRefillAt(TraceWriter w, uint64_t mid, uint64_t now);
 static inline TraceWriter traceEnsure(TraceWriter w, uint32_t n)
 {
 	if (unlikely(!w.buf || w.buf->pos + n > sizeof w.buf->arr))

@@ -146,12 +146,12 @@ static inline __attribute__((always_inline)) TraceWriter traceEventWriter(TraceL
 {
 	TraceWriter w = traceWriter(tl);
 	P *pp = tl.mp->p;
-	if (pp && !traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
-	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
+	if (pp && !traceStatusWasTraced(&pp->trace.statustraced, tl.gen) &&
+	    traceAcquireStatus(&pp->trace.statustraced, tl.gen))
 		w = traceWriteProcStatus(w, pp->id, procStatus);
 	G *gp = tl.mp->curg;
-	if (gp && !traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
-	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
+	if (gp && !traceStatusWasTraced(&gp->trace.statustraced, tl.gen) &&
+	    traceAcquireStatus(&gp->trace.statustraced, tl.gen))
 		w = traceWriteGoStatus(w, gp->goid, (uint64_t)tl.mp->id, goStatus);
 	return w;
 }

@@ -38,12 +38,13 @@ void traceStartStatus(TraceLocker tl)
 	TraceWriter w = traceWriter(tl);
 	for (int32_t i = 0; i < gomaxprocs; i++) {
 		P *pp = allp[i];
-		if (!traceAcquireStatus(&pp->trace.statusgen, tl.gen))
+		if (!traceAcquireStatus(&pp->trace.statustraced, tl.gen))
 			continue;
 		pp->trace.syscallm = -1;
 		int st = TraceProcIdle;
 		if (pp == tl.mp->p)
 			st = TraceProcRunning;
+		pp->trace.state = (uint8_t)st;
 		w = traceWriteProcStatus(w, pp->id, st);
 	}
 }
@@ -78,9 +79,179 @@ void traceStartGoStatus(TraceLocker tl)
 		default:
 			continue;
 		}
-		if (traceAcquireStatus(&gp->trace.statusgen, tl.gen))
+		if (traceAcquireStatus(&gp->trace.statustraced, tl.gen))
 			w = traceWriteGoStatus(w, gp->goid, mid, st);
 	}
+}
+
+/* traceResetStatus forgets every G's and P's status claims as a trace
+ * starts: those of an earlier trace's generations would look like this
+ * one's (tracestatus.h keeps three generations' bits). The world is
+ * stopped, or no goroutine runs yet. */
+void traceResetStatus(void)
+{
+	for (G *gp = atomic_load(&allgs); gp; gp = atomic_load(&gp->alllink))
+		atomic_store(&gp->trace.statustraced, 0);
+	for (int32_t i = 0; i < MAX_PROCS && allp && allp[i]; i++) {
+		atomic_store(&allp[i]->trace.statustraced, 0);
+		allp[i]->trace.state = 0;
+	}
+}
+
+/*
+ * The Gs and Ps that no event announced in a generation (Go's untracedGs
+ * of traceAdvance, and its forEachP for the Ps): a goroutine blocked, or
+ * runnable, or in a system call, for the whole generation, an idle P.
+ * Each generation must announce every G and P, so that it reads without
+ * the ones before it (a flight recorder's window, a trace cut short at
+ * its start). At a generation's end, before it ends, the snapshot notes
+ * each G and P whose status no event claimed yet, with its state then;
+ * once no M can write in the generation any more, those still unclaimed
+ * are written, with the noted state. That state is right: any change
+ * after the snapshot and before the end was made by an event of the same
+ * generation, which claimed the status (every casgstatus falls inside
+ * its event's traceAcquire window: traceruntime.c's pattern), and a P's
+ * state is the one its last event left (PTrace.state), not its field.
+ *
+ * A G running all generation long without an event (weft has no
+ * preemption yet) is announced in a batch of its own M's, with its P,
+ * as that M would have if it had written an event: Go's parser binds a
+ * running G to the M whose batch announces it. A G blocked or runnable
+ * has its stack (GoStatusStack, Go 1.23's), read by a bounded walk
+ * (traceStackRace); one in a system call, its M. Ps in system calls
+ * need none: each generation's start takes them from their Ms
+ * (retakeall, as Go's forEachP does), so none stays in one a whole
+ * generation.
+ */
+typedef struct Untraced {
+	void *p;           /* the G or the P */
+	int64_t id;        /* goid, or the P's id */
+	int64_t mid;       /* a G's M (in a system call, running) or -1 */
+	int32_t pid;       /* a running G's P, or -1 */
+	uint8_t isg;       /* a G, else a P */
+	uint8_t status;    /* TraceGo* or TraceProc* */
+	uint64_t stk;      /* a blocked or runnable G's stack, or 0 */
+} Untraced;
+
+static struct {
+	Untraced *v;
+	size_t n, cap;
+	uint64_t time; /* the snapshot's, for the events: before the next generation's first */
+} untraced;
+
+static void untracedPush(Untraced u)
+{
+	if (untraced.n == untraced.cap) {
+		size_t cap = untraced.cap ? 2 * untraced.cap : 4096;
+		Untraced *v = sys_mmap(NULL, cap * sizeof *v, PROT_READ | PROT_WRITE, 0);
+		if (!v)
+			return; /* out of memory: those left out go unannounced */
+		if (untraced.v) {
+			memcpy(v, untraced.v, untraced.n * sizeof *v);
+			sys_munmap(untraced.v, untraced.cap * sizeof *v);
+		}
+		untraced.v = v;
+		untraced.cap = cap;
+	}
+	untraced.v[untraced.n++] = u;
+}
+
+/* traceUntracedSnapshot notes generation gen's unannounced Gs and Ps,
+ * gen still current, and clears every G's and P's claim of the next
+ * generation (traceReadyNextGen). The generation's end, advlock held. */
+void traceUntracedSnapshot(uint64_t gen)
+{
+	untraced.n = 0;
+	untraced.time = traceClockNow();
+	for (G *gp = atomic_load(&allgs); gp; gp = atomic_load(&gp->alllink)) {
+		traceReadyNextGen(&gp->trace.statustraced, gen);
+		if (traceStatusWasTraced(&gp->trace.statustraced, gen))
+			continue;
+		Untraced u = {.p = gp, .id = atomic_load(&gp->goid), .mid = -1, .pid = -1, .isg = 1};
+		M *mp = atomic_load(&gp->m);
+		switch (readgstatus(gp)) {
+		case Grunnable:
+			u.status = TraceGoRunnable;
+			u.stk = traceStackRace(gp, gen);
+			break;
+		case Gwaiting:
+			u.status = TraceGoWaiting;
+			u.stk = traceStackRace(gp, gen);
+			break;
+		case Gsyscall:
+			if (!mp)
+				continue;
+			u.status = TraceGoSyscall;
+			u.mid = mp->id;
+			break;
+		case Grunning: {
+			if (!mp)
+				continue;
+			P *pp = atomic_load(&mp->p);
+			u.status = TraceGoRunning;
+			u.mid = mp->id;
+			u.pid = pp ? pp->id : -1;
+			break;
+		}
+		default:
+			continue;
+		}
+		untracedPush(u);
+	}
+	int32_t procs = atomic_load(&gomaxprocs);
+	for (int32_t i = 0; i < MAX_PROCS && allp[i]; i++) {
+		P *pp = allp[i];
+		traceReadyNextGen(&pp->trace.statustraced, gen);
+		if (i >= procs || traceStatusWasTraced(&pp->trace.statustraced, gen))
+			continue;
+		uint8_t st = atomic_load(&pp->trace.state);
+		if (st == 0 || st == TraceProcIdle)
+			untracedPush((Untraced){.p = pp, .id = pp->id, .mid = -1, .pid = -1, .status = TraceProcIdle});
+	}
+}
+
+/* traceUntracedWrite writes the statuses of the Gs and Ps the snapshot
+ * noted that are still unannounced in generation gen, now that no M can
+ * write in it: in a batch of no thread, but for running Gs, each in a
+ * batch of its M's. The generation's end, advlock held. */
+void traceUntracedWrite(uint64_t gen)
+{
+	TraceWriter w = traceUnsafeWriter(gen);
+	uint64_t t = untraced.time;
+	for (size_t i = 0; i < untraced.n; i++) {
+		Untraced *u = &untraced.v[i];
+		if (!u->isg) {
+			P *pp = u->p;
+			if (traceAcquireStatus(&pp->trace.statustraced, gen)) {
+				if (!w.buf)
+					w = traceRefillAt(w, TRACE_NO_THREAD, t);
+				w = traceEventAt(w, EvProcStatus, t, (uint64_t)u->id, (uint64_t)u->status);
+			}
+			continue;
+		}
+		G *gp = u->p;
+		if (!traceAcquireStatus(&gp->trace.statustraced, gen))
+			continue;
+		if (u->status == TraceGoRunning) {
+			/* A batch of its M's, as that M would have written. */
+			TraceWriter mw = traceRefillAt(traceUnsafeWriter(gen), (uint64_t)u->mid, t);
+			P *pp = u->pid >= 0 ? allp[u->pid] : NULL;
+			if (pp && traceAcquireStatus(&pp->trace.statustraced, gen))
+				mw = traceEventAt(mw, EvProcStatus, t, (uint64_t)pp->id, TraceProcRunning);
+			mw = traceEventAt(mw, EvGoStatus, t, (uint64_t)u->id, (uint64_t)u->mid, TraceGoRunning);
+			traceBufFlush(mw.buf, gen);
+			continue;
+		}
+		if (!w.buf)
+			w = traceRefillAt(w, TRACE_NO_THREAD, t);
+		uint64_t mid = u->mid >= 0 ? (uint64_t)u->mid : TRACE_NO_THREAD;
+		if (u->stk)
+			w = traceEventAt(w, EvGoStatusStack, t, (uint64_t)u->id, mid, (uint64_t)u->status, u->stk);
+		else
+			w = traceEventAt(w, EvGoStatus, t, (uint64_t)u->id, mid, (uint64_t)u->status);
+	}
+	if (w.buf)
+		traceBufFlush(w.buf, gen);
 }
 
 /* ProcStart: tl.mp has just acquired its P. */
@@ -89,6 +260,7 @@ void traceProcStart(TraceLocker tl)
 	P *pp = tl.mp->p;
 	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, TraceProcIdle);
 	traceEvent(w, EvProcStart, (uint64_t)pp->id, pnextseq(pp, tl.gen));
+	pp->trace.state = TraceProcRunning;
 }
 
 /* ProcStop: tl.mp is about to give up its P. */
@@ -96,6 +268,7 @@ void traceProcStop(TraceLocker tl)
 {
 	TraceWriter w = traceEventWriter(tl, TraceGoSyscall, TraceProcRunning);
 	traceEvent(w, EvProcStop);
+	tl.mp->p->trace.state = TraceProcIdle;
 }
 
 /* ProcSteal: pp, whose M is in a system call, has been taken from it:
@@ -107,10 +280,11 @@ void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall)
 	pp->trace.syscallm = -1;
 	TraceWriter w = inSyscall ? traceEventWriter(tl, TraceGoSyscall, TraceProcSyscallAbandoned)
 				  : traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	if (!traceStatusWasTraced(&pp->trace.statusgen, tl.gen) &&
-	    traceAcquireStatus(&pp->trace.statusgen, tl.gen))
+	if (!traceStatusWasTraced(&pp->trace.statustraced, tl.gen) &&
+	    traceAcquireStatus(&pp->trace.statustraced, tl.gen))
 		w = traceWriteProcStatus(w, pp->id, TraceProcSyscallAbandoned);
 	traceEvent(w, EvProcSteal, (uint64_t)pp->id, pnextseq(pp, tl.gen), (uint64_t)from);
+	pp->trace.state = TraceProcIdle;
 }
 
 /* ProcsChange (Go's Gomaxprocs): the number of Ps, with the stack of the
@@ -120,8 +294,23 @@ void traceProcSteal(TraceLocker tl, P *pp, bool inSyscall)
  * goroutine. */
 void traceGomaxprocs(TraceLocker tl, int32_t procs, bool withstack)
 {
+	atomic_store(&trace.procsgen, tl.gen);
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	traceEvent(w, EvProcsChange, (uint64_t)procs, withstack ? traceStack(NULL, tl.gen) : 0);
+}
+
+/* traceGomaxprocsOnce writes this generation's ProcsChange, if no event
+ * has yet: Go writes one in every generation, so that each reads alone.
+ * Its callers (GoStart, GoCreate, GoSyscallEnd) have a running goroutine,
+ * which Go's parser wants for it; the cost on every other event is one
+ * load and a branch. */
+static inline void traceGomaxprocsOnce(TraceLocker tl)
+{
+	uint64_t g = atomic_load(&trace.procsgen);
+	if (likely(g == tl.gen) || !tl.mp->curg || !atomic_cas(&trace.procsgen, g, tl.gen))
+		return;
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	traceEvent(w, EvProcsChange, (uint64_t)atomic_load(&gomaxprocs), 0);
 }
 
 /* GoCreate: newg, starting at startpc, has been made runnable by the
@@ -131,12 +320,13 @@ void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc)
 	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	/* A new goroutine's state is known from this event: it needs no
 	 * status in this generation, and its sequence starts over. */
-	atomic_store(&newg->trace.statusgen, tl.gen);
+	traceAcquireStatus(&newg->trace.statustraced, tl.gen);
 	newg->trace.seqgen = (uint32_t)tl.gen;
 	newg->trace.seq = 0;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	uint64_t stk = traceStack(NULL, tl.gen);
 	traceEventAt(w, EvGoCreate, now, (uint64_t)newg->goid, traceStartPC(startpc, tl.gen), stk);
+	traceGomaxprocsOnce(tl);
 }
 
 /*
@@ -155,6 +345,7 @@ void traceGoStart(TraceLocker tl, bool samepoint)
 	tl.mp->trace.stopped = false;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunnable, TraceProcRunning);
 	traceEventClock(w, EvGoStart, samepoint, (uint64_t)gp->goid, gnextseq(gp, tl.gen));
+	traceGomaxprocsOnce(tl);
 }
 
 /* GoDestroy: the current G has finished. */
@@ -195,8 +386,8 @@ void traceGoUnpark(TraceLocker tl, G *gp)
 {
 	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	if (!traceStatusWasTraced(&gp->trace.statusgen, tl.gen) &&
-	    traceAcquireStatus(&gp->trace.statusgen, tl.gen))
+	if (!traceStatusWasTraced(&gp->trace.statustraced, tl.gen) &&
+	    traceAcquireStatus(&gp->trace.statustraced, tl.gen))
 		w = traceWriteGoStatus(w, gp->goid, TRACE_NO_THREAD, TraceGoWaiting);
 	G *cur = getg();
 	uint64_t stk = cur && cur != tl.mp->g0 ? traceStack(NULL, tl.gen) : 0;
@@ -213,6 +404,7 @@ void traceGoSysCall(TraceLocker tl)
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	uint64_t stk = traceStack(NULL, tl.gen);
 	traceEventAt(w, EvGoSyscallBegin, now, pnextseq(pp, tl.gen), stk);
+	pp->trace.state = TraceProcSyscall;
 }
 
 /* GoSyscallEnd (the M got its P back) or GoSyscallEndBlocked (it lost
@@ -229,6 +421,10 @@ void traceGoSysExit(TraceLocker tl, bool lostP)
 	TRACE_CHECK_NARGS(EvGoSyscallEndBlocked, 1);
 	TRACE_CHECK_NARGS(EvGoSyscallEnd, 1);
 	traceEventWriteNow(w, lostP ? EvGoSyscallEndBlocked : EvGoSyscallEnd, NULL, 0);
+	if (!lostP) {
+		tl.mp->p->trace.state = TraceProcRunning;
+		traceGomaxprocsOnce(tl);
+	}
 }
 
 /* ---- user annotations (weft.h) ---- */

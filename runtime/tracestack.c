@@ -323,6 +323,45 @@ __attribute__((noinline)) uint64_t traceStack(G *gp, uint64_t gen)
 	return traceStackID(gen, pcBuf, n + 1);
 }
 
+/*
+ * traceStackRace returns the id, in generation gen's table, of gp's
+ * stack while gp may be running elsewhere: the generation's end reads the
+ * stacks of the goroutines no event announced, without stopping them
+ * (trace.c explains why a stack read while gp moved on is never
+ * written). The walk is bounded by gp's stack, read once: every record
+ * it follows lies inside it, above the last, so a stack that changes
+ * under it gives wrong frames, never a fault (stacks stay mapped, and the
+ * guards lie below lo). A goroutine that has not run yet has its start
+ * function (traceStartPC); one running, none.
+ */
+uint64_t traceStackRace(G *gp, uint64_t gen)
+{
+	uintptr_t lo = atomic_load(&gp->stack.lo), hi = atomic_load(&gp->stack.hi);
+	uintptr_t sp = atomic_load(&gp->sched_sp);
+	if (atomic_load(&gp->stackstate) == StackNone) {
+		uintptr_t fn = (uintptr_t)atomic_load(&gp->startfn);
+		return fn ? traceStartPC(fn, gen) : 0;
+	}
+	if (!lo || sp <= lo || sp >= hi)
+		return 0;
+	uintptr_t pcBuf[TRACE_STACK_DEPTH + 1];
+	int n = 0;
+	pcBuf[0] = 0; /* no frames to skip */
+	uintptr_t fp = sp + ARCH_GOBUF_FPSLOT * sizeof(uintptr_t);
+	while (n < TRACE_STACK_DEPTH && fp >= lo && fp <= hi - 2 * sizeof(uintptr_t) &&
+	       (fp & (sizeof(uintptr_t) - 1)) == 0) {
+		const uintptr_t *rec = (const uintptr_t *)fp;
+		uintptr_t pc = atomic_load(&rec[1]), next = atomic_load(&rec[0]);
+		if (!pc)
+			break;
+		pcBuf[++n] = pc;
+		if (next <= fp)
+			break;
+		fp = next;
+	}
+	return n ? traceStackID(gen, pcBuf, n + 1) : 0;
+}
+
 /* traceStartPC returns the id, in generation gen's table, of a new
  * goroutine's start "stack" (Go's startPC): its function fn alone, as a
  * logical frame (fn + 1, so that it names fn as a return address would). */

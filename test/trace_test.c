@@ -1828,7 +1828,8 @@ Test(trace, exit_nil_dereference)
  * run, block, sleep and sit in system calls, in 2 ms generations, and a
  * goroutine ends itself with weft_goexit: the strict oracle accepts the
  * trace; each change is a ProcsChange event (go tool trace prints it as
- * the /sched/gomaxprocs:threads metric) with the new count, in order,
+ * the /sched/gomaxprocs:threads metric, as is each generation's count)
+ * with the new count, in order,
  * carrying weft_setmaxprocs's stack; the goexit goroutine ends with
  * GoDestroy, and no running goroutine is ever on a P beyond the count. */
 
@@ -1849,10 +1850,12 @@ static void procs_event(const struct tev *ev, void *arg)
 	common_event(&t->c, ev);
 	if (strcmp(ev->kind, "Metric") == 0 && strstr(ev->head, "Name=\"/sched/gomaxprocs:threads\"")) {
 		const char *v = strstr(ev->head, "Value=Uint64(");
-		if (v && t->ncounts < 64)
-			t->counts[t->ncounts++] = strtol(v + 13, NULL, 10);
+		/* Every generation says the count again: only changes count. */
+		long c = v ? strtol(v + 13, NULL, 10) : -1;
+		if (v && t->ncounts < 64 && (t->ncounts == 0 || c != t->counts[t->ncounts - 1]))
+			t->counts[t->ncounts++] = c;
 		if (v)
-			t->cur = strtol(v + 13, NULL, 10);
+			t->cur = c;
 		if (has_frame(&ev->stack, "weft_setmaxprocs") && has_frame(&ev->stack, "changer"))
 			t->setmax_stacks++;
 	}
@@ -1911,6 +1914,73 @@ static void procs_trace(const char *procs)
 Test(trace, setmaxprocs_goexit_procs1) { procs_trace("1"); }
 Test(trace, setmaxprocs_goexit_procs2) { procs_trace("2"); }
 Test(trace, setmaxprocs_goexit_procs8) { procs_trace("8"); }
+
+/* ==== generations that stand alone ====
+ *
+ * Each generation announces every goroutine and every P, and how many Ps
+ * there are, as Go's do, so that a trace read from any generation on is
+ * whole: what a flight recorder keeps, or a trace whose start is lost.
+ * For a traced run, the strict oracle checks every suffix of its
+ * generations (the trace without its first k, for every k) and writes
+ * each beside the trace, and go tool trace -d=1 must read each. */
+
+static void noline(char *line, void *arg)
+{
+	(void)line;
+	(void)arg;
+}
+
+static void check_suffixes(const char *name, const char *prog, const char *arg, const char *procs, bool arm64)
+{
+	need_go();
+	char test[96];
+	snprintf(test, sizeof test, "suffix-%s-%s%s", name, procs, arm64 ? "-arm64" : "");
+	char *trace = trace_path(test, "out.trace");
+	char *dir = strdup(trace);
+	cr_assert(dir != NULL);
+	*strrchr(dir, '/') = 0;
+	struct run r;
+	traced(&r, trace, prog, arm64, arg, procs, "tracegenms=2", 120);
+	assert_exit(&r, 0);
+	run_free(&r);
+
+	need_file(TRACECHECK);
+	char e_trace[PATH_MAX + 16], e_dir[PATH_MAX + 32];
+	snprintf(e_trace, sizeof e_trace, "WEFTCHECK=%s", trace);
+	snprintf(e_dir, sizeof e_dir, "WEFTCHECK_SUFFIXDIR=%s", dir);
+	const char *env[] = {e_trace, "WEFTCHECK_SUFFIXES=1", e_dir, NULL};
+	struct run_opts o = {.env = env, .timeout_s = GO_TIMEOUT_S};
+	RUN(&r, &o, TRACECHECK, "-test.run", "^TestWeftTrace$");
+	cr_assert(r.status == 0 && r.sig == 0, "the strict oracle rejects a suffix of %s:\n%s%s", trace, r.out, r.err);
+	const char *every = strstr(r.out, "every suffix (");
+	int n = every ? atoi(every + 14) : 0;
+	cr_assert(n >= 3, "%s: %d generations after the first, want at least 3 at tracegenms=2\n%s", trace, n, r.out);
+	run_free(&r);
+
+	for (int k = 1; k <= n; k++) {
+		char suf[PATH_MAX + 32];
+		snprintf(suf, sizeof suf, "%s/suffix-%d.trace", dir, k);
+		struct goresult res;
+		go_trace_lines("-d=1", suf, noline, NULL, &res);
+		cr_assert(res.status == 0, "go tool trace -d=1 rejects %s, the trace without its first %d generations:\n%s",
+			  suf, k, res.err);
+		unlink(suf);
+	}
+	unlink(trace);
+	free(dir);
+	free(trace);
+}
+
+Test(trace, suffixes_stress_procs1) { check_suffixes("stress", "build/test/prog/trace_stress", "3000", "1", false); }
+Test(trace, suffixes_stress_procs2) { check_suffixes("stress", "build/test/prog/trace_stress", "3000", "2", false); }
+Test(trace, suffixes_stress_procs8) { check_suffixes("stress", "build/test/prog/trace_stress", "3000", "8", false); }
+Test(trace, suffixes_procs_procs8) { check_suffixes("procs", "build/test/prog/trace_procs", NULL, "8", false); }
+Test(trace, suffixes_sync_procs2) { check_suffixes("sync", "build/test/prog/trace_sync", NULL, "2", false); }
+Test(trace_arm64, suffixes_sync_procs2)
+{
+	skip_without_qemu();
+	check_suffixes("sync", "build/test/prog-arm64/trace_sync", NULL, "2", true);
+}
 
 /* ==== sync: weft_cond, weft_rwmutex and weft_once block as Go's do ====
  *

@@ -24,9 +24,18 @@
 //
 // Run: WEFTCHECK=FILE build/test/tracecheck -test.run '^TestWeftTrace$'.
 // It prints one summary line, or the errors, and fails.
+//
+// With WEFTCHECK_SUFFIXES=1 it also checks, the same way, every suffix of
+// the trace's generations: the trace without its first k generations, for
+// every k, as a flight recorder's window or a trace whose start was lost
+// would be. Each generation announces every goroutine and P, so each
+// suffix must read alone. WEFTCHECK_SUFFIXDIR=DIR writes each suffix to
+// DIR/suffix-K.trace too, for go tool trace.
 package trace_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -54,12 +63,16 @@ type rawEv struct {
 // GoSyscall (by the thread that announces it) on the goroutine's thread,
 // the status's m argument (>= 0). Go's order.go does both.
 const (
-	onWriter = -1
-	onBound  = -2
+	onWriter  = -1
+	onBound   = -2
+	onMatched = -3 // a status of no thread's batch, matched already
 )
 
 // rawGen is one generation's timed events, per thread, as written.
 type rawGen struct {
+	gen     uint64
+	procs   int                         // ProcsChange events
+	starts  int                         // GoStart events
 	freq    uint64                      // units per second
 	base    map[trace.ThreadID][]uint64 // each batch's base, per thread
 	batches map[trace.ThreadID][][]rawEv
@@ -80,15 +93,10 @@ type rawTimes struct {
 	drift float64
 }
 
-// readRaw reads the batches of the trace at path: per generation, per
-// thread, the timestamp deltas of its timed events.
-func readRaw(path string) ([]*rawGen, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := raw.NewReader(f)
+// readRaw reads the batches of a trace: per generation, per thread, the
+// timestamp deltas of its timed events.
+func readRaw(data []byte) ([]*rawGen, error) {
+	r, err := raw.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +120,7 @@ func readRaw(path string) ([]*rawGen, error) {
 				m = trace.NoThread
 			}
 			if cur == nil || gen != curGen {
-				cur = &rawGen{base: map[trace.ThreadID][]uint64{}, batches: map[trace.ThreadID][][]rawEv{}}
+				cur = &rawGen{gen: gen, base: map[trace.ThreadID][]uint64{}, batches: map[trace.ThreadID][][]rawEv{}}
 				gens = append(gens, cur)
 				curGen = gen
 			}
@@ -122,13 +130,20 @@ func readRaw(path string) ([]*rawGen, error) {
 		case go122.EvFrequency:
 			cur.freq = ev.Args[0]
 		default:
+			switch ev.Ev {
+			case go122.EvProcsChange:
+				cur.procs++
+			case go122.EvGoStart:
+				cur.starts++
+			}
 			if int(ev.Ev) < len(specs) && specs[ev.Ev].IsTimedEvent && deltas != nil {
 				on := int64(onWriter)
 				switch {
 				case ev.Ev == go122.EvProcStatus && go122.ProcStatus(ev.Args[2]) == go122.ProcSyscallAbandoned:
 					on = onBound // dt, p, pstatus
-				case ev.Ev == go122.EvGoStatus && go122.GoStatus(ev.Args[3]) == go122.GoSyscall:
-					on = int64(ev.Args[2]) // dt, g, m, gstatus
+				case (ev.Ev == go122.EvGoStatus || ev.Ev == go122.EvGoStatusStack) &&
+					go122.GoStatus(ev.Args[3]) == go122.GoSyscall:
+					on = int64(ev.Args[2]) // dt, g, m, gstatus[, stack]
 				}
 				*deltas = append(*deltas, rawEv{ev.Args[0], on})
 			}
@@ -196,6 +211,18 @@ func (rt *rawTimes) take(m trace.ThreadID, e int64, status bool) (int64, bool) {
 	}
 	if status {
 		for m2, ts := range rt.times {
+			if m2 == trace.NoThread {
+				// The statuses a generation's end writes, in a
+				// batch of no thread, are in no order the Reader
+				// keeps: any one for m not yet matched.
+				for i := range ts {
+					if ts[i].on >= 0 && trace.ThreadID(ts[i].on) == m && ts[i].t <= e {
+						ts[i].on = onMatched
+						return ts[i].t, true
+					}
+				}
+				continue
+			}
 			if i := rt.next[m2]; m2 != m && i < len(ts) && ts[i].t <= e && ts[i].emittedOn(m2, m) {
 				rt.next[m2] = i + 1
 				return ts[i].t, true
@@ -251,22 +278,74 @@ func (c *checker) err() error {
 	return fmt.Errorf("%s", b.String())
 }
 
-func check(path string) (string, error) {
-	gens, err := readRaw(path)
+// suffixes returns the trace data without its first k generations, for
+// k = 1 .. (its generations - 1), in order: the 16-byte header, then the
+// batches of the generations kept (every batch starts with EvEventBatch:
+// generation, thread, base time, length).
+func suffixes(data []byte) ([][]byte, error) {
+	type batch struct {
+		gen        uint64
+		start, end int
+	}
+	var bs []batch
+	for off := 16; off < len(data); {
+		if data[off] != byte(go122.EvEventBatch) {
+			return nil, fmt.Errorf("byte %d: event %d where a batch should start", off, data[off])
+		}
+		p := off + 1
+		var v [4]uint64
+		for i := range v {
+			x, n := binary.Uvarint(data[p:])
+			if n <= 0 {
+				return nil, fmt.Errorf("byte %d: a bad batch header", off)
+			}
+			v[i], p = x, p+n
+		}
+		end := p + int(v[3])
+		if end > len(data) {
+			return nil, fmt.Errorf("byte %d: a batch of %d bytes past the end", off, v[3])
+		}
+		bs = append(bs, batch{v[0], off, end})
+		off = end
+	}
+	var gens []uint64
+	for _, b := range bs {
+		if len(gens) == 0 || gens[len(gens)-1] != b.gen {
+			gens = append(gens, b.gen)
+		}
+	}
+	var out [][]byte
+	for k := 1; k < len(gens); k++ {
+		d := append([]byte{}, data[:16]...)
+		for _, b := range bs {
+			if b.gen >= gens[k] {
+				d = append(d, data[b.start:b.end]...)
+			}
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func check(data []byte) (string, error) {
+	gens, err := readRaw(data)
 	if err != nil {
 		return "", fmt.Errorf("reading the batches: %v", err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	r, err := trace.NewReader(f)
+	r, err := trace.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return "", err
 	}
 	v := testtrace.NewValidator()
 	c := &checker{}
+	// Every generation in which a goroutine starts says how many Ps
+	// there are, as Go's do (the trace's first, the Ps' statuses alone
+	// as a trace starts, may have none).
+	for i, g := range gens {
+		if i > 0 && g.starts > 0 && g.procs == 0 {
+			c.errorf("generations without ProcsChange", "generation %d has goroutines starting and no ProcsChange", g.gen)
+		}
+	}
 	var n, frames int
 	var maxDrift float64
 	// The generation being read and its raw times.
@@ -298,7 +377,10 @@ func check(path string) (string, error) {
 	endGen := func() {
 		if rt != nil {
 			for m, ts := range rt.times {
-				if rt.next[m] != len(ts) {
+				// Events of no thread (the statuses a generation's
+				// end writes) are emitted with no thread and not
+				// matched, but for the ones emitted on a thread.
+				if m != trace.NoThread && rt.next[m] != len(ts) {
 					c.errorf("events written and read differ", "generation %d: thread %d wrote %d timed events, the Reader emitted %d",
 						gi+1, m, len(ts), rt.next[m])
 				}
@@ -393,12 +475,47 @@ func TestWeftTrace(t *testing.T) {
 		t.Skip("WEFTCHECK names no trace")
 	}
 	for _, p := range strings.Split(paths, ":") {
-		summary, err := check(p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			fmt.Printf("%s: %v\n", p, err)
+			t.Fail()
+			continue
+		}
+		summary, err := check(data)
 		if err != nil {
 			fmt.Printf("%s: %s\n%v\n", p, summary, err)
 			t.Fail()
 			continue
 		}
 		fmt.Printf("%s: ok: %s\n", p, summary)
+		if os.Getenv("WEFTCHECK_SUFFIXES") == "" {
+			continue
+		}
+		sufs, err := suffixes(data)
+		if err != nil {
+			fmt.Printf("%s: cutting generations: %v\n", p, err)
+			t.Fail()
+			continue
+		}
+		dir := os.Getenv("WEFTCHECK_SUFFIXDIR")
+		bad := 0
+		for i, d := range sufs {
+			if dir != "" {
+				if err := os.WriteFile(fmt.Sprintf("%s/suffix-%d.trace", dir, i+1), d, 0o644); err != nil {
+					fmt.Printf("%v\n", err)
+					t.Fail()
+				}
+			}
+			if summary, err := check(d); err != nil {
+				fmt.Printf("%s without its first %d generations: %s\n%v\n", p, i+1, summary, err)
+				t.Fail()
+				if bad++; bad == 3 {
+					break
+				}
+			}
+		}
+		if bad == 0 {
+			fmt.Printf("%s: ok: every suffix (%d) reads alone\n", p, len(sufs))
+		}
 	}
 }

@@ -164,7 +164,7 @@ static _Noreturn void fatalerror(const char *msg, uintptr_t fp)
 		printthreadstack(fp);
 	}
 	dumpgoroutines(gp);
-	traceExitFlush();
+	traceExitFlush(true);
 	sys_exit_group(2);
 }
 
@@ -195,7 +195,7 @@ static _Noreturn void vpanic(uintptr_t fp, const char *fmt, va_list ap)
 	} else {
 		rt_printf("\n(panic outside a goroutine)\n");
 	}
-	traceExitFlush();
+	traceExitFlush(true);
 	sys_exit_group(2);
 }
 
@@ -221,7 +221,7 @@ WEFT_FUNCID(weft_panic, FUNCID_PANIC);
  * waited for. A hosted program exits through libc (stdio is flushed). */
 _Noreturn void weft_exit(int status)
 {
-	traceExitFlush();
+	traceExitFlush(false);
 	if (rthooks.exit)
 		rthooks.exit(status);
 	sys_exit_group(status);

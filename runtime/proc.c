@@ -1641,9 +1641,13 @@ static int retake(int64_t now)
  * calls it, from any M. */
 void retakeall(void)
 {
+	/* Not the caller's own (weft_flight_write ends a generation from
+	 * inside entersyscall): it comes back for it in a moment. */
+	M *self = getm();
+	P *own = self ? self->oldp : NULL;
 	int32_t procs = atomic_load(&gomaxprocs);
 	for (int32_t i = 0; i < procs; i++)
-		if (atomic_load(&allp[i]->status) == Psyscall)
+		if (allp[i] != own && atomic_load(&allp[i]->status) == Psyscall)
 			retakep(allp[i]);
 }
 

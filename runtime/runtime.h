@@ -109,14 +109,14 @@ int fpTracebackPCs(uintptr_t fp, uintptr_t *pcBuf, int n);
 
 /* ---- sys_linux.c: system calls (return -errno on failure) ---- */
 enum {
-	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, EPIPE = 32, ETIMEDOUT = 110,
+	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, ENOSPC = 28, EPIPE = 32, ETIMEDOUT = 110,
 	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
 	MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
 	MADV_NORMAL = 0, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102, IOV_MAX = 1024,
 	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
 	CLOCK_MONOTONIC = 1,
 	O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000, AT_FDCWD = -100,
-	SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
+	SIGQUIT = 3, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
 	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
 	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000,
 	SIG_UNBLOCK = 1,
@@ -144,6 +144,8 @@ long sys_munmap(void *p, size_t n);
 long sys_mprotect(void *p, size_t n, int prot);
 long sys_madvise(void *p, size_t n, int advice);
 long sys_pidfd_open(long pid);
+long sys_rename(const char *from, const char *to);
+long sys_unlinkat(int dirfd, const char *path, int flags);
 long sys_process_madvise(int pidfd, const struct sys_iovec *iov, int n, int advice);
 long sys_getpid(void);
 long sys_futex(uint32_t *addr, int op, uint32_t val, const struct sys_timespec *ts);

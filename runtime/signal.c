@@ -58,13 +58,13 @@ static void sighandler(int sig, void *info, void *uc)
 		if (mp && gp == mp->g0) {
 			rt_printf("fatal error: stack overflow on the scheduler stack (g0 of M %lld)\n",
 				  (long long)mp->id);
-			traceExitFlush();
+			traceExitFlush(true);
 			sys_exit_group(2);
 		}
 		rt_printf("fatal error: stack overflow\n\nstack trace:\ngoroutine %lld [running]:\n",
 			  (long long)gp->goid);
 		printstack(pc, fp, gp);
-		traceExitFlush();
+		traceExitFlush(true);
 		sys_exit_group(2);
 	}
 
@@ -83,11 +83,36 @@ static void sighandler(int sig, void *info, void *uc)
 		rt_printf("\n(on the scheduler stack)\n");
 		printstack(pc, fp, NULL);
 	}
-	traceExitFlush();
+	traceExitFlush(true);
 	sys_exit_group(2);
 }
 
 WEFT_FUNCID(sighandler, FUNCID_SIGPANIC);
+
+/*
+ * SIGQUIT, as Go has it: the program prints every goroutine's stack and
+ * exits with status 2 (a flight recorder's window, WEFTFLIGHT, goes to
+ * its file first). The thread that takes the signal prints the goroutine
+ * it interrupted from the signal's context; the others are listed as the
+ * dumps of fatal errors list them.
+ */
+static void sigquithandler(int sig, void *info, void *uc)
+{
+	(void)sig, (void)info;
+	uintptr_t pc = ARCH_UC_PC(uc), fp = ARCH_UC_FP(uc);
+	M *mp = getm();
+	G *gp = getg();
+	rt_printf("SIGQUIT: quit\nPC=0x%lx m=%lld\n", (unsigned long)pc, mp ? (long long)mp->id : -1LL);
+	if (gp && mp && gp != mp->g0) {
+		rt_printf("\ngoroutine %lld [running]:\n", (long long)gp->goid);
+		printstack(pc, fp, gp);
+	} else {
+		gp = NULL;
+	}
+	dumpgoroutines(gp);
+	traceExitFlush(true);
+	sys_exit_group(2);
+}
 
 /*
  * SIGPIPE, as Go has it: a write to a pipe or socket whose reader has
@@ -109,7 +134,7 @@ static void sigpipehandler(int sig, void *info, void *uc)
  * dieFromSignal). */
 _Noreturn void sigpipe(void)
 {
-	traceExitFlush();
+	traceExitFlush(false);
 	struct ksigaction sa = {.handler = SIG_DFL, .flags = ARCH_SA_RESTORER, .restorer = arch_sigreturn};
 	arch_syscall4(SYS_rt_sigaction, SIGPIPE, (long)&sa, 0, SIGSETSIZE);
 	uint64_t set = 1ull << (SIGPIPE - 1);
@@ -138,6 +163,14 @@ void initsig(void)
 		.restorer = arch_sigreturn,
 	};
 	if (arch_syscall4(SYS_rt_sigaction, SIGPIPE, (long)&pipe, 0, SIGSETSIZE) < 0)
+		throw("rt_sigaction failed");
+	struct ksigaction quit = {
+		.handler = sigquithandler,
+		.flags = SA_SIGINFO | SA_ONSTACK | ARCH_SA_RESTORER,
+		.restorer = arch_sigreturn,
+		.mask = ~0ull,
+	};
+	if (arch_syscall4(SYS_rt_sigaction, SIGQUIT, (long)&quit, 0, SIGSETSIZE) < 0)
 		throw("rt_sigaction failed");
 }
 

@@ -24,6 +24,8 @@ SYS_CHECK(mprotect);
 SYS_CHECK(munmap);
 SYS_CHECK(madvise);
 SYS_CHECK(pidfd_open);
+SYS_CHECK(renameat2);
+SYS_CHECK(unlinkat);
 SYS_CHECK(process_madvise);
 SYS_CHECK(membarrier);
 SYS_CHECK(futex);
@@ -139,6 +141,18 @@ long sys_mprotect(void *p, size_t n, int prot)
 long sys_madvise(void *p, size_t n, int advice)
 {
 	return arch_syscall3(SYS_madvise, (long)p, (long)n, advice);
+}
+
+/* sys_rename renames the file from to the name to, replacing it. */
+long sys_rename(const char *from, const char *to)
+{
+	return arch_syscall6(SYS_renameat2, AT_FDCWD, (long)from, AT_FDCWD, (long)to, 0, 0);
+}
+
+/* sys_unlinkat removes the file path (relative to dirfd). */
+long sys_unlinkat(int dirfd, const char *path, int flags)
+{
+	return arch_syscall3(SYS_unlinkat, dirfd, (long)path, flags);
 }
 
 /* sys_pidfd_open opens a file descriptor that refers to process pid. */

@@ -57,7 +57,7 @@
 
 struct Trace trace = {.fd = -1};
 
-static Mutex advlock;    /* serializes generation ends, starts and stops */
+Mutex advlock;           /* serializes generation ends, starts and stops */
 static bool tracemstarted; /* the trace M exists */
 static uint32_t tracewake; /* futex: 1 asks the trace M to end the generation now */
 static uint32_t exitflushing; /* set by the first exiting thread */
@@ -95,19 +95,17 @@ static void traceWriteFailed(long r)
 	writefailed = true;
 }
 
-/* writeallv writes the n buffers of iov to the trace's file, resuming
- * after a partial write; on failure it reports once and drops the rest
- * of the trace. It may change iov. */
-static void writeallv(struct sys_iovec *iov, int n)
+/* traceWriteAll writes the n buffers of iov to fd, resuming after a
+ * partial write. It may change iov. Returns 0, or -errno (-ENOSPC for a
+ * file that takes no byte). */
+long traceWriteAll(int fd, struct sys_iovec *iov, int n)
 {
-	while (n > 0 && !writefailed) {
-		long r = sys_writev(trace.fd, iov, n);
+	while (n > 0) {
+		long r = sys_writev(fd, iov, n);
 		if (r == -EINTR)
 			continue;
-		if (r <= 0) {
-			traceWriteFailed(r);
-			return;
-		}
+		if (r <= 0)
+			return r < 0 ? r : -ENOSPC;
 		size_t done = (size_t)r;
 		while (n > 0 && done >= iov->len) {
 			done -= iov->len;
@@ -119,6 +117,18 @@ static void writeallv(struct sys_iovec *iov, int n)
 			iov->len -= done;
 		}
 	}
+	return 0;
+}
+
+/* writeallv writes the n buffers of iov to the trace's file; on failure
+ * it reports once and drops the rest of the trace. It may change iov. */
+static void writeallv(struct sys_iovec *iov, int n)
+{
+	if (writefailed)
+		return;
+	long r = traceWriteAll(trace.fd, iov, n);
+	if (r < 0)
+		traceWriteFailed(r == -ENOSPC ? 0 : r);
 }
 
 /* waitwriters waits until no M can still write to generation gen (the
@@ -161,9 +171,15 @@ static void writegen(uint64_t gen)
 	int i = (int)(gen % 2);
 	lock(&trace.lock);
 	TraceBuf *list = trace.full[i];
+	uint64_t bytes = trace.fullbytes[i];
 	trace.full[i] = trace.fulltail[i] = NULL;
 	trace.fullbytes[i] = 0;
 	unlock(&trace.lock);
+	if (trace.fd < 0) {
+		/* The flight recorder's alone. */
+		traceFlightKeep(list, bytes);
+		return;
+	}
 	enum { IOV_MAX = 1024 };
 	struct sys_iovec iov[IOV_MAX];
 	TraceBuf *b = list, *last = NULL;
@@ -178,6 +194,10 @@ static void writegen(uint64_t gen)
 			last = b;
 		}
 		writeallv(iov, n);
+	}
+	if (traceflight.on) {
+		traceFlightKeep(list, bytes);
+		return;
 	}
 	for (; b; b = b->link)
 		last = b;
@@ -222,7 +242,7 @@ static void dropgen(uint64_t gen)
  * happened goes on instead: Go's parser rejects one with no events. For
  * the same reason a last generation with no events is left out.
  */
-static void traceAdvance(bool stop, bool bounded)
+void traceAdvance(bool stop, bool bounded)
 {
 	uint64_t gen = atomic_load(&trace.gen);
 	if (!gen || (!stop && !genhasevents(gen)))
@@ -275,9 +295,17 @@ static void traceAdvance(bool stop, bool bounded)
 			sys_close(trace.fd);
 		ownfd = false;
 		trace.fd = -1;
-	} else if (writefailed) {
-		/* The file takes no more: stop tracing, and its cost, here. */
-		traceAdvance(true, bounded);
+	} else if (writefailed && trace.fd >= 0) {
+		/* The file takes no more: stop tracing, and its cost, here;
+		 * or, the flight recorder running, leave it on alone. */
+		if (traceflight.on) {
+			if (ownfd)
+				sys_close(trace.fd);
+			ownfd = false;
+			trace.fd = -1;
+		} else {
+			traceAdvance(true, bounded);
+		}
 	} else {
 		/* The new generation announces its Ps: none stays in a system
 		 * call with its M all along (traceruntime.c). */
@@ -290,7 +318,7 @@ static void traceAdvance(bool stop, bool bounded)
 static bool genfull(uint64_t gen)
 {
 	lock(&trace.lock);
-	bool full = trace.fullbytes[gen % 2] >= TRACE_GEN_MAX_BYTES;
+	bool full = trace.fullbytes[gen % 2] >= trace.genmax;
 	unlock(&trace.lock);
 	return full;
 }
@@ -353,13 +381,13 @@ void traceHelpSlow(void)
  * announces every P and, with gstatus, every goroutine. The caller holds
  * advlock and keeps every goroutine's state still: traceInit runs before
  * there is any; weft_trace_start stops the world and the timers. */
-static int traceStart(int fd, bool gstatus)
+int traceStart(int fd, bool gstatus)
 {
 	if (atomic_load(&trace.gen) != 0)
 		return -1;
 	trace.fd = fd;
 	writefailed = false;
-	needheader = true;
+	needheader = fd >= 0;
 	/* Registered once per process; where the kernel (or qemu-user)
 	 * lacks it, the event path fences itself. */
 	static bool registered;
@@ -397,9 +425,24 @@ static int traceStart(int fd, bool gstatus)
 	return writefailed ? -1 : 0;
 }
 
+/* traceStartFile starts a trace into fd: the tracer's start, or, when the
+ * flight recorder already runs it, the file's alone, from the current
+ * generation on (cut and written at once, so that the file is a trace
+ * from then on). advlock held. */
+static int traceStartFile(int fd, bool gstatus)
+{
+	if (!atomic_load(&trace.gen))
+		return traceStart(fd, gstatus);
+	trace.fd = fd;
+	writefailed = false;
+	needheader = true;
+	traceAdvance(false, false);
+	return writefailed ? -1 : 0;
+}
+
 /* weftdebug reads the number a name=value option of WEFTDEBUG gives
  * (rt_debugvar finds it), or returns def. */
-static int64_t weftdebug(const char *name, int64_t def)
+int64_t weftdebug(const char *name, int64_t def)
 {
 	size_t n;
 	const char *v = rt_debugvar(name, &n);
@@ -426,18 +469,40 @@ static int64_t weftdebug(const char *name, int64_t def)
  * traceexitfail=1: a fatal error inside the exit flush, for tests)
  * and starts tracing to the file WEFTTRACE names, if it names one.
  */
+static int64_t baseperiod; /* TRACE_GEN_PERIOD_NS, or WEFTDEBUG=tracegenms's */
+
+/* traceSetPeriod sets the generation length and size bound: the
+ * tracer's own, or shorter and smaller while the flight recorder runs
+ * (a generation at least every minage / 2, none past its byte bound by
+ * itself). advlock held, or before any trace. */
+void traceSetPeriod(void)
+{
+	trace.period = baseperiod;
+	trace.genmax = TRACE_GEN_MAX_BYTES;
+	if (traceflight.on) {
+		if (traceflight.minage / 2 < trace.period)
+			trace.period = traceflight.minage / 2 > 0 ? traceflight.minage / 2 : 1;
+		if (traceflight.maxbytes < trace.genmax)
+			trace.genmax = traceflight.maxbytes;
+	}
+}
+
 void traceInit(void)
 {
 	trace.fpunwindoff = weftdebug("tracefpunwindoff", 0) != 0;
 	exitfail = weftdebug("traceexitfail", 0) != 0;
 	int64_t ms = weftdebug("tracegenms", 0);
-	trace.period = ms > 0 ? ms * 1000 * 1000 : TRACE_GEN_PERIOD_NS;
+	baseperiod = ms > 0 ? ms * 1000 * 1000 : TRACE_GEN_PERIOD_NS;
+	traceSetPeriod();
+	traceFlightInit();
 	const char *path = rt_getenv("WEFTTRACE");
 	if (!path || !*path)
 		return;
 	/* The clock's millisecond of calibration comes before the file
-	 * exists, so that the file is never seen without a generation. */
-	traceClockStart();
+	 * exists, so that the file is never seen without a generation
+	 * (unless WEFTFLIGHT's recorder runs the clock already). */
+	if (!atomic_load(&trace.gen))
+		traceClockStart();
 	long fd = sys_openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		rt_printf("runtime: WEFTTRACE=%s: cannot create the file: %s\n", path, sys_strerror(fd));
@@ -447,7 +512,7 @@ void traceInit(void)
 	lock(&advlock);
 	/* A file that takes not even the header (WEFTTRACE=/dev/full) has
 	 * been reported: the program runs on untraced. */
-	if (traceStart((int)fd, false) < 0)
+	if (traceStartFile((int)fd, false) < 0)
 		sys_close((int)fd);
 	else
 		ownfd = true;
@@ -471,10 +536,12 @@ void traceMainStarted(bool withstack)
  * to get here does it; another one waits (the first will end the
  * process), unless it is the first one failing inside the flush.
  */
-void traceExitFlush(void)
+void traceExitFlush(bool crash)
 {
 	if (!atomic_load(&trace.enabled))
 		return;
+	if (!crash && trace.fd < 0)
+		return; /* the flight recorder alone: a normal exit writes nothing */
 	M *mp = getm();
 	if (atomic_xchg(&exitflushing, 1)) {
 		if (atomic_load(&exitflusher) == mp)
@@ -492,29 +559,47 @@ void traceExitFlush(void)
 		sys_nanosleep(1000 * 1000);
 	}
 	traceAdvance(true, true);
+	if (crash)
+		traceFlightCrash();
 }
 
 /* ---- weft.h ---- */
 
-static weft_mutex apimu; /* one weft_trace_start or _stop at a time */
+weft_mutex traceapimu; /* one weft_trace_* or weft_flight_* start or stop at a time */
 
 /* weft_trace_start starts a trace in a running program: it stops the
  * world so that every goroutine's state can be announced (a goroutine
  * that never blocks or yields delays it, as it would Go 1.13's). */
 int weft_trace_start(int fd)
 {
-	if (fd < 0 || atomic_load(&trace.enabled))
+	if (fd < 0)
 		return -1;
-	weft_mutex_lock(&apimu);
-	stopTheWorld();
-	lock(&advlock);
-	timers_lockrun();
-	setname("fd %d", fd);
-	int r = traceStart(fd, true);
-	timers_unlockrun();
-	unlock(&advlock);
-	startTheWorld();
-	weft_mutex_unlock(&apimu);
+	weft_mutex_lock(&traceapimu);
+	if (trace.fd >= 0) {
+		weft_mutex_unlock(&traceapimu);
+		return -1;
+	}
+	int r;
+	if (atomic_load(&trace.enabled)) {
+		/* The flight recorder runs: the file takes its generations
+		 * from the current one, which is written at once. */
+		entersyscall();
+		lock(&advlock);
+		setname("fd %d", fd);
+		r = traceStartFile(fd, false);
+		unlock(&advlock);
+		exitsyscall();
+	} else {
+		stopTheWorld();
+		lock(&advlock);
+		timers_lockrun();
+		setname("fd %d", fd);
+		r = traceStart(fd, true);
+		timers_unlockrun();
+		unlock(&advlock);
+		startTheWorld();
+	}
+	weft_mutex_unlock(&traceapimu);
 	if (r == 0)
 		traceMainStarted(true);
 	return r;
@@ -524,18 +609,28 @@ int weft_trace_start(int fd)
  * writing happens on this thread, as a system call would. */
 int weft_trace_stop(void)
 {
-	weft_mutex_lock(&apimu);
+	weft_mutex_lock(&traceapimu);
 	if (!atomic_load(&trace.enabled)) {
-		weft_mutex_unlock(&apimu);
+		weft_mutex_unlock(&traceapimu);
 		return -1;
 	}
 	entersyscall();
 	lock(&advlock);
-	int r = atomic_load(&trace.gen) ? 0 : -1;
-	traceAdvance(true, false);
+	int r = atomic_load(&trace.gen) && trace.fd >= 0 ? 0 : -1;
+	if (traceflight.on) {
+		/* The recorder goes on: the file gets the current generation,
+		 * cut now, and is let go. */
+		traceAdvance(false, false);
+		if (ownfd && trace.fd >= 0)
+			sys_close(trace.fd);
+		ownfd = false;
+		trace.fd = -1;
+	} else {
+		traceAdvance(true, false);
+	}
 	bool failed = writefailed;
 	unlock(&advlock);
 	exitsyscall();
-	weft_mutex_unlock(&apimu);
+	weft_mutex_unlock(&traceapimu);
 	return r == 0 && !failed ? 0 : -1;
 }

@@ -75,6 +75,7 @@ struct __attribute__((aligned(64))) Trace {
 	int fd;            /* where the trace goes; -1 when not tracing */
 	bool fpunwindoff;  /* WEFTDEBUG=tracefpunwindoff=1 */
 	int64_t period;    /* generation length */
+	uint64_t genmax;   /* a generation ends once its full buffers pass this many bytes */
 	uint64_t ticks0;    /* cputicks at the start: timestamps count from here */
 	uint64_t nsPerTick; /* the counter's rate, 32.32 fixed point (tracetime.c) */
 };
@@ -153,8 +154,40 @@ void traceStringReset(uint64_t gen);
 void traceRegisterReasons(uint64_t gen);
 
 /* ---- trace.c ---- */
-void traceInit(void);                  /* at start-up: WEFTTRACE, WEFTDEBUG */
-void traceExitFlush(void);             /* on exit, panic or fatal error */
+void traceInit(void);                  /* at start-up: WEFTTRACE, WEFTFLIGHT, WEFTDEBUG */
+void traceExitFlush(bool crash);       /* on exit (crash: a panic, a fatal error, SIGQUIT) */
+/* writeallv writes n buffers to fd whole, resuming after partial writes
+ * (it may change iov); 0 or -errno (0 bytes written: -ENOSPC). */
+long traceWriteAll(int fd, struct sys_iovec *iov, int n);
+
+/* ---- traceflight.c: the flight recorder ---- */
+extern struct TraceFlight {
+	bool on;
+	uint64_t maxbytes;  /* completed generations kept: at most this many bytes */
+	int64_t minage;     /* ... and a generation at least every minage / 2 */
+	TraceBuf *head, *tail; /* their buffers, oldest first, whole generations */
+	uint64_t bytes;
+	uint32_t writing;   /* weft_flight_write in progress */
+	char path[256];     /* WEFTFLIGHT: where a crash writes the window */
+} traceflight;
+/* traceFlightKeep takes generation gen's buffers, list, that writegen has
+ * written (or not), and drops the oldest generations past the bound.
+ * advlock held. */
+void traceFlightKeep(TraceBuf *list, uint64_t bytes);
+/* traceFlightInit starts the recorder for WEFTFLIGHT (traceInit). */
+void traceFlightInit(void);
+/* traceFlightCrash writes the window to WEFTFLIGHT's file, the program
+ * dying (traceExitFlush). */
+void traceFlightCrash(void);
+/* The tracer's own, for traceflight.c: traceStart begins tracing into fd
+ * (-1: the recorder alone), traceAdvance ends a generation (stop: the
+ * last), traceSetPeriod the generation length and bound. advlock held. */
+extern Mutex advlock;
+extern weft_mutex traceapimu; /* one start or stop of a trace or the recorder at a time */
+int64_t weftdebug(const char *name, int64_t def); /* a WEFTDEBUG number, or def */
+int traceStart(int fd, bool gstatus);
+void traceAdvance(bool stop, bool bounded);
+void traceSetPeriod(void);
 void traceMainStarted(bool withstack); /* goroutine 1 runs, or the program started a trace */
 void traceWake(void);                  /* a generation grew past its bound */
 void traceHelpSlow(void);

@@ -110,9 +110,9 @@ void traceBufFlush(TraceBuf *b, uint64_t gen)
 	trace.fullbytes[i] += b->pos;
 	uint64_t bytes = trace.fullbytes[i];
 	unlock(&trace.lock);
-	if (bytes >= TRACE_GEN_MAX_BYTES)
+	if (bytes >= trace.genmax)
 		traceWake();
-	if (bytes >= TRACE_GEN_MAX_BYTES + TRACE_GEN_MAX_BYTES / 2)
+	if (bytes >= trace.genmax + trace.genmax / 2)
 		atomic_store(&trace.overgen, gen);
 }
 

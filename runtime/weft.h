@@ -304,6 +304,31 @@ bool weft_frames_next(weft_frames *it, weft_frame *frame);
  */
 int weft_trace_start(int fd);
 int weft_trace_stop(void);
+/*
+ * The flight recorder (Go 1.25's runtime/trace.FlightRecorder): the
+ * tracer runs into memory, keeping the last completed generations of the
+ * trace, so that a program can write out the seconds before something
+ * it noticed. weft_flight_start starts it, keeping generations while
+ * they fit in max_bytes (0: 16 MiB; the newest is always kept) and
+ * ending one at least every min_age_ns / 2 (0: 2 s): the window covers
+ * at least min_age_ns when max_bytes allows. It returns 0, or -1 if it
+ * is already running. weft_flight_write writes the window (every kept
+ * generation and the one in progress, cut now) to fd as a complete
+ * trace, and recording goes on: 0, or -1 if a write failed, the recorder
+ * is off, or another weft_flight_write is running (that one returns at
+ * once). weft_flight_stop stops it and frees what it kept (0, or -1 if
+ * it was not running). The recorder and a weft_trace_start or WEFTTRACE
+ * trace run at the same time, each getting every generation. All three
+ * must be called from a goroutine.
+ *
+ * WEFTFLIGHT=FILE runs the recorder for the whole program (bounds from
+ * WEFTDEBUG=flightbytes=N,flightms=N) and writes the window to FILE when
+ * the program panics, hits a fatal error (a deadlock, a stack overflow)
+ * or gets SIGQUIT; a normal exit writes nothing.
+ */
+int weft_flight_start(size_t max_bytes, int64_t min_age_ns);
+int weft_flight_write(int fd);
+int weft_flight_stop(void);
 /* User annotations (Go's runtime/trace): tasks, regions within a
  * goroutine, and log messages, each tied to a task (0: none). They cost a
  * load and a branch while tracing is off. Task ids are never 0. */

@@ -1915,6 +1915,211 @@ Test(trace, setmaxprocs_goexit_procs1) { procs_trace("1"); }
 Test(trace, setmaxprocs_goexit_procs2) { procs_trace("2"); }
 Test(trace, setmaxprocs_goexit_procs8) { procs_trace("8"); }
 
+/* ==== the flight recorder (test/prog/trace_flight.c) ====
+ *
+ * WEFTFLIGHT=FILE keeps the last generations in memory and writes them
+ * to FILE when the program dies: a panic, a fatal error, a deadlock, a
+ * stack overflow, SIGQUIT. The file must be a trace the strict oracle
+ * and go tool trace accept, cover at least the recorder's minimum age
+ * (flightms=200: the whole second of the run fits in the default 16 MiB),
+ * stay under its size bound, and end with the dying goroutine's last
+ * event: its "flight: ending" log, with its stack. A normal exit writes
+ * nothing; nothing half-written (FILE.tmp) is left. */
+
+struct flight_trace {
+	struct common c;
+	long ender, ender_logs, ender_log_stacks;
+	long first_ns, last_ns;
+	long last_log_g; /* the goroutine of the trace's last Log event */
+};
+
+static long event_time(const struct tev *ev)
+{
+	const char *t = strstr(ev->head, "Time=");
+	return t ? atol(t + 5) : -1;
+}
+
+static void flight_event(const struct tev *ev, void *arg)
+{
+	struct flight_trace *t = arg;
+	common_event(&t->c, ev);
+	long ns = event_time(ev);
+	if (ns >= 0 && strcmp(ev->kind, "Sync") != 0) {
+		if (t->first_ns < 0)
+			t->first_ns = ns;
+		t->last_ns = ns;
+	}
+	if (strcmp(ev->kind, "Log") == 0) {
+		t->last_log_g = ev->g;
+		if (ev->g == t->ender && strstr(ev->head, "Message=\"ending\"")) {
+			t->ender_logs++;
+			t->ender_log_stacks += has_frame(&ev->stack, "ender");
+		}
+	}
+}
+
+/* flight_crash runs trace_flight MODE 1000 with WEFTFLIGHT and
+ * WEFTMAXPROCS=procs (under qemu when arm64), and checks the window it
+ * leaves as above (mode exit must leave none: errmsg NULL). In mode
+ * sigquit the program sends itself SIGQUIT. */
+static void flight_crash(const char *mode, const char *procs, bool arm64, const char *errmsg)
+{
+	need_go();
+	char test[64];
+	snprintf(test, sizeof test, "flight-%s-%s%s", mode, procs, arm64 ? "-arm64" : "");
+	char *path = trace_path(test, "window.trace");
+	char e_flight[PATH_MAX + 16], e_procs[32];
+	snprintf(e_flight, sizeof e_flight, "WEFTFLIGHT=%s", path);
+	snprintf(e_procs, sizeof e_procs, "WEFTMAXPROCS=%s", procs);
+	const char *env[] = {e_flight, e_procs, "WEFTDEBUG=flightms=200", NULL};
+	const char *prog = arm64 ? "build/test/prog-arm64/trace_flight" : "build/test/prog/trace_flight";
+	need_file(prog);
+	const char *argv[6];
+	prog_argv(argv, arm64, prog, mode);
+	/* prog_argv leaves room for one argument: add the run's length. */
+	int k = 0;
+	while (argv[k])
+		k++;
+	argv[k++] = "1000";
+	argv[k] = NULL;
+	struct run r;
+	struct run_opts o = {.env = env, .timeout_s = 120};
+	run(&r, argv, &o);
+	char tmp[PATH_MAX + 8];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	cr_assert(access(tmp, F_OK) != 0, "%s was left behind\n%s", tmp, r.report);
+	if (!errmsg) {
+		assert_exit(&r, 0);
+		cr_assert(access(path, F_OK) != 0, "a normal exit wrote %s\n%s", path, r.report);
+		run_free(&r);
+		free(path);
+		return;
+	}
+	assert_exit(&r, 2);
+	assert_stderr_has(&r, errmsg);
+	assert_stderr_has(&r, "runtime: the flight recorder's last ");
+	long ender = -1;
+	cr_assert(sscanf(r.out, "ender %ld", &ender) == 1, "no ender line\n%s", r.report);
+	run_free(&r);
+
+	struct stat st;
+	cr_assert(stat(path, &st) == 0, "no window written to %s", path);
+	cr_assert(st.st_size <= (16 << 20) + (16 << 20) * 3 / 2,
+		  "%s: %lld bytes, past the 16 MiB bound and a generation in progress", path, (long long)st.st_size);
+	struct flight_trace t = {.ender = ender, .first_ns = -1, .last_log_g = -1};
+	parse_trace(path, flight_event, &t);
+	cr_assert(t.last_ns - t.first_ns >= 200 * 1000 * 1000,
+		  "%s covers %ld ns, less than the minimum age, 200 ms", path, t.last_ns - t.first_ns);
+	cr_assert(t.ender_logs == 1 && t.ender_log_stacks == 1,
+		  "%s: the dying goroutine %ld's last log is there %ld times, %ld with its stack", path, ender,
+		  t.ender_logs, t.ender_log_stacks);
+	cr_assert(t.last_log_g == ender, "%s: the last log is goroutine %ld's, not the dying %ld's", path,
+		  t.last_log_g, ender);
+	unlink(path);
+	free(path);
+}
+
+Test(trace, flight_panic_procs1) { flight_crash("panic", "1", false, "panic: trace_flight: panicking on purpose"); }
+Test(trace, flight_panic_procs2) { flight_crash("panic", "2", false, "panic: trace_flight: panicking on purpose"); }
+Test(trace, flight_panic_procs8) { flight_crash("panic", "8", false, "panic: trace_flight: panicking on purpose"); }
+Test(trace, flight_deadlock) { flight_crash("deadlock", "2", false, "fatal error: all goroutines are asleep - deadlock!"); }
+Test(trace, flight_fatal) { flight_crash("fatal", "2", false, "fatal error: sync: RUnlock of unlocked RWMutex"); }
+Test(trace, flight_overflow) { flight_crash("overflow", "2", false, "fatal error: stack overflow"); }
+Test(trace, flight_sigquit) { flight_crash("sigquit", "2", false, "SIGQUIT: quit\n"); }
+Test(trace, flight_exit_writes_nothing) { flight_crash("exit", "2", false, NULL); }
+Test(trace_arm64, flight_panic)
+{
+	skip_without_qemu();
+	flight_crash("panic", "2", true, "panic: trace_flight: panicking on purpose");
+}
+
+/* The recorder and a WEFTTRACE trace at once: each gets every
+ * generation; the panic leaves both, whole. */
+Test(trace, flight_with_trace)
+{
+	need_go();
+	char *window = trace_path("flight-with-trace", "window.trace");
+	char *full = trace_path("flight-with-trace", "full.trace");
+	char e_flight[PATH_MAX + 16], e_trace[PATH_MAX + 16], why[8192];
+	snprintf(e_flight, sizeof e_flight, "WEFTFLIGHT=%s", window);
+	snprintf(e_trace, sizeof e_trace, "WEFTTRACE=%s", full);
+	struct run r;
+	struct run_opts o = {.env = ENV(e_flight, e_trace, "WEFTMAXPROCS=2", "WEFTDEBUG=flightms=200"),
+			     .timeout_s = 120};
+	need_file("build/test/prog/trace_flight");
+	RUN(&r, &o, "build/test/prog/trace_flight", "panic", "600");
+	assert_exit(&r, 2);
+	assert_stderr_has(&r, "panic: trace_flight: panicking on purpose");
+	run_free(&r);
+	cr_assert(strict_check(window, why, sizeof why), "the window %s is rejected:\n%s", window, why);
+	cr_assert(strict_check(full, why, sizeof why), "the trace %s is rejected:\n%s", full, why);
+	unlink(window);
+	unlink(full);
+	free(window);
+	free(full);
+}
+
+/* weft_flight_write, called every 50 ms by one goroutine while the others
+ * run: every window it writes is a trace the strict oracle accepts. */
+static void flight_windows(const char *procs)
+{
+	need_go();
+	char test[64];
+	snprintf(test, sizeof test, "flight-write-%s", procs);
+	char *base = trace_path(test, "w");
+	char e_procs[32];
+	snprintf(e_procs, sizeof e_procs, "WEFTMAXPROCS=%s", procs);
+	const char *env[] = {e_procs, NULL};
+	struct run_opts o = {.env = env, .timeout_s = 120};
+	struct run r;
+	need_file("build/test/prog/trace_flight");
+	RUN(&r, &o, "build/test/prog/trace_flight", "write", "600", base);
+	assert_exit(&r, 0);
+	int n = 0;
+	cr_assert(sscanf(strstr(r.out, "windows ") ? strstr(r.out, "windows ") : "", "windows %d", &n) == 1 && n >= 5,
+		  "too few windows written\n%s", r.report);
+	run_free(&r);
+	for (int i = 1; i <= n; i++) {
+		char path[PATH_MAX + 32], why[8192];
+		snprintf(path, sizeof path, "%s-%d.trace", base, i);
+		cr_assert(strict_check(path, why, sizeof why), "window %d, %s, rejected:\n%s", i, path, why);
+		unlink(path);
+	}
+	free(base);
+}
+
+Test(trace, flight_write_procs1) { flight_windows("1"); }
+Test(trace, flight_write_procs2) { flight_windows("2"); }
+Test(trace, flight_write_procs8) { flight_windows("8"); }
+
+/* With a 64 KiB bound the recorder's memory stays bounded over a long
+ * run: the peak RSS at the end is within 4 MiB of the one halfway, and
+ * the window written at the end is within the bound and the generation
+ * in progress (at most 1.5 times the bound). */
+Test(trace, flight_small_bounded)
+{
+	need_go();
+	char *base = trace_path("flight-small", "w");
+	struct run r;
+	struct run_opts o = {.env = ENV("WEFTMAXPROCS=2"), .timeout_s = 120};
+	need_file("build/test/prog/trace_flight");
+	RUN(&r, &o, "build/test/prog/trace_flight", "small", "3000", base);
+	assert_exit(&r, 0);
+	long half = -1, end = -1;
+	const char *l = strstr(r.out, "rss ");
+	cr_assert(l && sscanf(l, "rss %ld %ld", &half, &end) == 2 && half > 0, "no rss line\n%s", r.report);
+	cr_assert(end - half < 4096, "the peak RSS grew from %ld to %ld KiB in the run's second half", half, end);
+	run_free(&r);
+	char path[PATH_MAX + 16], why[8192];
+	snprintf(path, sizeof path, "%s.trace", base);
+	struct stat st;
+	cr_assert(stat(path, &st) == 0 && st.st_size <= (64 << 10) * 5 / 2 + 64,
+		  "%s: %lld bytes, past 64 KiB and a generation in progress", path, (long long)st.st_size);
+	cr_assert(strict_check(path, why, sizeof why), "%s rejected:\n%s", path, why);
+	unlink(path);
+	free(base);
+}
+
 /* ==== generations that stand alone ====
  *
  * Each generation announces every goroutine and every P, and how many Ps

@@ -45,6 +45,8 @@
 #define SYS_openat 257
 #define SYS_pipe2 293
 #define SYS_membarrier 324
+#define SYS_unlinkat 263
+#define SYS_renameat2 316
 #define SYS_pidfd_open 434
 #define SYS_process_madvise 440
 

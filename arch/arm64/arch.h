@@ -41,6 +41,8 @@
 #define SYS_mprotect 226
 #define SYS_madvise 233
 #define SYS_membarrier 283
+#define SYS_unlinkat 35
+#define SYS_renameat2 276
 #define SYS_pidfd_open 434
 #define SYS_process_madvise 440
 

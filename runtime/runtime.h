@@ -109,7 +109,7 @@ int fpTracebackPCs(uintptr_t fp, uintptr_t *pcBuf, int n);
 
 /* ---- sys_linux.c: system calls (return -errno on failure) ---- */
 enum {
-	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, ENOSPC = 28, EPIPE = 32, ETIMEDOUT = 110,
+	EINTR = 4, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EINVAL = 22, EPIPE = 32, ETIMEDOUT = 110,
 	PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2,
 	MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
 	MADV_NORMAL = 0, MADV_NOHUGEPAGE = 15, MADV_GUARD_INSTALL = 102, IOV_MAX = 1024,

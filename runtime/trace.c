@@ -96,8 +96,8 @@ static void traceWriteFailed(long r)
 }
 
 /* traceWriteAll writes the n buffers of iov to fd, resuming after a
- * partial write. It may change iov. Returns 0, or -errno (-ENOSPC for a
- * file that takes no byte). */
+ * partial write. It may change iov. Returns 0, -errno, or 1 for a file
+ * that took no byte. */
 long traceWriteAll(int fd, struct sys_iovec *iov, int n)
 {
 	while (n > 0) {
@@ -105,7 +105,7 @@ long traceWriteAll(int fd, struct sys_iovec *iov, int n)
 		if (r == -EINTR)
 			continue;
 		if (r <= 0)
-			return r < 0 ? r : -ENOSPC;
+			return r < 0 ? r : 1;
 		size_t done = (size_t)r;
 		while (n > 0 && done >= iov->len) {
 			done -= iov->len;
@@ -127,8 +127,8 @@ static void writeallv(struct sys_iovec *iov, int n)
 	if (writefailed)
 		return;
 	long r = traceWriteAll(trace.fd, iov, n);
-	if (r < 0)
-		traceWriteFailed(r == -ENOSPC ? 0 : r);
+	if (r != 0)
+		traceWriteFailed(r < 0 ? r : 0);
 }
 
 /* waitwriters waits until no M can still write to generation gen (the

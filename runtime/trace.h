@@ -156,8 +156,8 @@ void traceRegisterReasons(uint64_t gen);
 /* ---- trace.c ---- */
 void traceInit(void);                  /* at start-up: WEFTTRACE, WEFTFLIGHT, WEFTDEBUG */
 void traceExitFlush(bool crash);       /* on exit (crash: a panic, a fatal error, SIGQUIT) */
-/* writeallv writes n buffers to fd whole, resuming after partial writes
- * (it may change iov); 0 or -errno (0 bytes written: -ENOSPC). */
+/* traceWriteAll writes n buffers to fd whole, resuming after partial
+ * writes (it may change iov): 0, -errno, or 1 if fd took no byte. */
 long traceWriteAll(int fd, struct sys_iovec *iov, int n);
 
 /* ---- traceflight.c: the flight recorder ---- */

@@ -96,12 +96,12 @@ static int flightwrite(int fd)
 	for (TraceBuf *b = traceflight.head; b; b = b->link) {
 		iov[n++] = (struct sys_iovec){b->arr, b->pos};
 		if (n == NIOV) {
-			if (traceWriteAll(fd, iov, n) < 0)
+			if (traceWriteAll(fd, iov, n) != 0)
 				return -1;
 			n = 0;
 		}
 	}
-	return n && traceWriteAll(fd, iov, n) < 0 ? -1 : 0;
+	return n && traceWriteAll(fd, iov, n) != 0 ? -1 : 0;
 }
 
 /* flightconfig sets the recorder's bounds, 0 (or less) for a default. */

@@ -417,7 +417,8 @@ Test(driver, help_run_names_runtime_settings)
 	runtime_settings(names, sizeof names);
 	/* What the sources are known to read, so that a broken scan fails. */
 	static const char *const known[] = {"WEFTMAXPROCS", "WEFTTRACE", "WEFTTRACEBACK", "WEFTDEBUG",
-					    "tracefpunwindoff", "tracegenms", "stackguard", NULL};
+					    "tracefpunwindoff", "tracegenms", "stackguard", "WEFTFLIGHT",
+					    "flightbytes", "flightms", NULL};
 	for (const char *const *k = known; *k; k++) {
 		char padded[64];
 		snprintf(padded, sizeof padded, " %s ", *k);

@@ -4,7 +4,9 @@
  * status 0, at WEFTMAXPROCS 1, 2 and 8, and its arm64 build does the same
  * under qemu-aarch64.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +76,31 @@ Test(examples_arm64, sieve_first_100)
 {
 	skip_without_qemu();
 	check_example("sieve", "100", "sieve100", "2", true);
+}
+
+/* crash panics after its time (1 s here); with WEFTFLIGHT the runtime
+ * writes the flight recorder's window, a trace (the trace tests check
+ * such windows whole), as the README shows. */
+Test(examples, crash_flight)
+{
+	char *dir = tmpdir("crash-flight"), path[PATH_MAX], env[PATH_MAX + 16];
+	struct run r;
+	snprintf(path, sizeof path, "%s/last.trace", dir);
+	snprintf(env, sizeof env, "WEFTFLIGHT=%s", path);
+	const char *envs[] = {env, NULL};
+	struct run_opts o = {.env = envs};
+	need_file("build/examples/crash");
+	RUN(&r, &o, "build/examples/crash", "1");
+	assert_exit(&r, 2);
+	assert_stderr_has(&r, "panic: crash: the game ran out of time after ");
+	assert_stderr_has(&r, "runtime: the flight recorder's last ");
+	size_t n = 0;
+	char *t = read_file(path, &n);
+	cr_assert(t != NULL && n > 16 && memcmp(t, "go 1.23 trace", 13) == 0, "no trace in %s\n%s", path, r.report);
+	free(t);
+	unlink(path);
+	run_free(&r);
+	free(dir);
 }
 
 /* A bad argument is a usage error: status 2, a message, no primes. */

@@ -2092,6 +2092,34 @@ Test(trace, flight_write_procs1) { flight_windows("1"); }
 Test(trace, flight_write_procs2) { flight_windows("2"); }
 Test(trace, flight_write_procs8) { flight_windows("8"); }
 
+/* One weft_flight_write at a time: while one is blocked writing into a
+ * full pipe, a second returns -1 at once; the first then finishes, and
+ * what it wrote is a whole trace. */
+static void flight_one_writer(const char *procs)
+{
+	need_go();
+	char test[64], e_procs[32], why[8192];
+	snprintf(test, sizeof test, "flight-one-%s", procs);
+	snprintf(e_procs, sizeof e_procs, "WEFTMAXPROCS=%s", procs);
+	char *base = trace_path(test, "w");
+	struct run r;
+	struct run_opts o = {.env = ENV(e_procs), .timeout_s = 120};
+	need_file("build/test/prog/trace_flight");
+	RUN(&r, &o, "build/test/prog/trace_flight", "one", "500", base);
+	assert_exit(&r, 0);
+	assert_stdout_has(&r, "second -1\n");
+	assert_stdout_has(&r, "first 0\n");
+	run_free(&r);
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s.trace", base);
+	cr_assert(strict_check(path, why, sizeof why), "the first writer's window %s is rejected:\n%s", path, why);
+	unlink(path);
+	free(base);
+}
+
+Test(trace, flight_one_writer_procs1) { flight_one_writer("1"); }
+Test(trace, flight_one_writer_procs2) { flight_one_writer("2"); }
+
 /* With a 64 KiB bound the recorder's memory stays bounded over a long
  * run: the peak RSS at the end is within 4 MiB of the one halfway, and
  * the window written at the end is within the bound and the generation

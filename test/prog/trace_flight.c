@@ -24,6 +24,12 @@
  *   small      weft_flight_start(64 KiB, 10 ms); the ender writes one
  *              window to OUT.trace at the end and prints the peak RSS at
  *              the half and at the end ("rss A B", KiB), then exits 0
+ *   one        weft_flight_start(0, 0); at the end a goroutine writes the
+ *              window into a pipe nobody reads yet, where it blocks (the
+ *              window is far bigger than a pipe holds); meanwhile a second
+ *              weft_flight_write must return -1 at once ("second -1");
+ *              then the ender drains the pipe into OUT.trace and the
+ *              first returns ("first 0"), then exits 0
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -108,6 +114,44 @@ static void writewindow(const char *name)
 	close(fd);
 }
 
+static int firstfd = -1, firstr = 99;
+static volatile int firstgoing;
+
+static void firstwriter(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&firstgoing, 1, __ATOMIC_SEQ_CST);
+	firstr = weft_flight_write(firstfd); /* blocks until the pipe is drained */
+	weft_close(firstfd);
+}
+
+/* onewriter: mode one's end (see the top). */
+static void onewriter(void)
+{
+	int fds[2];
+	if (weft_pipe(fds) != 0)
+		weft_panic("weft_pipe failed");
+	firstfd = fds[1];
+	weft_go(firstwriter, NULL);
+	while (!__atomic_load_n(&firstgoing, __ATOMIC_SEQ_CST))
+		weft_sleep(1000 * 1000);
+	/* It runs to its blocking write without yielding (no preemption):
+	 * 50 ms covers the rest of the way, the OS willing. */
+	weft_sleep(50 * 1000 * 1000);
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	weft_printf("second %d\n", weft_flight_write(devnull));
+	close(devnull);
+	char name[256], buf[1 << 16];
+	weft_snprintf(name, sizeof name, "%s.trace", out);
+	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	long n;
+	while ((n = weft_read(fds[0], buf, sizeof buf)) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			weft_panic("writing %s failed", name);
+	close(fd);
+	weft_printf("first %d\n", firstr);
+}
+
 static void ender(void *arg)
 {
 	(void)arg;
@@ -146,6 +190,9 @@ static void ender(void *arg)
 	} else if (streq(mode, "write")) {
 		weft_printf("windows %d\n", windows);
 		weft_exit(0);
+	} else if (streq(mode, "one")) {
+		onewriter();
+		weft_exit(0);
 	} else if (streq(mode, "small")) {
 		char name[256];
 		weft_snprintf(name, sizeof name, "%s.trace", out);
@@ -168,6 +215,8 @@ int weft_main(int argc, char **argv)
 	never = weft_chan_make(sizeof(int), 0);
 	quit = weft_chan_make(sizeof(int), 0);
 	if (streq(mode, "write") && weft_flight_start(0, 200 * 1000 * 1000) != 0)
+		weft_panic("weft_flight_start failed");
+	if (streq(mode, "one") && weft_flight_start(0, 0) != 0)
 		weft_panic("weft_flight_start failed");
 	if (streq(mode, "small") && weft_flight_start(64 << 10, 10 * 1000 * 1000) != 0)
 		weft_panic("weft_flight_start failed");

@@ -95,10 +95,10 @@ static void traceWriteFailed(long r)
 	writefailed = true;
 }
 
-/* traceWriteAll writes the n buffers of iov to fd, resuming after a
- * partial write. It may change iov. Returns 0, -errno, or 1 for a file
- * that took no byte. */
-long traceWriteAll(int fd, struct sys_iovec *iov, int n)
+/* writeall writes the n buffers of iov to fd, resuming after a partial
+ * write. It may change iov. Returns 0, -errno, or 1 for a file that took
+ * no byte. */
+static long writeall(int fd, struct sys_iovec *iov, int n)
 {
 	while (n > 0) {
 		long r = sys_writev(fd, iov, n);
@@ -120,15 +120,22 @@ long traceWriteAll(int fd, struct sys_iovec *iov, int n)
 	return 0;
 }
 
-/* writeallv writes the n buffers of iov to the trace's file; on failure
- * it reports once and drops the rest of the trace. It may change iov. */
-static void writeallv(struct sys_iovec *iov, int n)
+long traceWriteList(int fd, bool header, TraceBuf *list)
 {
-	if (writefailed)
-		return;
-	long r = traceWriteAll(trace.fd, iov, n);
-	if (r != 0)
-		traceWriteFailed(r < 0 ? r : 0);
+	struct sys_iovec iov[IOV_MAX];
+	TraceBuf *b = list;
+	long r;
+	do {
+		int n = 0;
+		if (header) {
+			iov[n++] = (struct sys_iovec){TRACE_HEADER, TRACE_HEADER_LEN};
+			header = false;
+		}
+		for (; b && n < IOV_MAX; b = b->link)
+			iov[n++] = (struct sys_iovec){b->arr, b->pos};
+		r = writeall(fd, iov, n);
+	} while (b && r == 0);
+	return r;
 }
 
 /* waitwriters waits until no M can still write to generation gen (the
@@ -162,7 +169,8 @@ static void waitwriters(uint64_t gen, bool bounded)
 }
 
 /* writegen writes generation gen's batches, threads' first and tables
- * last, and recycles the buffers. The whole generation goes out in one
+ * last, to the trace's file if there is one, and hands the buffers to
+ * the flight recorder if it runs, else recycles them. The whole generation goes out in one
  * writev(2) (more only past IOV_MAX buffers, or when the kernel writes
  * part of it), so that a process killed meanwhile almost never leaves a
  * generation cut short: the README gives the measured figure. */
@@ -175,38 +183,16 @@ static void writegen(uint64_t gen)
 	trace.full[i] = trace.fulltail[i] = NULL;
 	trace.fullbytes[i] = 0;
 	unlock(&trace.lock);
-	if (trace.fd < 0) {
-		/* The flight recorder's alone. */
+	if (trace.fd >= 0 && !writefailed && list) {
+		long r = traceWriteList(trace.fd, needheader, list);
+		needheader = false;
+		if (r != 0)
+			traceWriteFailed(r < 0 ? r : 0);
+	}
+	if (traceflight.on)
 		traceFlightKeep(list, bytes);
-		return;
-	}
-	enum { IOV_MAX = 1024 };
-	struct sys_iovec iov[IOV_MAX];
-	TraceBuf *b = list, *last = NULL;
-	while (b && !writefailed) {
-		int n = 0;
-		if (needheader) {
-			iov[n++] = (struct sys_iovec){TRACE_HEADER, TRACE_HEADER_LEN};
-			needheader = false;
-		}
-		for (; b && n < IOV_MAX; b = b->link) {
-			iov[n++] = (struct sys_iovec){b->arr, b->pos};
-			last = b;
-		}
-		writeallv(iov, n);
-	}
-	if (traceflight.on) {
-		traceFlightKeep(list, bytes);
-		return;
-	}
-	for (; b; b = b->link)
-		last = b;
-	if (last) {
-		lock(&trace.lock);
-		last->link = trace.empty;
-		trace.empty = list;
-		unlock(&trace.lock);
-	}
+	else
+		traceBufRecycle(list);
 }
 
 /* genhasevents reports whether some M has written an event in
@@ -282,11 +268,7 @@ void traceAdvance(bool stop, bool bounded)
 		TraceBuf *b = trace.empty;
 		trace.empty = NULL;
 		unlock(&trace.lock);
-		while (b) {
-			TraceBuf *next = b->link;
-			sys_munmap(b, sizeof *b);
-			b = next;
-		}
+		traceBufFree(b);
 		for (int i = 0; i < 2; i++) {
 			traceMapRelease(&trace.stackTab[i]);
 			traceMapRelease(&trace.stringTab[i]);
@@ -474,7 +456,7 @@ static int64_t baseperiod; /* TRACE_GEN_PERIOD_NS, or WEFTDEBUG=tracegenms's */
 /* traceSetPeriod sets the generation length and size bound: the
  * tracer's own, or shorter and smaller while the flight recorder runs
  * (a generation at least every minage / 2, none past its byte bound by
- * itself). advlock held, or before any trace. */
+ * itself). advlock held, or while the tracer is off. */
 void traceSetPeriod(void)
 {
 	trace.period = baseperiod;
@@ -563,6 +545,22 @@ void traceExitFlush(bool crash)
 		traceFlightCrash();
 }
 
+/* traceStartWorld starts the tracer, off until now, from a goroutine of
+ * a running program, into fd (-1: the flight recorder alone): with the
+ * world stopped and no timer function running, so that every goroutine's
+ * state can be announced. traceapimu held. */
+int traceStartWorld(int fd)
+{
+	stopTheWorld();
+	lock(&advlock);
+	timers_lockrun();
+	int r = traceStart(fd, true);
+	timers_unlockrun();
+	unlock(&advlock);
+	startTheWorld();
+	return r;
+}
+
 /* ---- weft.h ---- */
 
 weft_mutex traceapimu; /* one weft_trace_* or weft_flight_* start or stop at a time */
@@ -590,14 +588,8 @@ int weft_trace_start(int fd)
 		unlock(&advlock);
 		exitsyscall();
 	} else {
-		stopTheWorld();
-		lock(&advlock);
-		timers_lockrun();
 		setname("fd %d", fd);
-		r = traceStart(fd, true);
-		timers_unlockrun();
-		unlock(&advlock);
-		startTheWorld();
+		r = traceStartWorld(fd);
 	}
 	weft_mutex_unlock(&traceapimu);
 	if (r == 0)

@@ -156,9 +156,11 @@ void traceRegisterReasons(uint64_t gen);
 /* ---- trace.c ---- */
 void traceInit(void);                  /* at start-up: WEFTTRACE, WEFTFLIGHT, WEFTDEBUG */
 void traceExitFlush(bool crash);       /* on exit (crash: a panic, a fatal error, SIGQUIT) */
-/* traceWriteAll writes n buffers to fd whole, resuming after partial
- * writes (it may change iov): 0, -errno, or 1 if fd took no byte. */
-long traceWriteAll(int fd, struct sys_iovec *iov, int n);
+/* traceWriteList writes the buffers of list to fd whole, after the
+ * trace's header if header, in one writev(2) unless there are more than
+ * IOV_MAX or the kernel writes part of them: 0, -errno, or 1 if fd took
+ * no byte. */
+long traceWriteList(int fd, bool header, TraceBuf *list);
 
 /* ---- traceflight.c: the flight recorder ---- */
 extern struct TraceFlight {
@@ -186,6 +188,7 @@ extern Mutex advlock;
 extern weft_mutex traceapimu; /* one start or stop of a trace or the recorder at a time */
 int64_t weftdebug(const char *name, int64_t def); /* a WEFTDEBUG number, or def */
 int traceStart(int fd, bool gstatus);
+int traceStartWorld(int fd); /* traceStart from a goroutine, the world stopped; traceapimu held */
 void traceAdvance(bool stop, bool bounded);
 void traceSetPeriod(void);
 void traceMainStarted(bool withstack); /* goroutine 1 runs, or the program started a trace */

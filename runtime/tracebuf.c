@@ -89,6 +89,28 @@ static TraceBuf *traceBufGet(void)
 	return b;
 }
 
+void traceBufRecycle(TraceBuf *list)
+{
+	if (!list)
+		return;
+	TraceBuf *last = list;
+	while (last->link)
+		last = last->link;
+	lock(&trace.lock);
+	last->link = trace.empty;
+	trace.empty = list;
+	unlock(&trace.lock);
+}
+
+void traceBufFree(TraceBuf *list)
+{
+	while (list) {
+		TraceBuf *next = list->link;
+		sys_munmap(list, sizeof *list);
+		list = next;
+	}
+}
+
 /* traceBufFlush seals b's batch (its length) and appends it to
  * generation gen's full list. A generation that grows past its bound
  * wakes the trace M to end it; one that grows half as much again, the

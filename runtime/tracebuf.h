@@ -69,5 +69,9 @@ static inline void traceVarint(TraceBuf *b, uint64_t v)
 }
 /* traceBufFlush hands the buffer to its generation's full list. */
 void traceBufFlush(TraceBuf *b, uint64_t gen);
+/* traceBufRecycle gives the buffers of list (NULL-ended) back for reuse;
+ * traceBufFree unmaps them, once the tracer has stopped. */
+void traceBufRecycle(TraceBuf *list);
+void traceBufFree(TraceBuf *list);
 
 #endif

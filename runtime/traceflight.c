@@ -42,28 +42,17 @@ static uint64_t bufgen(const TraceBuf *b)
 	return v;
 }
 
-/* recycle gives the buffers of list, tail last, back to the tracer. */
-static void recycle(TraceBuf *list, TraceBuf *last)
-{
-	if (!list)
-		return;
-	lock(&trace.lock);
-	last->link = trace.empty;
-	trace.empty = list;
-	unlock(&trace.lock);
-}
-
 void traceFlightKeep(TraceBuf *list, uint64_t bytes)
 {
-	TraceBuf *last = list;
-	while (last && last->link)
-		last = last->link;
 	if (!traceflight.on) {
-		recycle(list, last);
+		traceBufRecycle(list);
 		return;
 	}
 	if (!list)
 		return;
+	TraceBuf *last = list;
+	while (last->link)
+		last = last->link;
 	if (traceflight.tail)
 		traceflight.tail->link = list;
 	else
@@ -81,7 +70,7 @@ void traceFlightKeep(TraceBuf *list, uint64_t bytes)
 		}
 		traceflight.head = b;
 		prev->link = NULL;
-		recycle(first, prev);
+		traceBufRecycle(first);
 	}
 }
 
@@ -89,19 +78,7 @@ void traceFlightKeep(TraceBuf *list, uint64_t bytes)
  * -1 if a write failed. advlock held. */
 static int flightwrite(int fd)
 {
-	enum { NIOV = 1024 };
-	struct sys_iovec iov[NIOV];
-	int n = 0;
-	iov[n++] = (struct sys_iovec){TRACE_HEADER, TRACE_HEADER_LEN};
-	for (TraceBuf *b = traceflight.head; b; b = b->link) {
-		iov[n++] = (struct sys_iovec){b->arr, b->pos};
-		if (n == NIOV) {
-			if (traceWriteAll(fd, iov, n) != 0)
-				return -1;
-			n = 0;
-		}
-	}
-	return n && traceWriteAll(fd, iov, n) != 0 ? -1 : 0;
+	return traceWriteList(fd, true, traceflight.head) != 0 ? -1 : 0;
 }
 
 /* flightconfig sets the recorder's bounds, 0 (or less) for a default. */
@@ -174,22 +151,17 @@ int weft_flight_start(size_t max_bytes, int64_t min_age_ns)
 		unlock(&advlock);
 		exitsyscall();
 	} else {
-		stopTheWorld();
-		lock(&advlock);
-		timers_lockrun();
+		/* The tracer is off: nothing reads these until it starts. */
 		flightconfig((int64_t)max_bytes, min_age_ns);
 		traceflight.on = true;
 		traceSetPeriod();
-		r = traceStart(-1, true);
+		r = traceStartWorld(-1);
 		if (r < 0) {
 			traceflight.on = false;
 			traceSetPeriod();
-		}
-		timers_unlockrun();
-		unlock(&advlock);
-		startTheWorld();
-		if (r == 0)
+		} else {
 			traceMainStarted(true);
+		}
 	}
 	weft_mutex_unlock(&traceapimu);
 	return r;
@@ -227,7 +199,7 @@ int weft_flight_stop(void)
 	}
 	entersyscall();
 	lock(&advlock);
-	TraceBuf *list = traceflight.head, *last = traceflight.tail;
+	TraceBuf *list = traceflight.head;
 	traceflight.head = traceflight.tail = NULL;
 	traceflight.bytes = 0;
 	traceflight.on = false;
@@ -235,13 +207,9 @@ int weft_flight_stop(void)
 	traceSetPeriod();
 	if (trace.fd < 0) {
 		traceAdvance(true, false);
-		while (list) { /* the tracer has given its memory back: these too */
-			TraceBuf *next = list->link;
-			sys_munmap(list, sizeof *list);
-			list = next;
-		}
+		traceBufFree(list); /* the tracer has given its memory back: these too */
 	} else {
-		recycle(list, last);
+		traceBufRecycle(list);
 	}
 	unlock(&advlock);
 	exitsyscall();

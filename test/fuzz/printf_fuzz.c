@@ -84,49 +84,16 @@ static const char *const strs[] = {"", "a", "weft", "hello, world", "0123456789a
 
 /* ---- even: directives against glibc ---- */
 
-enum { T_DOUBLE, T_INT, T_LONG, T_STR, T_PTR };
+#include "../prog/printf_call.h" /* after weft_snprintf's prototype */
 
-typedef struct Dir {
-	char fmt[96];
-	int nstar, star[2];
-	int type;
-	double f;
-	int i;
-	long l;
-	const char *s;
-	void *p;
-	int mode;
-	size_t small;
-} Dir;
-
-#define CALL(fn, buf, n, d, arg)                                                  \
-	((d)->nstar == 0   ? fn(buf, n, (d)->fmt, arg)                             \
-	 : (d)->nstar == 1 ? fn(buf, n, (d)->fmt, (d)->star[0], arg)               \
-			   : fn(buf, n, (d)->fmt, (d)->star[0], (d)->star[1], arg))
+typedef PrintfCall Dir;
 
 static int format(bool weft, char *buf, size_t n, const Dir *d)
 {
 	static const int modes[] = {FE_TONEAREST, FE_TOWARDZERO, FE_UPWARD, FE_DOWNWARD};
-	int r = 0;
 
 	fesetround(modes[d->mode]);
-	switch (d->type) {
-	case T_DOUBLE:
-		r = weft ? CALL(weft_snprintf, buf, n, d, d->f) : CALL(snprintf, buf, n, d, d->f);
-		break;
-	case T_INT:
-		r = weft ? CALL(weft_snprintf, buf, n, d, d->i) : CALL(snprintf, buf, n, d, d->i);
-		break;
-	case T_LONG:
-		r = weft ? CALL(weft_snprintf, buf, n, d, d->l) : CALL(snprintf, buf, n, d, d->l);
-		break;
-	case T_STR:
-		r = weft ? CALL(weft_snprintf, buf, n, d, d->s) : CALL(snprintf, buf, n, d, d->s);
-		break;
-	case T_PTR:
-		r = weft ? CALL(weft_snprintf, buf, n, d, d->p) : CALL(snprintf, buf, n, d, d->p);
-		break;
-	}
+	int r = printf_call(weft, buf, n, d);
 	fesetround(FE_TONEAREST);
 	return r;
 }
@@ -151,8 +118,9 @@ static void mismatch(const Dir *d, size_t n, const char *a, int ra, const char *
 }
 
 /* decode reads one directive from p: DIRLEN bytes, and for a '*'
- * precision the byte after them (the next directive's first), if any. */
-static void decode(const uint8_t *p, const uint8_t *end, Dir *d)
+ * precision the byte after them (the next directive's first), if any;
+ * *small is the size of the small buffer to format it into too. */
+static void decode(const uint8_t *p, const uint8_t *end, Dir *d, size_t *small)
 {
 	static const char convs[] = "fFeEgGdiuxXcsp";
 	static const char *const fsizes[] = {"", "l", "h", "hh", "z", "j", "t"};
@@ -166,7 +134,7 @@ static void decode(const uint8_t *p, const uint8_t *end, Dir *d)
 
 	memset(d, 0, sizeof *d);
 	d->mode = (flags >> 5) & 3;
-	d->small = p[5];
+	*small = p[5];
 	memcpy(&v, p + 6, sizeof v);
 	f = stpcpy(f, text[p[3] % 5]);
 	*f++ = '%';
@@ -237,10 +205,11 @@ static void directives(const uint8_t *p, size_t n)
 	static char a[BIG + 300], b[BIG + 300];
 	const uint8_t *end = p + n;
 	Dir d;
+	size_t small;
 	int ra, rb;
 
 	for (int k = 0; k < 16 && end - p >= DIRLEN; k++, p += DIRLEN) {
-		decode(p, end, &d);
+		decode(p, end, &d, &small);
 		memset(a, 0x55, sizeof a);
 		memset(b, 0x55, sizeof b);
 		ra = format(true, a, BIG, &d);
@@ -251,10 +220,10 @@ static void directives(const uint8_t *p, size_t n)
 			mismatch(&d, BIG, a, ra, b, rb);
 		memset(a, 0x55, sizeof a);
 		memset(b, 0x55, sizeof b);
-		ra = format(true, a, d.small, &d);
-		rb = format(false, b, d.small, &d);
+		ra = format(true, a, small, &d);
+		rb = format(false, b, small, &d);
 		if (ra != rb || memcmp(a, b, sizeof a) != 0)
-			mismatch(&d, d.small, a, ra, b, rb);
+			mismatch(&d, small, a, ra, b, rb);
 	}
 }
 

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <weft.h>
 
+#include "printf_call.h"
 #include "printf_float_cases.h"
 
 enum { GOROUTINES = 4, BUFSZ = 8192, MAXSHOW = 20 };
@@ -110,49 +111,14 @@ static void setround(int mode)
 
 /* ---- cases ---- */
 
-enum { T_DOUBLE, T_INT, T_LONG, T_STR, T_PTR };
+typedef PrintfCall Case; /* printf_call.h */
 
-typedef struct Case {
-	char fmt[96];
-	int nstar;   /* '*' arguments before the value */
-	int star[2];
-	int type;
-	double f;
-	int i;
-	long l;
-	const char *s;
-	void *p;
-	int mode;
-} Case;
-
-#define CALL(fn, buf, n, c, arg)                                                  \
-	((c)->nstar == 0   ? fn(buf, n, (c)->fmt, arg)                             \
-	 : (c)->nstar == 1 ? fn(buf, n, (c)->fmt, (c)->star[0], arg)               \
-			   : fn(buf, n, (c)->fmt, (c)->star[0], (c)->star[1], arg))
-
-/* format formats c with weft_snprintf or with glibc's snprintf. */
+/* format formats c with weft_snprintf or with glibc's snprintf, in c's
+ * rounding mode. */
 static int format(bool weft, char *buf, size_t n, const Case *c)
 {
-	int r = 0;
-
 	setround(c->mode);
-	switch (c->type) {
-	case T_DOUBLE:
-		r = weft ? CALL(weft_snprintf, buf, n, c, c->f) : CALL(snprintf, buf, n, c, c->f);
-		break;
-	case T_INT:
-		r = weft ? CALL(weft_snprintf, buf, n, c, c->i) : CALL(snprintf, buf, n, c, c->i);
-		break;
-	case T_LONG:
-		r = weft ? CALL(weft_snprintf, buf, n, c, c->l) : CALL(snprintf, buf, n, c, c->l);
-		break;
-	case T_STR:
-		r = weft ? CALL(weft_snprintf, buf, n, c, c->s) : CALL(snprintf, buf, n, c, c->s);
-		break;
-	case T_PTR:
-		r = weft ? CALL(weft_snprintf, buf, n, c, c->p) : CALL(snprintf, buf, n, c, c->p);
-		break;
-	}
+	int r = printf_call(weft, buf, n, c);
 	setround(NEAREST);
 	return r;
 }

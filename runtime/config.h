@@ -69,9 +69,10 @@
 #ifndef TRACE_BUF_SIZE
 #define TRACE_BUF_SIZE (64 << 10)
 #endif
-/* Trace buffers are mapped this many at a time. */
+/* Trace buffers are mapped this many at a time: one 2 MiB huge page
+ * (tracebuf.c: traceBufChunk). */
 #ifndef TRACE_BUF_CHUNK
-#define TRACE_BUF_CHUNK 16
+#define TRACE_BUF_CHUNK 32
 #endif
 /* A generation ends after this long ... */
 #ifndef TRACE_GEN_PERIOD_NS

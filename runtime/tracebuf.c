@@ -60,15 +60,46 @@ TraceWriter traceUnsafeWriter(uint64_t gen)
 	return (TraceWriter){{NULL, gen}, NULL};
 }
 
-/* traceBufGet returns an empty buffer: a recycled one, or one of
- * TRACE_BUF_CHUNK new ones mapped together with their pages populated (one
- * system call instead of a page fault every 4 KiB on the event path). */
+/*
+ * traceBufChunk maps TRACE_BUF_CHUNK new buffers: one huge page
+ * (ARCH_HUGEPAGESIZE), aligned so that the kernel can back it with one,
+ * and populated at once (MADV_POPULATE_WRITE, Linux 5.14), or NULL.
+ *
+ * Why: events are written into the buffers back to back, and a flight
+ * recorder cycles through 16 MiB of them. In 4 KiB pages that is 4096
+ * TLB entries, more than the CPU holds: flight recording measured 5-15%
+ * slower than file tracing (which reuses its few MiB) until its buffers
+ * sat in huge pages; file tracing gained too. Populating in one call
+ * spares the event path a page fault every 4 KiB. Where transparent huge
+ * pages are off, the advice is ignored and the pages are small; where
+ * populating is unknown (older kernels, qemu-user), they fault in.
+ */
+static TraceBuf *traceBufChunk(void)
+{
+	size_t n = TRACE_BUF_CHUNK * sizeof(TraceBuf), align = ARCH_HUGEPAGESIZE;
+	_Static_assert(TRACE_BUF_CHUNK * sizeof(TraceBuf) % ARCH_HUGEPAGESIZE == 0,
+		       "a chunk of trace buffers is whole huge pages");
+	char *raw = sys_mmap(NULL, n + align, PROT_READ | PROT_WRITE, 0);
+	if (!raw)
+		return NULL;
+	char *p = (char *)ROUNDUP((uintptr_t)raw, align);
+	if (p > raw)
+		sys_munmap(raw, p - raw);
+	if (p + n < raw + n + align)
+		sys_munmap(p + n, raw + align - p);
+	sys_madvise(p, n, MADV_HUGEPAGE);
+	sys_madvise(p, n, MADV_POPULATE_WRITE);
+	return (TraceBuf *)p;
+}
+
+/* traceBufGet returns an empty buffer: a recycled one, or the first of a
+ * new chunk (traceBufChunk), or one mapped alone. */
 static TraceBuf *traceBufGet(void)
 {
 	lock(&trace.lock);
 	TraceBuf *b = trace.empty;
 	if (!b) {
-		b = sys_mmap(NULL, TRACE_BUF_CHUNK * sizeof *b, PROT_READ | PROT_WRITE, MAP_POPULATE);
+		b = traceBufChunk();
 		if (!b)
 			b = sys_mmap(NULL, sizeof *b, PROT_READ | PROT_WRITE, 0);
 		else

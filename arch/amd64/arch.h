@@ -13,6 +13,7 @@
 
 #define ARCH_PTRSIZE 8
 #define ARCH_PAGESIZE 4096
+#define ARCH_HUGEPAGESIZE (2 << 20) /* a transparent huge page (PMD) */
 #define ARCH_SYMTAB_ARCH SYMTAB_ARCH_AMD64 /* abi/symtab.h */
 
 /* System call numbers (arch/x86/entry/syscalls/syscall_64.tbl), macros so

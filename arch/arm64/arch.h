@@ -10,6 +10,7 @@
 
 #define ARCH_PTRSIZE 8
 #define ARCH_PAGESIZE 4096
+#define ARCH_HUGEPAGESIZE (2 << 20) /* a transparent huge page (PMD) */
 #define ARCH_SYMTAB_ARCH SYMTAB_ARCH_ARM64 /* abi/symtab.h */
 
 /* System call numbers (include/uapi/asm-generic/unistd.h), macros so that

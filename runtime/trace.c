@@ -392,6 +392,10 @@ int traceStart(int fd, bool gstatus)
 		traceStartStatus(tl);
 		if (gstatus)
 			traceStartGoStatus(tl);
+		/* A goroutine starts it: this first generation has it
+		 * running, and so says how many Ps there are. */
+		if (tl.mp->curg)
+			traceGomaxprocs(tl, gomaxprocs, false);
 		traceRelease(tl);
 	}
 	if (!tracemstarted) {

@@ -139,6 +139,10 @@ enum {
 /* The status events, which traceEventWriter writes with the above. */
 #include "tracestatus.h"
 
+/* A running goroutine's first event of a generation writes its
+ * ProcsChange, if none has been yet (traceruntime.c). */
+TraceWriter traceProcsOnce(TraceWriter w, uint64_t gen);
+
 /* traceEventWriter returns a writer for an event in the context of
  * tl.mp, after announcing its P and its current G if this generation has
  * not seen them yet: the P as procStatus, the G as goStatus. */
@@ -151,8 +155,11 @@ static inline __attribute__((always_inline)) TraceWriter traceEventWriter(TraceL
 		w = traceWriteProcStatus(w, pp->id, procStatus);
 	G *gp = tl.mp->curg;
 	if (gp && !traceStatusWasTraced(&gp->trace.statustraced, tl.gen) &&
-	    traceAcquireStatus(&gp->trace.statustraced, tl.gen))
+	    traceAcquireStatus(&gp->trace.statustraced, tl.gen)) {
 		w = traceWriteGoStatus(w, gp->goid, (uint64_t)tl.mp->id, goStatus);
+		if (goStatus == TraceGoRunning && pp)
+			w = traceProcsOnce(w, tl.gen);
+	}
 	return w;
 }
 

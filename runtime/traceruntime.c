@@ -137,6 +137,7 @@ static struct {
 	Untraced *v;
 	size_t n, cap;
 	uint64_t time; /* the snapshot's, for the events: before the next generation's first */
+	int32_t procs; /* the count of Ps then */
 } untraced;
 
 static void untracedPush(Untraced u)
@@ -163,6 +164,7 @@ void traceUntracedSnapshot(uint64_t gen)
 {
 	untraced.n = 0;
 	untraced.time = traceClockNow();
+	untraced.procs = atomic_load(&gomaxprocs);
 	for (G *gp = atomic_load(&allgs); gp; gp = atomic_load(&gp->alllink)) {
 		traceReadyNextGen(&gp->trace.statustraced, gen);
 		if (traceStatusWasTraced(&gp->trace.statustraced, gen))
@@ -210,6 +212,15 @@ void traceUntracedSnapshot(uint64_t gen)
 	}
 }
 
+/* traceProcsClaim claims generation gen's ProcsChange: true for the one
+ * caller that is to write it. Go writes one in every generation, so that
+ * each reads alone, from a running goroutine, which its parser wants. */
+static bool traceProcsClaim(uint64_t gen)
+{
+	uint64_t g = atomic_load(&trace.procsgen);
+	return g != gen && atomic_cas(&trace.procsgen, g, gen);
+}
+
 /* traceUntracedWrite writes the statuses of the Gs and Ps the snapshot
  * noted that are still unannounced in generation gen, now that no M can
  * write in it: in a batch of no thread, but for running Gs, each in a
@@ -239,6 +250,10 @@ void traceUntracedWrite(uint64_t gen)
 			if (pp && traceAcquireStatus(&pp->trace.statustraced, gen))
 				mw = traceEventAt(mw, EvProcStatus, t, (uint64_t)pp->id, TraceProcRunning);
 			mw = traceEventAt(mw, EvGoStatus, t, (uint64_t)u->id, (uint64_t)u->mid, TraceGoRunning);
+			/* A generation whose goroutines all ran through it without
+			 * an event still says how many Ps there are. */
+			if (pp && traceProcsClaim(gen))
+				mw = traceEventAt(mw, EvProcsChange, t, (uint64_t)untraced.procs, 0);
 			traceBufFlush(mw.buf, gen);
 			continue;
 		}
@@ -299,18 +314,27 @@ void traceGomaxprocs(TraceLocker tl, int32_t procs, bool withstack)
 	traceEvent(w, EvProcsChange, (uint64_t)procs, withstack ? traceStack(NULL, tl.gen) : 0);
 }
 
-/* traceGomaxprocsOnce writes this generation's ProcsChange, if no event
- * has yet: Go writes one in every generation, so that each reads alone.
- * Its callers (GoStart, GoCreate, GoSyscallEnd) have a running goroutine,
- * which Go's parser wants for it; the cost on every other event is one
- * load and a branch. */
+/* traceProcsOnce writes this generation's ProcsChange into w, the
+ * writer of a running goroutine's M, if no one has yet: traceEventWriter
+ * calls it as it announces a running goroutine. The M holds a P: the
+ * count changes only while every other P is stopped, so the count read
+ * is the count at the event's time (an M without one may be returning
+ * from a system call while it changes). */
+TraceWriter traceProcsOnce(TraceWriter w, uint64_t gen)
+{
+	if (traceProcsClaim(gen))
+		w = traceEvent(w, EvProcsChange, (uint64_t)atomic_load(&gomaxprocs), 0);
+	return w;
+}
+
+/* traceGomaxprocsOnce: the same from an event of a goroutine that may have
+ * been announced already (GoStart, GoCreate, GoSyscallEnd); the cost on
+ * every other event is one load and a branch. */
 static inline void traceGomaxprocsOnce(TraceLocker tl)
 {
-	uint64_t g = atomic_load(&trace.procsgen);
-	if (likely(g == tl.gen) || !tl.mp->curg || !atomic_cas(&trace.procsgen, g, tl.gen))
+	if (likely(atomic_load(&trace.procsgen) == tl.gen) || !tl.mp->curg || !tl.mp->p)
 		return;
-	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	traceEvent(w, EvProcsChange, (uint64_t)atomic_load(&gomaxprocs), 0);
+	traceProcsOnce(traceEventWriter(tl, TraceGoRunning, TraceProcRunning), tl.gen);
 }
 
 /* GoCreate: newg, starting at startpc, has been made runnable by the

@@ -72,7 +72,7 @@ const (
 type rawGen struct {
 	gen     uint64
 	procs   int                         // ProcsChange events
-	starts  int                         // GoStart events
+	starts  int                         // GoStart events, running goroutines' statuses
 	freq    uint64                      // units per second
 	base    map[trace.ThreadID][]uint64 // each batch's base, per thread
 	batches map[trace.ThreadID][][]rawEv
@@ -135,6 +135,10 @@ func readRaw(data []byte) ([]*rawGen, error) {
 				cur.procs++
 			case go122.EvGoStart:
 				cur.starts++
+			case go122.EvGoStatus, go122.EvGoStatusStack:
+				if go122.GoStatus(ev.Args[3]) == go122.GoRunning {
+					cur.starts++
+				}
 			}
 			if int(ev.Ev) < len(specs) && specs[ev.Ev].IsTimedEvent && deltas != nil {
 				on := int64(onWriter)
@@ -338,12 +342,11 @@ func check(data []byte) (string, error) {
 	}
 	v := testtrace.NewValidator()
 	c := &checker{}
-	// Every generation in which a goroutine starts says how many Ps
-	// there are, as Go's do (the trace's first, the Ps' statuses alone
-	// as a trace starts, may have none).
-	for i, g := range gens {
-		if i > 0 && g.starts > 0 && g.procs == 0 {
-			c.errorf("generations without ProcsChange", "generation %d has goroutines starting and no ProcsChange", g.gen)
+	// Every generation in which a goroutine runs says how many Ps there
+	// are, as Go's do.
+	for _, g := range gens {
+		if g.starts > 0 && g.procs == 0 {
+			c.errorf("generations without ProcsChange", "generation %d has goroutines running and no ProcsChange", g.gen)
 		}
 	}
 	var n, frames int

@@ -33,7 +33,8 @@
 #define FUNCID_SIGPANIC 9     /* the fault handler: the frame below it faulted */
 #define FUNCID_THROW 10       /* throw, fatal: the runtime's fatal errors */
 #define FUNCID_WRAPPER 11     /* a wrapper, elided from stacks as Go elides its own */
-#define FUNCID_COUNT 12
+#define FUNCID_ASYNCPREEMPT 12 /* asyncPreempt: the frame below it was interrupted, not calling */
+#define FUNCID_COUNT 13
 
 #define WEFT_FUNCID_SECTION ".weft_funcid"
 

@@ -647,6 +647,7 @@ static void closechan(hchan *c)
  * blocks forever. Panics if c is or becomes closed. */
 void weft_chan_send(weft_chan *c, const void *elem)
 {
+	preemptcheck();
 	if (elem == NULL && c != NULL && c->elemsize != 0)
 		gopanic("weft_chan_send: NULL element");
 	chansend(c, elem, true);
@@ -659,6 +660,7 @@ bool weft_chan_recv(weft_chan *c, void *elem)
 {
 	bool received;
 
+	preemptcheck();
 	chanrecv(c, elem, true, &received);
 	return received;
 }

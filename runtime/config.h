@@ -52,6 +52,12 @@
 #endif
 
 /* sysmon: a P in a system call longer than this is handed to another M. */
+/* sysmon asks a goroutine that has run this long without a scheduling
+ * point to yield (preempt.c; Go's forcePreemptNS). WEFTDEBUG=preemptus=N
+ * changes it. */
+#ifndef PREEMPT_NS
+#define PREEMPT_NS (10 * 1000 * 1000)
+#endif
 #ifndef SYSCALL_RETAKE_NS
 #define SYSCALL_RETAKE_NS (20 * 1000)
 #endif

@@ -221,6 +221,7 @@ WEFT_FUNCID(weft_panic, FUNCID_PANIC);
  * waited for. A hosted program exits through libc (stdio is flushed). */
 _Noreturn void weft_exit(int status)
 {
+	preemptprintstats();
 	traceExitFlush(false);
 	if (rthooks.exit)
 		rthooks.exit(status);

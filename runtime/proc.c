@@ -710,6 +710,7 @@ void stopTheWorld(void)
 		noteclear(&sched.stopnote);
 	unlock(&sched.lock);
 	if (wait) {
+		preemptall(); /* a goroutine that never blocks stops too */
 		notesleep(&sched.stopnote);
 		noteclear(&sched.stopnote);
 	}
@@ -944,6 +945,7 @@ static _Noreturn void execute(G *gp, bool inherit, bool samepoint)
 			stack_guardon(mp, gp);
 	}
 	gp->m = mp;
+	gp->preempt = 0; /* a new time slice */
 	TraceLocker tl = traceAcquire();
 	casgstatus(gp, Grunnable, Grunning);
 	if (traceOk(tl)) {
@@ -1156,6 +1158,37 @@ static _Noreturn void gosched_m(G *gp)
 	schedule();
 }
 
+/* gopreempt_m is gopreempt's second half, on g0 (mcall): gp, preempted
+ * (Grunning -> Grunnable), goes to the global queue, as Go's gopreempt_m
+ * has it: a goroutine that ran a whole time slice waits behind the
+ * others everywhere, not first in line on this P. Never returns. */
+static _Noreturn void gopreempt_m(G *gp)
+{
+	TraceLocker tl = traceAcquire();
+	casgstatus(gp, Grunning, Grunnable);
+	if (traceOk(tl)) {
+		traceGoPreempt(tl);
+		traceRelease(tl);
+	}
+	if (unlikely(preempt.stats))
+		preemptlatency(getm()->p);
+	dropg(gp);
+	lock(&sched.lock);
+	globrunqput(gp);
+	unlock(&sched.lock);
+	wakep(); /* an idle P may take it while this one runs the next */
+	schedule();
+}
+
+/* gopreempt yields the processor for preemption (preempt.c): from
+ * asyncPreempt2 or a weft call's preemptcheck. */
+void gopreempt(void)
+{
+	G *gp = getg();
+	gp->preempt = 0;
+	mcall((void (*)(G *))gopreempt_m);
+}
+
 /* gosched yields the processor: the current G goes to the back of its P's
  * queue. (Go uses the global queue; the local one is cheaper and other Ps
  * can still steal from it.) */
@@ -1351,6 +1384,7 @@ void weft_go(void (*fn)(void *), void *arg)
 		gopanic("weft_go: nil function");
 	mustbeg("weft_go"); /* newproc queues it on the caller's P */
 	newproc(fn, arg);
+	preemptcheck();
 }
 
 /* weft_goid (weft.h) returns the running goroutine's id, 0 on a thread
@@ -1634,6 +1668,33 @@ static int retake(int64_t now)
 	return n;
 }
 
+/* preemptlong asks every P's goroutine that has run one time slice
+ * (preempt.slice) without a scheduling point to yield (preemptone): a
+ * P's schedtick moves at every new slice, so one sysmon sees unchanged
+ * for that long is one goroutine's. Returns whether any is overdue. */
+static bool preemptlong(int64_t now)
+{
+	bool overdue = false;
+	int32_t procs = atomic_load(&gomaxprocs);
+	for (int32_t i = 0; i < procs; i++) {
+		P *pp = allp[i];
+		if (atomic_load(&pp->status) != Prunning)
+			continue;
+		uint32_t t = atomic_load(&pp->schedtick);
+		if (pp->schedseen != t || pp->schedwhen == 0) {
+			pp->schedseen = t;
+			pp->schedwhen = now;
+			pp->preemptcpu = -1;
+			continue;
+		}
+		if (now - pp->schedwhen < preempt.slice)
+			continue;
+		overdue = true;
+		preemptone(pp, now);
+	}
+	return overdue;
+}
+
 /* retakeall takes every P in a system call from its M, however short
  * the call so far, as Go's forEachP does at each trace generation's
  * start: so no G stays in one system call a whole generation with a P,
@@ -1665,6 +1726,10 @@ static void sysmon(void)
 			delay *= 2;
 		if (delay > SYSMON_MAX_SLEEP_US)
 			delay = SYSMON_MAX_SLEEP_US;
+		/* Slices shorter than sysmon's longest sleep (preemptus) are
+		 * seen at least twice a slice. */
+		if (delay > preempt.slice / 2000)
+			delay = preempt.slice / 2000;
 		sys_nanosleep(delay * 1000);
 
 		if (atomic_load(&sched.npidle) == gomaxprocs) {
@@ -1679,10 +1744,15 @@ static void sysmon(void)
 			}
 			unlock(&sched.lock);
 		}
-		if (retake(nanotime()) > 0)
+		int64_t now = nanotime();
+		if (retake(now) > 0)
 			idle = 0;
 		else
 			idle++;
+		/* A goroutine past its slice: look again soon, at most a
+		 * tenth of a slice later, until it yields. */
+		if (preemptlong(now) && delay > preempt.slice / 10000)
+			delay = preempt.slice / 10000;
 	}
 }
 
@@ -1963,6 +2033,7 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	setg(mp->g0);
 	mcommoninit(mp);
 	initsig();
+	preemptinit();
 	schedinit();
 	traceInit();
 	newproc(runtime_main, NULL);

@@ -119,7 +119,7 @@ enum {
 	SIGQUIT = 3, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
 	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
 	SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000,
-	SIG_UNBLOCK = 1,
+	SIG_BLOCK = 0, SIG_UNBLOCK = 1,
 };
 struct sys_timespec {
 	long tv_sec;
@@ -155,6 +155,7 @@ long sys_tgkill(long pid, long tid, int sig);
 long sys_sched_getaffinity(size_t n, void *mask);
 long sys_nanosleep(int64_t ns);
 long sys_clock_gettime(int clk, struct sys_timespec *ts);
+int64_t sys_threadcputime(long tid); /* another thread's CPU time in ns, or -1 */
 
 /* ---- vdso.c ---- */
 void vdso_init(const uintptr_t *auxv);
@@ -289,6 +290,7 @@ struct G {
 	G *schedlink;        /* run queue or free list link */
 	uint8_t stackstate;  /* Stack*: what execute must do first */
 	uint8_t waitreason;
+	uint8_t preempt;     /* asked to yield (preempt.c): the next weft call or SIGURG does */
 	union {
 		/* Until it first runs (gostart): fn(arg) of weft_go. */
 		struct {
@@ -340,6 +342,11 @@ struct P {
 	uint32_t syscalltick;
 	int64_t sysmonwhen; /* sysmon: when it first saw this syscalltick */
 	uint32_t sysmontick;
+	uint32_t schedseen;   /* sysmon: the schedtick it last saw, ... */
+	int64_t schedwhen;    /* ... when it first saw it */
+	int64_t preemptcpu;   /* hosted: its thread's CPU time at sysmon's first look, or -1, ... */
+	int64_t preemptwhen;  /* ... and when (preempt.c) */
+	int64_t preemptreq;   /* when sysmon asked its goroutine to yield (preemptstats) */
 
 	/* Local run queue: a lock-free ring, single producer (the owner),
 	 * many consumers (the owner and thieves). */
@@ -381,6 +388,8 @@ struct M {
 	bool (*waitunlockf)(G *, void *); /* gopark's arguments, for park_m */
 	void *waitlock;
 	void (*mstartfn)(void); /* run by mstart0 before scheduling (sysmon) */
+	uint32_t signalpending; /* a preemption's SIGURG is on its way (preempt.c) */
+	uint64_t sigmask;       /* the signals this thread blocks as it runs goroutines */
 	MTrace trace;
 };
 
@@ -590,6 +599,10 @@ void notifyListNotifyAll(NotifyList *l);
 /* ---- symtab.c: the symbol table (abi/symtab.h) ---- */
 void symtab_init(void); /* once, at start-up */
 bool symtab_present(void);
+/* funcPreemptible: pc is in code the program was built from by weft
+ * build (SYMTAB_FLAG_USER, not assembly), which asynchronous preemption
+ * may interrupt. Async-signal-safe. */
+bool funcPreemptible(uintptr_t pc);
 /* findfunc returns the function whose code holds pc, or NULL. */
 const SymtabFunc *findfunc(uintptr_t pc);
 uintptr_t funcentry(const SymtabFunc *f);
@@ -651,6 +664,35 @@ void printframes(const uintptr_t *pcs, int n, bool exact0);
 
 /* ---- signal.c ---- */
 void initsig(void);
+
+/* ---- preempt.c: asynchronous preemption ---- */
+typedef struct Preempt {
+	bool asyncon;    /* the signal path is on (WEFTDEBUG=asyncpreemptoff=1: off) */
+	bool stats;      /* WEFTDEBUG=preemptstats=1: print the counts at exit */
+	int64_t slice;   /* ns a goroutine runs before sysmon asks (Go's forcePreemptNS) */
+	uint64_t requests, signals, async, coop, unsafe; /* counts, atomic */
+} Preempt;
+extern Preempt preempt;
+void preemptinit(void);
+void preemptone(P *pp, int64_t now); /* sysmon */
+void preemptall(void);               /* stopTheWorld */
+void preemptprintstats(void);
+void preemptlatency(P *pp); /* gopreempt_m, with preemptstats */
+void asyncPreempt(void);  /* asm.S: entered only by the SIGURG handler's diversion */
+void asyncPreempt2(void); /* called by asyncPreempt */
+void arch_preemptinit(void);
+void gopreempt(void);     /* proc.c: the current G yields to the global queue */
+
+/* preemptcheck, at weft calls that are scheduling points anyway: a
+ * goroutine asked to yield (past its time slice) does so here. */
+static inline void preemptcheck(void)
+{
+	G *gp = getg();
+	if (unlikely(gp && gp->preempt)) {
+		atomic_xadd(&preempt.coop, 1);
+		gopreempt();
+	}
+}
 _Noreturn void sigpipe(void); /* a broken pipe on fd 1 or 2 */
 void minitsignals(M *m); /* per M: the alternate signal stack */
 

@@ -156,6 +156,7 @@ int weft_select(weft_case *cases, int n, bool block)
 	int *pollorder, *lockorder, *heaporder = NULL;
 	int norder = 0;
 
+	preemptcheck();
 	if (n <= 0) {
 		if (!block)
 			return -1;

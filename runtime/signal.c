@@ -174,9 +174,13 @@ void initsig(void)
 		throw("rt_sigaction failed");
 }
 
-/* minitsignals gives the calling thread (mp's) its alternate signal stack. */
+/* minitsignals gives the calling thread (mp's) its alternate signal
+ * stack, and notes the signals it blocks (preempt.c's rule 4). */
 void minitsignals(M *mp)
 {
+	uint64_t old = 0;
+	arch_syscall4(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&old, SIGSETSIZE);
+	mp->sigmask = old;
 	if (!mp->gsignal) {
 		mp->gsignal = sys_mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE, 0);
 		if (!mp->gsignal)

@@ -139,6 +139,17 @@ bool symtab_inruntime(const char *file)
 	return false;
 }
 
+/* funcPreemptible (runtime.h). Until the table flags the program's own
+ * functions, every C function outside the runtime's directories. */
+bool funcPreemptible(uintptr_t pc)
+{
+	const SymtabFunc *f = findfunc(pc);
+	if (!f || (f->flags & SYMTAB_FLAG_ASM))
+		return false;
+	int32_t file = pcvalue(f, f->pcfile, pc);
+	return file >= 0 && !symtab_inruntime(symtab_file((uint32_t)file));
+}
+
 bool symtab_present(void)
 {
 	return tab.h != NULL;

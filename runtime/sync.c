@@ -150,6 +150,7 @@ static void mutex_lockslow(weft_mutex *m, const char *call)
  */
 void weft_mutex_lock(weft_mutex *m)
 {
+	preemptcheck();
 	if (likely(atomic_cas(&m->state, 0, MUTEX_LOCKED)))
 		return;
 	mutex_lockslow(m, "weft_mutex_lock");

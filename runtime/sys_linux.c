@@ -223,6 +223,18 @@ long sys_nanosleep(int64_t ns)
 	return arch_syscall2(SYS_nanosleep, (long)&ts, 0);
 }
 
+/* sys_threadcputime returns the CPU time thread tid has used, in ns,
+ * or -1: the kernel's clock for another thread (Linux's
+ * MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)). */
+int64_t sys_threadcputime(long tid)
+{
+	struct sys_timespec ts;
+	int clk = (int)((~(unsigned long)tid << 3) | 4 | 2);
+	if (sys_clock_gettime(clk, &ts) < 0)
+		return -1;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* sys_clock_gettime stores the time of clock clk in *ts. nanotime (vdso.c)
  * is the fast path; this is the system call behind it. */
 long sys_clock_gettime(int clk, struct sys_timespec *ts)

@@ -67,6 +67,7 @@ struct __attribute__((aligned(64))) Trace {
 	TraceMap stringTab[2];
 	uint64_t reasons[2][16]; /* GoBlock reason strings' ids, per generation */
 	uint64_t reasonYield[2];
+	uint64_t reasonPreempted[2];
 
 	/* With asymfence, an M opens its seqlock with a plain store and a
 	 * generation's end pays for the barrier instead, with membarrier(2)
@@ -116,6 +117,7 @@ void traceGoCreate(TraceLocker tl, G *newg, uintptr_t startpc);
 void traceGoStart(TraceLocker tl, bool samepoint);
 void traceGoEnd(TraceLocker tl);
 void traceGoSched(TraceLocker tl);
+void traceGoPreempt(TraceLocker tl);
 void traceGoPark(TraceLocker tl, int reason);
 void traceGoUnpark(TraceLocker tl, G *gp);
 void traceGoSysCall(TraceLocker tl);

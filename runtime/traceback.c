@@ -157,7 +157,8 @@ static bool tracebacksystem(void)
  * frame with this FuncID. */
 static bool showframe(uint8_t funcid)
 {
-	return funcid != FUNCID_WRAPPER && funcid != FUNCID_GOEXIT && funcid != FUNCID_RUNTIME_MAIN;
+	return funcid != FUNCID_WRAPPER && funcid != FUNCID_GOEXIT && funcid != FUNCID_RUNTIME_MAIN &&
+	       funcid != FUNCID_ASYNCPREEMPT;
 }
 
 /* printframe prints one logical frame. */
@@ -181,9 +182,12 @@ static int walkframes(const uintptr_t *pcs, int n, bool exact0, bool all, bool p
 {
 	int seen = 0, top = 0;
 	bool intop = true;
+	bool exact = exact0;
 	for (int i = 0; i < n; i++) {
-		uintptr_t pc = (i == 0 && exact0) ? pcs[i] : pcs[i] - 1;
+		/* Exact: a faulting pc, or one asyncPreempt interrupted. */
+		uintptr_t pc = exact ? pcs[i] : pcs[i] - 1;
 		const SymtabFunc *f = findfunc(pc);
+		exact = f && f->funcid == FUNCID_ASYNCPREEMPT;
 		if (!f) {
 			intop = false; /* no file: not the runtime's */
 			if (print && seen >= skip)

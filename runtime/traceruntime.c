@@ -392,6 +392,19 @@ void traceGoSched(TraceLocker tl)
 	tl.mp->trace.stopped = true;
 }
 
+/* GoStop "preempted": the current G was preempted (gopreempt_m) and
+ * stays runnable. On g0, like traceGoSched; the stack passes through
+ * asyncPreempt's frame into the program's (the dump starts it there). */
+void traceGoPreempt(TraceLocker tl)
+{
+	uint64_t now = traceClockNow();
+	G *gp = tl.mp->curg;
+	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
+	uint64_t stk = traceStack(gp, tl.gen);
+	traceEventAt(w, EvGoStop, now, trace.reasonPreempted[tl.gen % 2], stk);
+	tl.mp->trace.stopped = true;
+}
+
 /* GoBlock: the current G parks for reason (a WaitReason). On g0, like
  * traceGoSched. */
 void traceGoPark(TraceLocker tl, int reason)

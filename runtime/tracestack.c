@@ -157,6 +157,11 @@ int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc)
 	uint8_t lastfuncid = FUNCID_NORMAL;
 	for (int i = 1; i < npc; i++) {
 		uintptr_t retpc = pcBuf[i];
+		/* Below asyncPreempt is the instruction it interrupted, not
+		 * a return address: one past it stands for it, as a return
+		 * address stands for its call. */
+		if (lastfuncid == FUNCID_ASYNCPREEMPT)
+			retpc++;
 		const SymtabFunc *f = findfunc(retpc - 1);
 		if (!f) {
 			if (!skipOrAdd(&e, retpc))
@@ -435,6 +440,10 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	while (top < n && symtab_inruntime(fr[top].file))
 		top++;
 	top = top == n ? 0 : top > 0 ? top - 1 : 0;
+	/* A preempted goroutine's stack starts at the interrupted frame
+	 * (it called nothing). */
+	if (top < n - 1 && fr[top].funcid == FUNCID_ASYNCPREEMPT)
+		top++;
 	while (n > top && (fr[n - 1].funcid == FUNCID_GOEXIT || fr[n - 1].funcid == FUNCID_RUNTIME_MAIN))
 		n--;
 	if (n - top > TRACE_MAX_FRAMES)

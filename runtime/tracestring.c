@@ -33,6 +33,7 @@ void traceRegisterReasons(uint64_t gen)
 	for (size_t i = 0; i < nelem(blockreason); i++)
 		trace.reasons[gen % 2][i] = traceString(gen, blockreason[i], rt_strlen(blockreason[i]));
 	trace.reasonYield[gen % 2] = traceString(gen, "yield", 5);
+	trace.reasonPreempted[gen % 2] = traceString(gen, "preempted", 9);
 }
 
 typedef struct StringDump {

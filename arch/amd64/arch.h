@@ -144,6 +144,33 @@ static inline long arch_syscall6(long n, long a, long b, long c, long d, long e,
 #define ARCH_UC_PC(uc) (((uint64_t *)((char *)(uc) + 40))[16])
 #define ARCH_UC_SP(uc) (((uint64_t *)((char *)(uc) + 40))[15])
 #define ARCH_UC_FP(uc) (((uint64_t *)((char *)(uc) + 40))[10])
+/* The signals blocked where the signal interrupted (uc_sigmask). */
+#define ARCH_UC_SIGMASK(uc) (*(uint64_t *)((char *)(uc) + 40 + 256))
+
+/* asyncPreempt's save area: xsave's size for the enabled features, or 0
+ * for fxsave's 512 bytes (arch_preemptinit, asm.S). */
+extern uint64_t arch_xsavesize;
+
+/* arch_preemptroom: the stack asyncPreempt and the scheduler calls it
+ * makes need below the interrupted stack pointer: the red zone, the
+ * registers, the save area (64-byte aligned) and the calls. */
+static inline uintptr_t arch_preemptroom(void)
+{
+	return 128 + 16 * 8 + (arch_xsavesize ? arch_xsavesize : 512) + 64 + 1024;
+}
+
+/* arch_divert makes the context uc, when the handler returns, call fn
+ * from the interrupted instruction: below the 128-byte red zone, the
+ * interrupted pc as the return address (asyncPreempt returns with
+ * `ret $128`). */
+static inline void arch_divert(void *uc, uintptr_t fn)
+{
+	uint64_t *r = (uint64_t *)((char *)uc + 40);
+	uintptr_t sp = r[15] - 128 - 8;
+	*(uintptr_t *)sp = r[16];
+	r[15] = sp;
+	r[16] = fn;
+}
 
 /* arch_settls makes tp the calling thread's thread pointer. */
 static inline long arch_settls(void *tp)

@@ -171,7 +171,125 @@ fpTracebackPCs:
 2:	ret
 	.size fpTracebackPCs, .-fpTracebackPCs
 
+/*
+ * Asynchronous preemption (runtime/preempt.c has the design). The SIGURG
+ * handler, at a safe point in the program's own code, makes the goroutine
+ * look as if it had called asyncPreempt: below the interrupted stack
+ * pointer it leaves the 128-byte red zone alone (a leaf function may keep
+ * data there without moving rsp), pushes the interrupted pc as the return
+ * address, and resumes here (arch_divert, arch.h).
+ *
+ * asyncPreempt saves what the C calls it makes may clobber: the caller-
+ * saved integer registers, the flags, and the whole FP/SIMD state (xsave:
+ * x87, MXCSR, every XMM/YMM/ZMM register the kernel enabled; fxsave where
+ * the CPU has no xsave). The callee-saved registers are kept by the calls
+ * themselves (arch_mcall saves them on this stack while the goroutine is
+ * away). asyncPreempt2 yields the goroutine; when it runs again, on any
+ * M, everything is put back and `ret $128` returns to the interrupted
+ * instruction with rsp as it was. Its frame is an ordinary frame-pointer
+ * record whose return address is the interrupted pc, so walks pass
+ * through it into the program's frames.
+ */
+	.set .Lpreempt_gprs, 10		/* flags + 9 registers, below the saved rbp */
+
+	.globl asyncPreempt
+	.type asyncPreempt, @function
+asyncPreempt:
+	.cfi_startproc simple
+	.cfi_def_cfa %rsp, 8 + 128	/* the interrupted function's CFA: rsp as it was */
+	.cfi_offset %rip, -(8 + 128)
+	push %rbp
+	.cfi_offset %rbp, -(16 + 128)
+	mov %rsp, %rbp
+	.cfi_def_cfa %rbp, 16 + 128
+	pushfq
+	cld			/* the C ABI wants the direction flag clear */
+	push %rax
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	mov arch_xsavesize(%rip), %rax
+	test %rax, %rax
+	jz 1f
+	sub %rax, %rsp
+	and $-64, %rsp
+	xor %eax, %eax		/* xrstor wants the header's reserved bytes zero */
+	.irp off, 512, 520, 528, 536, 544, 552, 560, 568
+	mov %rax, \off(%rsp)
+	.endr
+	mov $-1, %eax
+	mov $-1, %edx
+	xsave64 (%rsp)
+	jmp 2f
+1:	sub $512, %rsp
+	and $-64, %rsp
+	fxsave64 (%rsp)
+2:	call asyncPreempt2
+	cmpq $0, arch_xsavesize(%rip)
+	je 3f
+	mov $-1, %eax
+	mov $-1, %edx
+	xrstor64 (%rsp)
+	jmp 4f
+3:	fxrstor64 (%rsp)
+4:	lea -8 * .Lpreempt_gprs(%rbp), %rsp
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rax
+	popfq
+	pop %rbp
+	ret $128
+	.cfi_endproc
+	.size asyncPreempt, .-asyncPreempt
+
+/* void arch_preemptinit(void): sizes asyncPreempt's save area from CPUID:
+ * the xsave area for the features the kernel enabled (XCR0), or 0 for
+ * fxsave's 512 bytes where there is no OS-enabled xsave. */
+	.globl arch_preemptinit
+	.type arch_preemptinit, @function
+arch_preemptinit:
+	push %rbp
+	mov %rsp, %rbp
+	push %rbx
+	mov $1, %eax
+	xor %ecx, %ecx
+	cpuid
+	xor %eax, %eax
+	bt $26, %ecx		/* XSAVE */
+	jnc 1f
+	bt $27, %ecx		/* OSXSAVE */
+	jnc 1f
+	mov $0xd, %eax
+	xor %ecx, %ecx
+	cpuid
+	mov %ebx, %eax		/* bytes for the features XCR0 enables */
+1:	mov %rax, arch_xsavesize(%rip)
+	pop %rbx
+	pop %rbp
+	ret
+	.size arch_preemptinit, .-arch_preemptinit
+
+	.data
+	.balign 8
+	.globl arch_xsavesize
+arch_xsavesize:
+	.quad 0
+	.text
+
+
 	WEFT_FUNCID arch_mcall, FUNCID_MCALL
+	WEFT_FUNCID asyncPreempt, FUNCID_ASYNCPREEMPT
 	WEFT_FUNCID arch_gogo, FUNCID_GOGO
 	WEFT_FUNCID goexit, FUNCID_GOEXIT
 	WEFT_FUNCID arch_clone, FUNCID_CLONE

@@ -147,6 +147,31 @@ static inline long arch_syscall6(long n, long a, long b, long c, long d, long e,
 #define ARCH_UC_PC(uc) (((uint64_t *)((char *)(uc) + 176))[33])
 #define ARCH_UC_SP(uc) (((uint64_t *)((char *)(uc) + 176))[32])
 #define ARCH_UC_FP(uc) (((uint64_t *)((char *)(uc) + 176))[30])
+#define ARCH_UC_LR(uc) (((uint64_t *)((char *)(uc) + 176))[31])
+/* The signals blocked where the signal interrupted (uc_sigmask). */
+#define ARCH_UC_SIGMASK(uc) (*(uint64_t *)((char *)(uc) + 40))
+
+/* arch_preemptroom: the stack asyncPreempt and the scheduler calls it
+ * makes need below the interrupted stack pointer: the pushed link
+ * register, the 704-byte save frame, and the calls. */
+static inline uintptr_t arch_preemptroom(void)
+{
+	return 16 + 704 + 1024;
+}
+
+/* arch_divert makes the context uc, when the handler returns, call fn
+ * from the interrupted instruction: the interrupted lr pushed below the
+ * stack (arm64 Linux has no red zone), the interrupted pc in lr as the
+ * return address (asyncPreempt puts both back). */
+static inline void arch_divert(void *uc, uintptr_t fn)
+{
+	uint64_t *r = (uint64_t *)((char *)uc + 176 + 8); /* regs[0..30], sp, pc */
+	uintptr_t sp = r[31] - 16;
+	*(uintptr_t *)sp = r[30];
+	r[31] = sp;
+	r[30] = r[32];
+	r[32] = fn;
+}
 
 /* arch_settls makes tp the calling thread's thread pointer. */
 static inline long arch_settls(void *tp)

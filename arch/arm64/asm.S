@@ -178,7 +178,117 @@ fpTracebackPCs:
 	ret
 	.size fpTracebackPCs, .-fpTracebackPCs
 
+/*
+ * Asynchronous preemption (runtime/preempt.c has the design). The SIGURG
+ * handler, at a safe point in the program's own code, makes the goroutine
+ * look as if it had called asyncPreempt from the interrupted instruction
+ * (arch_divert, arch.h): it pushes the interrupted link register in 16
+ * bytes below the stack pointer (arm64 Linux has no red zone), puts the
+ * interrupted pc in x30 as the return address, and resumes here.
+ *
+ * asyncPreempt saves what the C calls it makes may clobber: x0-x17, the
+ * flags (NZCV), and the whole FP/SIMD state: q0-q31 (only the low halves
+ * of v8-v15 are callee-saved), FPSR and FPCR. x19-x28 are kept by the
+ * calls themselves (arch_mcall saves them while the goroutine is away).
+ * x18 is the one register weft's code never uses (-ffixed-x18, build.ninja
+ * and the driver): the return needs a register for the interrupted pc
+ * while x30 gets its own value back. asyncPreempt2 yields the goroutine;
+ * when it runs again, on any M, everything is put back exactly.
+ */
+	.set .Lpreempt_frame, 704	/* fp lr | x0-x17 | nzcv fpsr fpcr pad | q0-q31 */
+	.set .Lpreempt_x, 16
+	.set .Lpreempt_flags, 160
+	.set .Lpreempt_q, 192
+
+	.globl asyncPreempt
+	.type asyncPreempt, %function
+asyncPreempt:
+	.cfi_startproc
+	.cfi_def_cfa sp, 16		/* the interrupted function's CFA: sp as it was */
+	sub sp, sp, #.Lpreempt_frame
+	.cfi_def_cfa_offset .Lpreempt_frame + 16
+	stp x29, x30, [sp]
+	.cfi_offset x29, -(.Lpreempt_frame + 16)
+	.cfi_offset x30, -(.Lpreempt_frame + 8)
+	mov x29, sp
+	stp x0, x1, [sp, #.Lpreempt_x + 0]
+	stp x2, x3, [sp, #.Lpreempt_x + 16]
+	stp x4, x5, [sp, #.Lpreempt_x + 32]
+	stp x6, x7, [sp, #.Lpreempt_x + 48]
+	stp x8, x9, [sp, #.Lpreempt_x + 64]
+	stp x10, x11, [sp, #.Lpreempt_x + 80]
+	stp x12, x13, [sp, #.Lpreempt_x + 96]
+	stp x14, x15, [sp, #.Lpreempt_x + 112]
+	stp x16, x17, [sp, #.Lpreempt_x + 128]
+	mrs x0, nzcv
+	mrs x1, fpsr
+	mrs x2, fpcr
+	str x0, [sp, #.Lpreempt_flags]
+	stp x1, x2, [sp, #.Lpreempt_flags + 8]
+	stp q0, q1, [sp, #.Lpreempt_q + 0]
+	stp q2, q3, [sp, #.Lpreempt_q + 32]
+	stp q4, q5, [sp, #.Lpreempt_q + 64]
+	stp q6, q7, [sp, #.Lpreempt_q + 96]
+	stp q8, q9, [sp, #.Lpreempt_q + 128]
+	stp q10, q11, [sp, #.Lpreempt_q + 160]
+	stp q12, q13, [sp, #.Lpreempt_q + 192]
+	stp q14, q15, [sp, #.Lpreempt_q + 224]
+	stp q16, q17, [sp, #.Lpreempt_q + 256]
+	stp q18, q19, [sp, #.Lpreempt_q + 288]
+	stp q20, q21, [sp, #.Lpreempt_q + 320]
+	stp q22, q23, [sp, #.Lpreempt_q + 352]
+	stp q24, q25, [sp, #.Lpreempt_q + 384]
+	stp q26, q27, [sp, #.Lpreempt_q + 416]
+	stp q28, q29, [sp, #.Lpreempt_q + 448]
+	stp q30, q31, [sp, #.Lpreempt_q + 480]
+	bl asyncPreempt2
+	ldp q0, q1, [sp, #.Lpreempt_q + 0]
+	ldp q2, q3, [sp, #.Lpreempt_q + 32]
+	ldp q4, q5, [sp, #.Lpreempt_q + 64]
+	ldp q6, q7, [sp, #.Lpreempt_q + 96]
+	ldp q8, q9, [sp, #.Lpreempt_q + 128]
+	ldp q10, q11, [sp, #.Lpreempt_q + 160]
+	ldp q12, q13, [sp, #.Lpreempt_q + 192]
+	ldp q14, q15, [sp, #.Lpreempt_q + 224]
+	ldp q16, q17, [sp, #.Lpreempt_q + 256]
+	ldp q18, q19, [sp, #.Lpreempt_q + 288]
+	ldp q20, q21, [sp, #.Lpreempt_q + 320]
+	ldp q22, q23, [sp, #.Lpreempt_q + 352]
+	ldp q24, q25, [sp, #.Lpreempt_q + 384]
+	ldp q26, q27, [sp, #.Lpreempt_q + 416]
+	ldp q28, q29, [sp, #.Lpreempt_q + 448]
+	ldp q30, q31, [sp, #.Lpreempt_q + 480]
+	ldr x0, [sp, #.Lpreempt_flags]
+	ldp x1, x2, [sp, #.Lpreempt_flags + 8]
+	msr nzcv, x0
+	msr fpsr, x1
+	msr fpcr, x2
+	ldp x0, x1, [sp, #.Lpreempt_x + 0]
+	ldp x2, x3, [sp, #.Lpreempt_x + 16]
+	ldp x4, x5, [sp, #.Lpreempt_x + 32]
+	ldp x6, x7, [sp, #.Lpreempt_x + 48]
+	ldp x8, x9, [sp, #.Lpreempt_x + 64]
+	ldp x10, x11, [sp, #.Lpreempt_x + 80]
+	ldp x12, x13, [sp, #.Lpreempt_x + 96]
+	ldp x14, x15, [sp, #.Lpreempt_x + 112]
+	ldp x16, x17, [sp, #.Lpreempt_x + 128]
+	ldp x29, x18, [sp]		/* x18: the interrupted pc */
+	add sp, sp, #.Lpreempt_frame
+	ldr x30, [sp], #16		/* the interrupted lr; sp as it was */
+	br x18
+	.cfi_endproc
+	.size asyncPreempt, .-asyncPreempt
+
+/* void arch_preemptinit(void): nothing to size on arm64. */
+	.globl arch_preemptinit
+	.type arch_preemptinit, %function
+arch_preemptinit:
+	ret
+	.size arch_preemptinit, .-arch_preemptinit
+
+
 	WEFT_FUNCID arch_mcall, FUNCID_MCALL
+	WEFT_FUNCID asyncPreempt, FUNCID_ASYNCPREEMPT
 	WEFT_FUNCID arch_gogo, FUNCID_GOGO
 	WEFT_FUNCID goexit, FUNCID_GOEXIT
 	WEFT_FUNCID arch_clone, FUNCID_CLONE

@@ -24,6 +24,7 @@
 static const char *const funcid_names[FUNCID_COUNT] = {
 	"normal", "goexit", "mstart", "rt0",      "runtime_main", "mcall",
 	"gogo",   "clone",  "panic",  "sigpanic", "throw",        "wrapper",
+	"asyncpreempt",
 };
 
 typedef struct Dump {

@@ -1189,6 +1189,24 @@ void gopreempt(void)
 	mcall((void (*)(G *))gopreempt_m);
 }
 
+/* acquirem returns the current M with preemption off (M.locks) until
+ * releasem. Code outside the runtime that reads its M's state (the
+ * check programs in test/prog) needs it: a goroutine may change Ms at any
+ * of that code's instructions (preempt.c). Not inlined: the runtime's
+ * own code is never preempted, so the M read is the M counted. Neither
+ * blocks; nothing between them may (schedule throws). */
+__attribute__((noinline)) M *acquirem(void)
+{
+	M *mp = getm();
+	mp->locks++;
+	return mp;
+}
+
+__attribute__((noinline)) void releasem(M *mp)
+{
+	mp->locks--;
+}
+
 /* gosched yields the processor: the current G goes to the back of its P's
  * queue. (Go uses the global queue; the local one is cheaper and other Ps
  * can still steal from it.) */

@@ -682,6 +682,8 @@ void asyncPreempt(void);  /* asm.S: entered only by the SIGURG handler's diversi
 void asyncPreempt2(void); /* called by asyncPreempt */
 void arch_preemptinit(void);
 void gopreempt(void);     /* proc.c: the current G yields to the global queue */
+M *acquirem(void);        /* proc.c: the current M, not preempted until releasem */
+void releasem(M *mp);
 
 /* preemptcheck, at weft calls that are scheduling points anyway: a
  * goroutine asked to yield (past its time slice) does so here. */

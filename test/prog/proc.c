@@ -155,13 +155,14 @@ static int steal_badp;
 
 static void steal_mark(void)
 {
-	P *p = getm()->p;
+	M *mp = acquirem(); /* not preempted while it reads its M's P */
+	P *p = mp->p;
 
-	if (p == NULL || p->id < 0 || p->id >= gomaxprocs) {
+	if (p == NULL || p->id < 0 || p->id >= gomaxprocs)
 		atomic_xadd(&steal_badp, 1);
-		return;
-	}
-	__atomic_fetch_or(&steal_pmask[p->id / 64], 1ULL << (p->id % 64), __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_or(&steal_pmask[p->id / 64], 1ULL << (p->id % 64), __ATOMIC_SEQ_CST);
+	releasem(mp);
 }
 
 static void spinner(void *arg)
@@ -259,8 +260,11 @@ static void check_many(void)
 static void check_status(void)
 {
 	EXPECT(readgstatus(getg()) == Grunning, "status %u", readgstatus(getg()));
-	EXPECT(getm() != NULL && getm()->curg == getg(), "m->curg is not the running G");
-	EXPECT(getm()->p != NULL && getm()->p->status == Prunning);
+	M *mp = acquirem();
+	bool curg = mp->curg == getg(), running = mp->p != NULL && mp->p->status == Prunning;
+	releasem(mp);
+	EXPECT(curg, "m->curg is not the running G");
+	EXPECT(running);
 	EXPECT(streq(waitreason_string(WaitReasonChanReceive), "chan receive"));
 	EXPECT(streq(waitreason_string(WaitReasonSleep), "sleep"));
 }
@@ -306,10 +310,13 @@ static void check_setmaxprocs(void)
 		EXPECT(r == prev, "weft_setmaxprocs(%d) returned %d, want %d", seq[i], r, prev);
 		EXPECT(weft_gomaxprocs() == seq[i], "weft_gomaxprocs() = %d after setting %d", weft_gomaxprocs(),
 		       seq[i]);
-		P *pp = getm()->p;
-		EXPECT(pp != NULL && pp->id < seq[i] && pp->status == Prunning,
-		       "after setting %d the caller runs on P %d (status %u)", seq[i], pp ? pp->id : -1,
-		       pp ? pp->status : 0);
+		M *mp = acquirem();
+		P *pp = mp->p;
+		int ppid = pp ? pp->id : -1;
+		uint32_t ppstatus = pp ? pp->status : 0;
+		releasem(mp);
+		EXPECT(pp != NULL && ppid < seq[i] && ppstatus == Prunning,
+		       "after setting %d the caller runs on P %d (status %u)", seq[i], ppid, ppstatus);
 		for (int k = 0; k < seq[i]; k++)
 			EXPECT(allp[k] != NULL && allp[k]->id == k && allp[k]->status != Pdead, "allp[%d]", k);
 		if (seq[i] < MAX_PROCS && allp[seq[i]] != NULL)
@@ -333,9 +340,11 @@ static weft_waitgroup busy_wg;
 
 static void busy_checkp(void)
 {
-	P *pp = getm()->p;
-	if (pp == NULL || pp->id >= weft_gomaxprocs() || pp->status != Prunning)
+	M *mp = acquirem();
+	P *pp = mp->p;
+	if (pp == NULL || pp->id >= atomic_load(&gomaxprocs) || pp->status != Prunning)
 		atomic_xadd(&busy_badp, 1);
+	releasem(mp);
 }
 
 static void busy_yielder(void *arg)
@@ -481,13 +490,17 @@ static void callerp_member(void *arg)
 	int *result = arg; /* [0]: the P it ran on before, [1]: after, [2]: the count after */
 	int64_t end = weft_nanotime() + 20 * SEC;
 	while (!atomic_load(&callerp_stop) && weft_nanotime() < end) {
-		P *pp = getm()->p;
-		if (pp->id != 0 && atomic_cas(&callerp_claimed, 0, 1)) {
-			result[0] = pp->id;
+		M *mp = acquirem();
+		int id = mp->p->id;
+		releasem(mp);
+		if (id != 0 && atomic_cas(&callerp_claimed, 0, 1)) {
+			result[0] = id;
 			weft_setmaxprocs(1);
-			P *now = getm()->p;
+			mp = acquirem();
+			P *now = mp->p;
 			result[1] = now->id;
-			result[2] = now == allp[0] && now->status == Prunning && now->m == getm() ? weft_gomaxprocs() : -1;
+			result[2] = now == allp[0] && now->status == Prunning && now->m == mp ? atomic_load(&gomaxprocs) : -1;
+			releasem(mp);
 			atomic_store(&callerp_stop, 1);
 			break;
 		}

@@ -90,7 +90,10 @@ static void ender(void *arg)
 /* curp returns the id of the P the caller runs on. */
 static int curp(void)
 {
-	return getm()->p->id;
+	M *mp = acquirem(); /* not preempted while it reads its M's P */
+	int id = mp->p->id;
+	releasem(mp);
+	return id;
 }
 
 static void changer(void *arg)

@@ -42,6 +42,20 @@
  * call site outright (DW_AT_call_file, DW_AT_call_line), so weft keeps it,
  * which is exact and needs no representative PC.
  *
+ * Flags. SYMTAB_FLAG_ASM marks a routine written in assembly (no DWARF
+ * lines, no inlining). SYMTAB_FLAG_USER marks a function compiled by
+ * `weft build` from one of the program's own C sources: the only code at
+ * which asynchronous preemption may stop a goroutine (funcPreemptible),
+ * never the runtime, whose locks and half-switched state a signal must
+ * not cut into, nor assembly, libc or prebuilt objects, whose state weft
+ * cannot know. The driver names each C file it compiled (weft-symtab
+ * --user SRC) and a function takes the flag from its compile unit: a
+ * static inline function from a header, compiled out of line into one of
+ * the program's units, is the program's code; a routine of an assembly
+ * unit never is. A table made without --user flags no function, which
+ * is the safe default: nothing may be interrupted. (The flag took a free
+ * bit and changed no layout, so SYMTAB_VERSION stayed.)
+ *
  * Frame rules, from .eh_frame: at a PC the canonical frame address (CFA)
  * is reg + cfaoff, with reg the stack or the frame pointer; the return
  * address is saved at CFA + raoff, or is still in the link register
@@ -81,7 +95,9 @@ typedef struct SymtabHeader {
 } SymtabHeader;
 
 enum {
-	SYMTAB_FLAG_ASM = 1 << 0, /* written in assembly: no DWARF lines or inlining */
+	SYMTAB_FLAG_ASM = 1 << 0,  /* written in assembly: no DWARF lines or inlining */
+	SYMTAB_FLAG_USER = 1 << 1, /* compiled by `weft build` from one of the program's
+				    * C sources: the code async preemption may interrupt */
 };
 
 typedef struct SymtabFunc {

@@ -605,6 +605,10 @@ bool symtab_present(void);
 bool funcPreemptible(uintptr_t pc);
 /* findfunc returns the function whose code holds pc, or NULL. */
 const SymtabFunc *findfunc(uintptr_t pc);
+/* funcPreemptible: may async preemption stop a goroutine at pc (the
+ * program's own C code)? Safe in a signal handler: no locks, no
+ * allocation, no system calls. False without a table. */
+bool funcPreemptible(uintptr_t pc);
 uintptr_t funcentry(const SymtabFunc *f);
 const char *funcname(const SymtabFunc *f);
 const char *symtab_string(uint32_t off);

@@ -178,6 +178,28 @@ const SymtabFunc *findfunc(uintptr_t pc)
 	return off >= f->entry && off < f->end ? f : NULL;
 }
 
+/*
+ * funcPreemptible reports whether asynchronous preemption may stop a
+ * goroutine at pc: pc is code of a function compiled from the program's
+ * own C sources (SYMTAB_FLAG_USER) and not assembly (SYMTAB_FLAG_ASM,
+ * which a user function never has; checked all the same, as the cost of
+ * being wrong is a goroutine stopped where the runtime cannot stop it).
+ * Without a table nothing is: the runtime's, libc's and prebuilt code are
+ * never preemptible, and without the table weft cannot tell which is
+ * which.
+ *
+ * It runs in a signal handler, on any thread, at any instruction: it
+ * takes no lock, allocates nothing and makes no system call. findfunc
+ * only reads the table, which symtab_init set up before any other thread
+ * existed and before rt0_go installed a signal handler (initsig), and
+ * which nothing writes after.
+ */
+bool funcPreemptible(uintptr_t pc)
+{
+	const SymtabFunc *f = findfunc(pc);
+	return f && (f->flags & (SYMTAB_FLAG_USER | SYMTAB_FLAG_ASM)) == SYMTAB_FLAG_USER;
+}
+
 uintptr_t funcentry(const SymtabFunc *f)
 {
 	return tab.text + f->entry;

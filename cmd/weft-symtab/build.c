@@ -17,6 +17,18 @@
  * functions of an assembler's own DWARF (gas describes .S routines as
  * subprograms).
  *
+ * The program's code. Given the program's C sources (--user, canonical
+ * paths), a C unit whose DW_AT_name, joined to DW_AT_comp_dir when
+ * relative and made canonical the same way (path_canon), is one of them
+ * is the program's, and so is every function the table takes from it:
+ * its subprograms, static inline ones from headers included, and a
+ * symbol its range covers. They get SYMTAB_FLAG_USER, which is what
+ * async preemption asks of a PC. No other unit is the program's: the
+ * runtime's, the hosted shim's, libc's if it has DWARF, an assembler's.
+ * Comparing paths rather than taking what the executable says about
+ * itself is the point: only the driver knows which objects it compiled
+ * from the program's sources and which came prebuilt.
+ *
  * Overlaps are settled in entry order: of functions with the same entry
  * the longer wins, then the earlier DIE, or for symbols the public name
  * (fewer leading underscores), GLOBAL before WEAK before LOCAL, the
@@ -203,6 +215,41 @@ static void group_nodes(B *b)
 	for (size_t i = 0; i < b->nodes.n; i++) {
 		Sub *s = &b->subs.v[b->nodes.v[i].sub];
 		b->order.v[s->n0 + s->nn++] = i;
+	}
+}
+
+/* is_c reports whether lang is one of DWARF's C dialects. */
+static bool is_c(uint64_t lang)
+{
+	return lang == DW_LANG_C89 || lang == DW_LANG_C || lang == DW_LANG_C99 ||
+	       lang == DW_LANG_C11 || lang == DW_LANG_C17;
+}
+
+/* mark_user sets user on each C unit whose source file is one of opts'
+ * (see the file comment). It reads the file system (realpath) for the
+ * units' paths, and so is skipped when there are no sources to match. */
+static void mark_user(B *b, const GenOpts *opts)
+{
+	Ctx *c = b->c;
+	if (!opts || !opts->nuser)
+		return;
+	for (size_t i = 0; i < b->d.units.n; i++) {
+		Unit *u = &b->d.units.v[i];
+		if (!is_c(u->lang) || !u->name || !u->name[0])
+			continue;
+		const char *path = u->name;
+		if (path[0] != '/' && u->comp_dir && u->comp_dir[0]) {
+			size_t a = strlen(u->comp_dir), n = strlen(u->name);
+			char *s = cx_alloc(c, a + n + 2);
+			memcpy(s, u->comp_dir, a);
+			s[a] = '/';
+			memcpy(s + a + 1, u->name, n + 1);
+			path = s;
+		}
+		path = path_canon(c, path);
+		cx_work(c, opts->nuser);
+		for (size_t j = 0; j < opts->nuser && !u->user; j++)
+			u->user = strcmp(path, opts->user[j]) == 0;
 	}
 }
 
@@ -775,13 +822,14 @@ static void buckets(B *b)
 	}
 }
 
-/* build fills b->t from the ELF file. */
-static void build(B *b)
+/* build fills b->t from the ELF file, with the options opts (or NULL). */
+static void build(B *b, const GenOpts *opts)
 {
 	Ctx *c = b->c;
 	Table *t = b->t;
 	b->nofile = -1;
 	dw_open(&b->d, c, &b->e, &t->str, &t->files);
+	mark_user(b, opts);
 	for (size_t i = 0; i < b->d.units.n; i++)
 		walk(b, &b->d.units.v[i]);
 	group_nodes(b);
@@ -835,6 +883,8 @@ static void build(B *b)
 		const Unit *u = fn->sub >= 0 ? b->subs.v[fn->sub].u : unit_for(b, fn->lo);
 		if (!u || u->lang == DW_LANG_Mips_Assembler)
 			f->flags |= SYMTAB_FLAG_ASM;
+		else if (u->user)
+			f->flags |= SYMTAB_FLAG_USER;
 		if (fn->sub >= 0)
 			origin[i] = resolve(b, b->subs.v[fn->sub].die);
 	}
@@ -879,6 +929,12 @@ static void build(B *b)
 
 int symtab_generate(Ctx *c, const char *file, const uint8_t *buf, size_t len, Blob *out)
 {
+	return symtab_generate_opts(c, file, buf, len, NULL, out);
+}
+
+int symtab_generate_opts(Ctx *c, const char *file, const uint8_t *buf, size_t len,
+			 const GenOpts *opts, Blob *out)
+{
 	cx_init(c, file, len);
 	out->data = NULL;
 	out->size = 0;
@@ -890,7 +946,7 @@ int symtab_generate(Ctx *c, const char *file, const uint8_t *buf, size_t len, Bl
 	b->c = c;
 	b->t = cx_alloc(c, sizeof *b->t);
 	elf_open(&b->e, c, buf, len);
-	build(b);
+	build(b, opts);
 	Blob bl = table_write(c, b->t);
 	uint8_t *data = malloc(bl.size ? bl.size : 1);
 	if (!data)

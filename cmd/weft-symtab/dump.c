@@ -16,8 +16,12 @@
  *	  inl J parent=P NAME funcid=ID call=FILE:LINE startline=N
  *	  pc LO-HI FILE:LINE inl=J rule=R
  *
- * where the pc lines merge the four tables: a new line starts wherever
- * any of them changes.
+ * where F is 0 or the flags by name, joined by '|' (asm, user), and the pc
+ * lines merge the four tables: a new line starts wherever any of them
+ * changes.
+ *
+ * The input is a table as the generator writes it, or an executable that
+ * `weft build` gave one (the bytes at its symbol weft_symtab).
  */
 #include "symtabgen.h"
 
@@ -127,6 +131,24 @@ static void funcid_print(FILE *o, unsigned id)
 		fprintf(o, "funcid=%u", id);
 }
 
+/* flags_print prints a function's flags by name ("asm|user"), 0 for none. */
+static void flags_print(FILE *o, unsigned flags)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {{SYMTAB_FLAG_ASM, "asm"}, {SYMTAB_FLAG_USER, "user"}};
+	if (!flags)
+		fputc('0', o);
+	const char *sep = "";
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (flags & names[i].bit) {
+			fprintf(o, "%s%s", sep, names[i].name);
+			sep = "|";
+		}
+	}
+}
+
 /* check_value checks a decoded value against its table's range. */
 static void check_value(Dump *d, const char *what, uint64_t at, int32_t v, int64_t n)
 {
@@ -148,7 +170,7 @@ static void dump_func(Dump *d, uint32_t i, const SymtabFunc *f, const SymtabFunc
 		fail(c, "functab", at, "function %u overlaps or precedes the one before", i);
 	if (f->file >= h->nfile)
 		fail(c, "functab", at, "file %u out of range", f->file);
-	if (f->flags & ~SYMTAB_FLAG_ASM)
+	if (f->flags & ~(SYMTAB_FLAG_ASM | SYMTAB_FLAG_USER))
 		fail(c, "functab", at, "unknown flags 0x%x", f->flags);
 	if (f->ninl > h->ninl || f->inl > h->ninl - f->ninl)
 		fail(c, "functab", at, "inline tree [%u, +%u) out of range", f->inl, f->ninl);
@@ -157,7 +179,9 @@ static void dump_func(Dump *d, uint32_t i, const SymtabFunc *f, const SymtabFunc
 		fprintf(o, "func %u 0x%llx-0x%llx %s ", i, (unsigned long long)(h->textbase + f->entry),
 			(unsigned long long)(h->textbase + f->end), name);
 		funcid_print(o, f->funcid);
-		fprintf(o, " flags=%u %s:%u\n", f->flags, file_name(d, f->file), f->startline);
+		fprintf(o, " flags=");
+		flags_print(o, f->flags);
+		fprintf(o, " %s:%u\n", file_name(d, f->file), f->startline);
 	} else {
 		file_name(d, f->file);
 	}
@@ -334,6 +358,15 @@ int symtab_dump(Ctx *c, const char *file, const uint8_t *buf, size_t len, FILE *
 	d->p = buf;
 	d->len = len;
 	d->out = out;
+	if (len >= 4 && memcmp(buf, "\177ELF", 4) == 0) {
+		/* A built program: its table is the bytes at weft_symtab (as
+		 * far as the end of their section; the header says how many). */
+		Elf *e = cx_alloc(c, sizeof *e);
+		elf_open(e, c, buf, len);
+		d->p = elf_symbol_data(e, "weft_symtab", &d->len);
+		if (!d->p)
+			fail(c, NULL, 0, "no symbol table: no weft_symtab with bytes in the file (built with -g0?)");
+	}
 	dump(d);
 	cx_freeall(c);
 	return 0;

@@ -1,7 +1,8 @@
 /*
  * cmd/weft-symtab/elf.c: the ELF container. Checks the header, reads the
  * section headers into Section records (every one's bytes inside the
- * file) and lists the symbols of .symtab. Only what the generator needs:
+ * file), lists the symbols of .symtab and finds the bytes of one (the
+ * table a built program embeds, for --dump). Only what the generator needs:
  * ELF64, little-endian, x86-64 or AArch64, an executable or a PIE.
  *
  * Field offsets are those of <elf.h>'s Elf64_Ehdr, Elf64_Shdr and
@@ -149,46 +150,92 @@ const Section *elf_exec_section(const Elf *e, uint64_t lo, uint64_t hi)
 	return NULL;
 }
 
-Sym *elf_symbols(const Elf *e, bool objects, size_t *n)
+/* read_sym reads the symbol at r (24 bytes of .symtab), all but its name,
+ * whose offset in the string table goes to *name; returns false if it is
+ * undefined or absolute. */
+static bool read_sym(Rd *r, Sym *y, uint32_t *name)
 {
-	Ctx *c = e->c;
+	*name = rd_u32(r);
+	uint8_t info = rd_u8(r);
+	rd_u8(r);
+	uint16_t shndx = rd_u16(r);
+	y->addr = rd_u64(r);
+	y->size = rd_u64(r);
+	y->bind = info >> 4;
+	y->type = info & 0xf;
+	y->shndx = shndx;
+	return shndx != SHN_UNDEF && (shndx < SHN_LORESERVE || shndx == SHN_XINDEX);
+}
+
+/* symtab_reader sets *r to read .symtab's whole entries and *strs to its
+ * string table; returns false if the file has no .symtab. */
+static bool symtab_reader(const Elf *e, Rd *r, const Section **strs)
+{
 	static const char S[] = ".symtab";
 	const Section *st = NULL;
 
-	*n = 0;
 	for (size_t i = 0; i < e->nsect; i++)
 		if (e->sect[i].type == SHT_SYMTAB && e->sect[i].data) {
 			st = &e->sect[i];
 			break;
 		}
 	if (!st)
-		return NULL;
+		return false;
 	if (st->link >= e->nsect || !e->sect[st->link].data)
-		fail(c, S, 0, "string table index %u invalid", st->link);
-	const Section *strs = &e->sect[st->link];
-	VEC(Sym) v = {0};
+		fail(e->c, S, 0, "string table index %u invalid", st->link);
+	*strs = &e->sect[st->link];
+	rd_init(r, e->c, S, st->data, st->size - st->size % 24);
+	return true;
+}
+
+Sym *elf_symbols(const Elf *e, bool objects, size_t *n)
+{
+	Ctx *c = e->c;
+	const Section *strs;
 	Rd r;
-	rd_init(&r, c, S, st->data, st->size - st->size % 24);
+
+	*n = 0;
+	if (!symtab_reader(e, &r, &strs))
+		return NULL;
+	VEC(Sym) v = {0};
 	while (rd_left(&r) >= 24) {
-		uint32_t name = rd_u32(&r);
-		uint8_t info = rd_u8(&r);
-		rd_u8(&r);
-		uint16_t shndx = rd_u16(&r);
-		uint64_t value = rd_u64(&r);
-		uint64_t size = rd_u64(&r);
-		uint8_t type = info & 0xf;
-		if (type != STT_FUNC && type != STT_GNU_IFUNC && !(objects && type == STT_OBJECT))
+		Sym y;
+		uint32_t name;
+		if (!read_sym(&r, &y, &name))
 			continue;
-		if (shndx == SHN_UNDEF || (shndx >= SHN_LORESERVE && shndx != SHN_XINDEX))
+		if (y.type != STT_FUNC && y.type != STT_GNU_IFUNC && !(objects && y.type == STT_OBJECT))
 			continue;
-		Sym *y = VPUSH(c, &v);
-		y->name = str_at(c, ".strtab", strs->data, strs->size, name);
-		y->addr = value;
-		y->size = size;
-		y->bind = info >> 4;
-		y->type = type;
-		y->shndx = shndx;
+		y.name = str_at(c, ".strtab", strs->data, strs->size, name);
+		*VPUSH(c, &v) = y;
 	}
 	*n = v.n;
 	return v.v;
+}
+
+const uint8_t *elf_symbol_data(const Elf *e, const char *name, size_t *n)
+{
+	const Section *strs;
+	Rd r;
+
+	*n = 0;
+	if (!symtab_reader(e, &r, &strs))
+		return NULL;
+	while (rd_left(&r) >= 24) {
+		cx_work(e->c, 1);
+		Sym y;
+		uint32_t off;
+		if (!read_sym(&r, &y, &off) ||
+		    strcmp(str_at(e->c, ".strtab", strs->data, strs->size, off), name) != 0)
+			continue;
+		for (size_t i = 0; i < e->nsect; i++) {
+			const Section *s = &e->sect[i];
+			if ((s->flags & SHF_ALLOC) && s->data && y.addr >= s->addr &&
+			    y.addr - s->addr < s->size) {
+				*n = s->size - (y.addr - s->addr);
+				return s->data + (y.addr - s->addr);
+			}
+		}
+		return NULL;
+	}
+	return NULL;
 }

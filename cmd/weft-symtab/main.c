@@ -1,14 +1,18 @@
 /*
  * cmd/weft-symtab/main.c: the weft-symtab command.
  *
- *	weft-symtab [-o OUT] EXE     write EXE's symbol table to OUT
+ *	weft-symtab [-o OUT] [--user SRC]... EXE
+ *	                             write EXE's symbol table to OUT
  *	                             (default EXE.symtab)
  *	weft-symtab --same A B       check that no function of A moved in B
  *	weft-symtab --dump TABLE     check a table and print it as text
  *
  * weft build runs it between its two links: the first link's executable
  * gives the table, which the second link embeds as weft_symtab; --same
- * then checks that embedding it moved no code (abi/symtab.h).
+ * then checks that embedding it moved no code (abi/symtab.h). It names
+ * each C file it compiled with --user, so that the table can tell the
+ * program's own code (SYMTAB_FLAG_USER, where async preemption may stop
+ * a goroutine) from the runtime's, libc's and any prebuilt object's.
  *
  * The table is written to OUT.tmp and renamed onto OUT, so OUT is either
  * absent, the old table, or the whole new one.
@@ -28,7 +32,7 @@
 enum { EXIT_MOVED = 1, EXIT_ERROR = 2 };
 
 static const char usage_text[] =
-	"usage: weft-symtab [-o OUT] EXE\n"
+	"usage: weft-symtab [-o OUT] [--user SRC]... EXE\n"
 	"       weft-symtab --same A B\n"
 	"       weft-symtab --dump TABLE\n"
 	"\n"
@@ -37,9 +41,17 @@ static const char usage_text[] =
 	"default EXE.symtab.\n"
 	"\n"
 	"  -o OUT        where to write the table\n"
+	"  --user SRC    SRC is one of the program's own C files: the functions\n"
+	"                of the C compile unit made from it are flagged user\n"
+	"                (SYMTAB_FLAG_USER: code that async preemption may\n"
+	"                interrupt). Repeatable; weft build passes each file it\n"
+	"                compiled. SRC must exist; one that no unit came from\n"
+	"                flags nothing\n"
 	"  --same A B    exit 0 if every function symbol of A has the same\n"
 	"                address in B, else list the moved ones and exit 1\n"
-	"  --dump TABLE  check TABLE and print it as text\n"
+	"  --dump TABLE  check TABLE and print it as text, each function's\n"
+	"                flags by name (asm, user); TABLE may also be a program\n"
+	"                that weft build gave its table\n"
 	"  -h, --help    this text\n"
 	"\n"
 	"Errors name the file, the section and the offset; exit status 2.\n";
@@ -134,15 +146,31 @@ static void write_file(const char *path, const uint8_t *data, size_t len)
 	free(tmp);
 }
 
-/* cmd_generate writes exe's table to out (NULL: EXE.symtab); returns
- * the exit status. */
-static int cmd_generate(const char *exe, const char *out)
+/* user_source returns the canonical path of --user's src (malloc'd), or
+ * exits with an error naming it if it is not an existing regular file. */
+static char *user_source(const char *src)
+{
+	struct stat st;
+	if (stat(src, &st) < 0)
+		die("--user %s: %s", src, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die("--user %s: %s", src, "not a regular file");
+	char *real = realpath(src, NULL);
+	if (!real)
+		die("--user %s: %s", src, strerror(errno));
+	return real;
+}
+
+/* cmd_generate writes exe's table to out (NULL: EXE.symtab), the
+ * functions from the sources opts->user flagged user; returns the exit
+ * status. */
+static int cmd_generate(const char *exe, const char *out, const GenOpts *opts)
 {
 	size_t len;
 	uint8_t *buf = read_file(exe, &len);
 	Ctx c;
 	Blob b;
-	if (symtab_generate(&c, exe, buf, len, &b) < 0) {
+	if (symtab_generate_opts(&c, exe, buf, len, opts, &b) < 0) {
 		fprintf(stderr, "weft-symtab: %s\n", c.msg);
 		free(buf);
 		return EXIT_ERROR;
@@ -203,6 +231,8 @@ int main(int argc, char **argv)
 	const char *out = NULL;
 	const char *args[2];
 	int nargs = 0;
+	char **user = NULL;
+	size_t nuser = 0;
 	enum { GEN, SAME, DUMP } mode = GEN;
 	bool opts = true;
 
@@ -220,6 +250,14 @@ int main(int argc, char **argv)
 				out = argv[i];
 			} else if (strncmp(a, "-o", 2) == 0) {
 				out = a + 2;
+			} else if (strcmp(a, "--user") == 0) {
+				if (++i == argc)
+					usage_error("--user needs a file name");
+				char **nu = realloc(user, (nuser + 1) * sizeof *user);
+				if (!nu)
+					die("%s: %s", argv[i], "out of memory");
+				user = nu;
+				user[nuser++] = user_source(argv[i]);
 			} else if (strcmp(a, "--same") == 0) {
 				mode = SAME;
 			} else if (strcmp(a, "--dump") == 0) {
@@ -236,16 +274,21 @@ int main(int argc, char **argv)
 	}
 	switch (mode) {
 	case SAME:
-		if (nargs != 2 || out)
+		if (nargs != 2 || out || nuser)
 			usage_error("--same needs two executables");
 		return cmd_same(args[0], args[1]);
 	case DUMP:
-		if (nargs != 1 || out)
+		if (nargs != 1 || out || nuser)
 			usage_error("--dump needs one table");
 		return cmd_dump(args[0]);
 	default:
 		if (nargs != 1)
 			usage_error("one executable expected");
-		return cmd_generate(args[0], out);
+		GenOpts opts = {(const char *const *)user, nuser};
+		int rc = cmd_generate(args[0], out, &opts);
+		for (size_t i = 0; i < nuser; i++)
+			free(user[i]);
+		free(user);
+		return rc;
 	}
 }

@@ -91,6 +91,11 @@ void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const voi
 /* cx_grow makes room for need elements of size esz in *pv (capacity *cap),
  * growing geometrically. */
 void cx_grow(Ctx *c, void *pv, size_t *cap, size_t need, size_t esz);
+/* path_canon returns path made absolute (against the current directory)
+ * and canonical: realpath's answer when the file exists, else the path
+ * with ".", ".." and repeated slashes taken out by their spelling alone.
+ * The result is owned by c. */
+const char *path_canon(Ctx *c, const char *path);
 
 /* A growable array of T: VEC(T) v = {0}; T *e = VPUSH(c, &v); */
 #define VEC(T)                 \
@@ -212,6 +217,11 @@ const Section *elf_section(const Elf *e, const char *name);
 /* elf_exec_section returns the allocated executable section that holds
  * all of [lo, hi), or NULL. */
 const Section *elf_exec_section(const Elf *e, uint64_t lo, uint64_t hi);
+/* elf_symbol_data returns the bytes of the file from the defined symbol
+ * name (of any type) to the end of its section, their count in *n, or
+ * NULL if there is no such symbol or its section has no bytes in the
+ * file. */
+const uint8_t *elf_symbol_data(const Elf *e, const char *name, size_t *n);
 /* elf_symbols returns the defined symbols of .symtab whose type is FUNC
  * (or GNU_IFUNC), and OBJECT too if objects; *n is their count. A file
  * without .symtab has none. */
@@ -238,6 +248,7 @@ typedef struct Unit {
 	uint64_t base; /* base address for range lists: low_pc */
 	const char *name, *comp_dir;
 	uint64_t lang;
+	bool user; /* C, and one of the program's sources (build.c, --user) */
 	/* The line table's files, and the global file index each maps to
 	 * once used (-2: not yet). v5 numbers from 0, older versions from 1
 	 * (files[0] is then the primary source file, by convention). */
@@ -335,6 +346,11 @@ enum {
 	DW_TAG_subprogram = 0x2e,
 	DW_TAG_partial_unit = 0x3c,
 	DW_TAG_skeleton_unit = 0x4a,
+	DW_LANG_C89 = 0x01,
+	DW_LANG_C = 0x02,
+	DW_LANG_C99 = 0x0c,
+	DW_LANG_C11 = 0x1d,
+	DW_LANG_C17 = 0x2c,
 	DW_LANG_Mips_Assembler = 0x8001,
 };
 
@@ -440,14 +456,29 @@ typedef struct Blob {
 /* table_write lays t out as a blob (memory owned by c). */
 Blob table_write(Ctx *c, Table *t);
 
+/* GenOpts is what the command line adds to what the executable says. */
+typedef struct GenOpts {
+	/* The program's own C sources (--user), each as path_canon gives
+	 * it: the functions of their C units get SYMTAB_FLAG_USER. */
+	const char *const *user;
+	size_t nuser;
+} GenOpts;
+
 /* symtab_generate builds the table of the ELF executable buf[0..len),
- * named file in messages. It returns 0 and a malloc'd blob (the caller
- * frees out->data), or -1 with the message in c->msg; c is left freed.
- * It never exits and never reads outside buf. */
+ * named file in messages, with the options opts (NULL: none). It returns
+ * 0 and a malloc'd blob (the caller frees out->data), or -1 with the
+ * message in c->msg; c is left freed. It never exits and never reads
+ * outside buf (it looks at the file system only for opts->user). */
+int symtab_generate_opts(Ctx *c, const char *file, const uint8_t *buf, size_t len,
+			 const GenOpts *opts, Blob *out);
+/* symtab_generate is symtab_generate_opts without options (the fuzz
+ * target's entry). */
 int symtab_generate(Ctx *c, const char *file, const uint8_t *buf, size_t len, Blob *out);
 
 /* symtab_dump validates the blob buf[0..len) and prints it to out (NULL:
- * validate only). Returns 0, or -1 with the message in c->msg. */
+ * validate only); buf may also be an ELF executable, whose embedded table
+ * (the symbol weft_symtab) is the blob. Returns 0, or -1 with the message
+ * in c->msg. */
 int symtab_dump(Ctx *c, const char *file, const uint8_t *buf, size_t len, FILE *out);
 
 /* symtab_same compares the FUNC symbols of two ELF files (see main.c);

@@ -1,7 +1,7 @@
 /*
  * cmd/weft-symtab/util.c: what every stage of the generator stands on:
  * the error path (fail), tracked memory, the bounds-checked reader, a
- * hash map, byte buffers and interned strings.
+ * hash map, byte buffers, interned strings and canonical paths.
  *
  * Memory is tracked in a circular list hung off the context, each block
  * preceded by its links, so that an error anywhere (a longjmp out of
@@ -9,8 +9,10 @@
  * cx_freeall on both paths. The generator is a short-lived batch tool;
  * nothing is freed early except buffers that are regrown.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "symtabgen.h"
 
@@ -146,6 +148,65 @@ void cx_grow(Ctx *c, void *pv, size_t *cap, size_t need, size_t esz)
 		fail(c, NULL, 0, "out of memory");
 	*pp = cx_realloc(c, *pp, ncap * esz);
 	*cap = ncap;
+}
+
+const char *path_canon(Ctx *c, const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (real) {
+		const char *r = cx_strdup(c, real);
+		free(real);
+		return r;
+	}
+	/* Absolute first: the current directory, then path. */
+	char *cwd = NULL;
+	if (path[0] != '/') {
+		for (size_t n = 256; !cwd; n *= 2) {
+			char *buf = cx_alloc(c, n);
+			if (getcwd(buf, n))
+				cwd = buf;
+			else if (errno != ERANGE)
+				fail(c, NULL, 0, "cannot find the current directory: %s", strerror(errno));
+			else
+				cx_free(c, buf);
+		}
+	}
+	size_t cn = cwd ? strlen(cwd) : 0, pn = strlen(path);
+	char *in = cx_alloc(c, cn + pn + 2);
+	if (cwd)
+		memcpy(in, cwd, cn);
+	in[cn] = '/';
+	memcpy(in + cn + 1, path, pn + 1);
+	cx_free(c, cwd);
+	/* Then component by component into out, which never grows longer
+	 * than in: "." and empty ones dropped, ".." taking the last one off
+	 * (at the root there is none to take). */
+	char *out = cx_alloc(c, cn + pn + 2);
+	size_t o = 0;
+	for (const char *p = in; *p;) {
+		while (*p == '/')
+			p++;
+		const char *q = p;
+		while (*q && *q != '/')
+			q++;
+		size_t k = (size_t)(q - p);
+		if (k == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else if (k > 0 && !(k == 1 && p[0] == '.')) {
+			out[o++] = '/';
+			memcpy(out + o, p, k);
+			o += k;
+		}
+		p = q;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = 0;
+	cx_free(c, in);
+	return out;
 }
 
 void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))

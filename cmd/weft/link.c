@@ -159,6 +159,13 @@ out:
  * holding its symbol table (abi/symtab.h) as the symbol weft_symtab: the
  * generator writes the table, and symtab_object wraps it in an object.
  * It returns 0, EXIT_FAILED or EXIT_ERROR.
+ *
+ * Each C file of o->files, which build_in compiled into the objects
+ * linked here, goes to the generator as --user: their functions are the
+ * program's own code, the only code at which async preemption may stop
+ * a goroutine (SYMTAB_FLAG_USER). The generator runs in this directory,
+ * as the compiler did, so the paths mean the same to both; objects and
+ * archives linked in prebuilt (WEFTLDFLAGS) are never named.
  */
 static int make_symtab(const struct options *o, const struct target *t, const char *tmpdir,
 		       const char *exe, char **objp)
@@ -170,6 +177,10 @@ static int make_symtab(const struct options *o, const struct target *t, const ch
 	sv_push(&cmd, t->symtab);
 	sv_push(&cmd, "-o");
 	sv_push_path(&cmd, bin);
+	for (size_t i = 0; i < o->files.len; i++) {
+		sv_push(&cmd, "--user");
+		sv_push_path(&cmd, o->files.v[i]);
+	}
 	sv_push_path(&cmd, exe);
 	rc = run_tool(o, &cmd);
 	sv_free(&cmd);

@@ -599,10 +599,6 @@ void notifyListNotifyAll(NotifyList *l);
 /* ---- symtab.c: the symbol table (abi/symtab.h) ---- */
 void symtab_init(void); /* once, at start-up */
 bool symtab_present(void);
-/* funcPreemptible: pc is in code the program was built from by weft
- * build (SYMTAB_FLAG_USER, not assembly), which asynchronous preemption
- * may interrupt. Async-signal-safe. */
-bool funcPreemptible(uintptr_t pc);
 /* findfunc returns the function whose code holds pc, or NULL. */
 const SymtabFunc *findfunc(uintptr_t pc);
 /* funcPreemptible: may async preemption stop a goroutine at pc (the

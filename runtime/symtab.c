@@ -139,17 +139,6 @@ bool symtab_inruntime(const char *file)
 	return false;
 }
 
-/* funcPreemptible (runtime.h). Until the table flags the program's own
- * functions, every C function outside the runtime's directories. */
-bool funcPreemptible(uintptr_t pc)
-{
-	const SymtabFunc *f = findfunc(pc);
-	if (!f || (f->flags & SYMTAB_FLAG_ASM))
-		return false;
-	int32_t file = pcvalue(f, f->pcfile, pc);
-	return file >= 0 && !symtab_inruntime(symtab_file((uint32_t)file));
-}
-
 bool symtab_present(void)
 {
 	return tab.h != NULL;
@@ -186,7 +175,9 @@ const SymtabFunc *findfunc(uintptr_t pc)
  * being wrong is a goroutine stopped where the runtime cannot stop it).
  * Without a table nothing is: the runtime's, libc's and prebuilt code are
  * never preemptible, and without the table weft cannot tell which is
- * which.
+ * which. Nor is code of the runtime's own headers inlined into the
+ * program's (its line table names runtime/ or arch/: symtab_inruntime):
+ * the check programs in test/prog use the runtime's inline helpers.
  *
  * It runs in a signal handler, on any thread, at any instruction: it
  * takes no lock, allocates nothing and makes no system call. findfunc
@@ -197,7 +188,10 @@ const SymtabFunc *findfunc(uintptr_t pc)
 bool funcPreemptible(uintptr_t pc)
 {
 	const SymtabFunc *f = findfunc(pc);
-	return f && (f->flags & (SYMTAB_FLAG_USER | SYMTAB_FLAG_ASM)) == SYMTAB_FLAG_USER;
+	if (!f || (f->flags & (SYMTAB_FLAG_USER | SYMTAB_FLAG_ASM)) != SYMTAB_FLAG_USER)
+		return false;
+	int32_t file = pcvalue(f, f->pcfile, pc);
+	return file >= 0 && !symtab_inruntime(symtab_file((uint32_t)file));
 }
 
 uintptr_t funcentry(const SymtabFunc *f)

@@ -686,11 +686,12 @@ M *acquirem(void);        /* proc.c: the current M, not preempted until releasem
 void releasem(M *mp);
 
 /* preemptcheck, at weft calls that are scheduling points anyway: a
- * goroutine asked to yield (past its time slice) does so here. */
+ * goroutine asked to yield (past its time slice) does so here, unless
+ * its M has preemption off (acquirem). */
 static inline void preemptcheck(void)
 {
 	G *gp = getg();
-	if (unlikely(gp && gp->preempt)) {
+	if (unlikely(gp && gp->preempt) && getm()->locks == 0) {
 		atomic_xadd(&preempt.coop, 1);
 		gopreempt();
 	}

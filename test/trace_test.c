@@ -1421,7 +1421,9 @@ static void stacklist_event(const struct tev *ev, void *arg)
 			   : IS_SYSCALL(ev) ? "GoSyscallBegin"
 			   : IS_STOP(ev)    ? "GoStop"
 					    : NULL;
-	if (!what)
+	/* Preemptions come when a goroutine's time slice runs out, which
+	 * two runs need not share (qemu is slow enough for them). */
+	if (!what || strcmp(ev->reason, "preempted") == 0)
 		return;
 	const struct stack *ss[2] = {&ev->tstack, &ev->stack};
 	for (int k = 0; k < 2; k++) {

@@ -14,11 +14,15 @@
 #include <weft.h>
 
 static weft_waitgroup started;
+static weft_chan *printed; /* closed once main has printed its line */
 
 static void worker(void *arg)
 {
 	int id = (int)(intptr_t)arg;
 	weft_waitgroup_done(&started);
+	/* main's line comes first, however the goroutines are scheduled
+	 * (main may be preempted, in weft_go, before it has started all). */
+	weft_chan_recv(printed, NULL);
 	weft_sleep((int64_t)id * 20 * 1000 * 1000);
 	weft_printf("worker %d done\n", id);
 }
@@ -39,12 +43,15 @@ int weft_main(int argc, char **argv)
 		weft_waitgroup_add(&started, 1);
 		weft_go(stuck, weft_chan_make(sizeof(int), 0));
 	} else {
+		printed = weft_chan_make(0, 0);
 		weft_waitgroup_add(&started, 3);
 		for (int i = 1; i <= 3; i++)
 			weft_go(worker, (void *)(intptr_t)i);
 	}
 	weft_waitgroup_wait(&started);
 	weft_printf("main exits\n");
+	if (printed)
+		weft_chan_close(printed);
 	weft_goexit();
 	weft_printf("unreachable: weft_goexit returned\n");
 	return 0;

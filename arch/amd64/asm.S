@@ -229,7 +229,16 @@ asyncPreempt:
 1:	sub $512, %rsp
 	and $-64, %rsp
 	fxsave64 (%rsp)
-2:	call asyncPreempt2
+2:	/* The C calls below, and whatever goroutine this thread runs next,
+	 * want the x87 stack empty (the ABI's rule at a call) and the
+	 * default control words: an interrupted long-double loop leaves
+	 * the x87 stack full, and the program may have changed the rounding
+	 * mode. xrstor gives this goroutine its own back. */
+	fninit
+	pushq $0x1f80		/* MXCSR at exec: all exceptions masked, round to nearest */
+	ldmxcsr (%rsp)
+	add $8, %rsp
+	call asyncPreempt2
 	cmpq $0, arch_xsavesize(%rip)
 	je 3f
 	mov $-1, %eax

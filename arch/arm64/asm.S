@@ -241,6 +241,9 @@ asyncPreempt:
 	stp q26, q27, [sp, #.Lpreempt_q + 416]
 	stp q28, q29, [sp, #.Lpreempt_q + 448]
 	stp q30, q31, [sp, #.Lpreempt_q + 480]
+	/* Whatever goroutine this thread runs next wants the default
+	 * rounding mode and traps, not the interrupted one's. */
+	msr fpcr, xzr
 	bl asyncPreempt2
 	ldp q0, q1, [sp, #.Lpreempt_q + 0]
 	ldp q2, q3, [sp, #.Lpreempt_q + 32]

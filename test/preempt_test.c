@@ -587,6 +587,56 @@ Test(preempt_arm64, libc_procs2)
 	libc(true, 100);
 }
 
+/* ==== the cooperative check, and the program's own SIGURG ==== */
+
+/*
+ * coop: a goroutine looping on weft calls that never block, at 1 P with
+ * the signal off (asyncpreemptoff=1): main's five 1 ms sleeps end, and
+ * every preemption is cooperative, at the calls that check (select,
+ * mutex lock, weft_go): at least one (how many depends on how the
+ * sleeps' timers fall into the slices).
+ */
+static void coop(const char *mode)
+{
+	char prog[256];
+	struct run r;
+	struct pstats st;
+	prog_path(prog, sizeof prog, "preempt_coop", false);
+	run_prog(&r, prog, false, mode, NULL, "1", "asyncpreemptoff=1,preemptstats=1", NULL, NATIVE_TIMEOUT_S);
+	assert_exit(&r, 0);
+	assert_stdout_has(&r, "coop: ok\n");
+	parse_stats(&r, &st);
+	cr_assert(st.signals == 0 && st.async == 0 && st.cooperative >= 1,
+		  "want cooperative preemptions only, at least 1: signals %ld async %ld cooperative %ld\n%s",
+		  st.signals, st.async, st.cooperative, r.report);
+	run_free(&r);
+}
+
+Test(preempt, coop_select) { coop("select"); }
+Test(preempt, coop_mutex) { coop("mutex"); }
+Test(preempt, coop_go) { coop("go"); }
+
+/*
+ * sigurg: a hosted program that handles SIGURG itself (its handler gets
+ * every one it raises) or blocks it (pending, then taken by
+ * sigtimedwait) keeps working beside a goroutine that preemption
+ * signals, at 2 Ps.
+ */
+static void sigurg(const char *mode, const char *want)
+{
+	char prog[256];
+	struct run r;
+	prog_path(prog, sizeof prog, "preempt_sigurg", false);
+	run_prog(&r, prog, false, mode, NULL, "2", FAST, NULL, NATIVE_TIMEOUT_S);
+	assert_exit(&r, 0);
+	assert_stdout_has(&r, want);
+	assert_stdout_has(&r, "ok\n");
+	run_free(&r);
+}
+
+Test(preempt, sigurg_handled_by_program) { sigurg("handle", "handled 10 of 10\n"); }
+Test(preempt, sigurg_blocked_by_program) { sigurg("block", "pending 1, waited 1\n"); }
+
 /* ==== 4. trace: weft_trace_start beside spinners, and the stops ==== */
 
 /*

@@ -1744,8 +1744,8 @@ static void sysmon(void)
 			delay *= 2;
 		if (delay > SYSMON_MAX_SLEEP_US)
 			delay = SYSMON_MAX_SLEEP_US;
-		/* Slices shorter than sysmon's longest sleep (preemptus) are
-		 * seen at least twice a slice. */
+		/* It looks at least twice a time slice (preempt.c): every
+		 * 5 ms at most by default, less with a short preemptus. */
 		if (delay > preempt.slice / 2000)
 			delay = preempt.slice / 2000;
 		sys_nanosleep(delay * 1000);

@@ -147,97 +147,11 @@ static void need_async(const struct run *r, const struct pstats *st, long min)
 		  r->report);
 }
 
-/* ---- Go, for reading traces (as test/trace_test.c finds it) ---- */
-
-#define TRACECHECK "build/test/tracecheck"
-enum { GO_TIMEOUT_S = 300 };
-
-static char go_path[PATH_MAX];
-static char go_why[1024];
-static char go_envs[4][PATH_MAX + 16];
-static const char *go_env[5];
-
-/* find_go returns $WEFT_GO, Debian's Go 1.23 or the PATH's go, the first
- * that says it is Go 1.22 or later, or NULL with go_why set. Every go
- * command runs with go_env: this toolchain, no GOFLAGS, a cache of ours. */
-static const char *find_go(void)
+/* strict: the strict oracle accepts trace (testutil's strict_check). */
+static void strict(const char *trace)
 {
-	static int state; /* 0: not looked yet; 1: found; -1: none */
-	if (state)
-		return state > 0 ? go_path : NULL;
-	char tmp[PATH_MAX];
-	mkdir("build/test", 0777);
-	mkdir("build/test/tmp", 0777);
-	if (!realpath("build/test/tmp", tmp))
-		snprintf(tmp, sizeof tmp, "/tmp");
-	snprintf(go_envs[0], sizeof go_envs[0], "GOTOOLCHAIN=local");
-	snprintf(go_envs[1], sizeof go_envs[1], "GOFLAGS=");
-	snprintf(go_envs[2], sizeof go_envs[2], "GOENV=off");
-	snprintf(go_envs[3], sizeof go_envs[3], "GOCACHE=%s/gocache", tmp);
-	for (int i = 0; i < 4; i++)
-		go_env[i] = go_envs[i];
-	go_env[4] = NULL;
-
-	char onpath[PATH_MAX] = "";
-	const char *path = getenv("PATH");
-	for (const char *p = path ? path : ""; *p;) {
-		size_t n = strcspn(p, ":");
-		snprintf(onpath, sizeof onpath, "%.*s/go", (int)n, p);
-		if (access(onpath, X_OK) == 0)
-			break;
-		onpath[0] = '\0';
-		p += n + (p[n] == ':');
-	}
-	const char *cands[3] = {getenv("WEFT_GO"), "/usr/lib/go-1.23/bin/go", onpath};
-	state = -1;
-	for (int i = 0; i < 3 && state < 0; i++) {
-		if (!cands[i] || !*cands[i] || access(cands[i], X_OK) != 0)
-			continue;
-		struct run r;
-		struct run_opts o = {.env = go_env};
-		RUN(&r, &o, cands[i], "env", "GOVERSION");
-		const char *v = strstr(r.out, "go1.");
-		if (r.status == 0 && r.sig == 0 && v && strtol(v + 4, NULL, 10) >= 22) {
-			snprintf(go_path, sizeof go_path, "%s", cands[i]);
-			state = 1;
-		} else {
-			size_t n = strlen(go_why);
-			snprintf(go_why + n, sizeof go_why - n, "%s: %s, \"%.*s\"; ", cands[i], status_str(&r),
-				 (int)strcspn(r.out, "\n"), r.out);
-		}
-		run_free(&r);
-	}
-	if (state < 0 && !go_why[0])
-		snprintf(go_why, sizeof go_why, "no go in $WEFT_GO, /usr/lib/go-1.23/bin or the PATH");
-	return state > 0 ? go_path : NULL;
-}
-
-/* need_go skips the test, saying why (on standard error too: Criterion
- * lists skips only with --verbose), when there is no usable Go. */
-#define need_go()                                                                                    \
-	do {                                                                                         \
-		if (find_go() == NULL) {                                                             \
-			fprintf(stderr, "[SKIP] %s::%s: no Go 1.22+ to read traces with: %s\n",     \
-				criterion_current_suite->name, criterion_current_test->name, go_why); \
-			cr_skip_test("no Go 1.22+ to read traces with (set WEFT_GO, or scripts/deps " \
-				     "test installs Go 1.23): %s", go_why);                          \
-			return;                                                                      \
-		}                                                                                    \
-	} while (0)
-
-/* strict_check: the strict oracle (test/tracecheck: Go's Reader, its
- * Validator, the time line, the frame PCs) accepts trace. */
-static void strict_check(const char *trace)
-{
-	need_file(TRACECHECK);
-	char env[PATH_MAX + 16];
-	snprintf(env, sizeof env, "WEFTCHECK=%s", trace);
-	const char *extra[] = {env, NULL};
-	struct run_opts o = {.env = extra, .timeout_s = GO_TIMEOUT_S};
-	struct run r;
-	RUN(&r, &o, TRACECHECK, "-test.run", "^TestWeftTrace$");
-	cr_assert(r.status == 0 && r.sig == 0, "the strict oracle rejects the trace %s\n%s", trace, r.report);
-	run_free(&r);
+	char why[8192];
+	cr_assert(strict_check(trace, why, sizeof why), "the strict oracle rejects the trace %s:\n%s", trace, why);
 }
 
 /* ---- the trace's preemptions, as go tool trace -d=1 prints them ---- */
@@ -678,7 +592,7 @@ static void trace(const char *procs)
 		  start_us, r.report);
 	run_free(&r);
 
-	strict_check(path);
+	strict(path);
 	struct preempts p = {.func = "spin_forever"};
 	count_preempts(path, &p);
 	cr_log_info("preempt::trace at %s Ps: weft_trace_start took %ld us, weft_trace_stop %ld us; %ld GoStop "
@@ -855,7 +769,7 @@ static void stress(const char *build, const char *iters, const char *procs)
 	regs_run(&r, &tst, prog, false, iters, procs, FAST ",preemptstats=1", e_trace);
 	need_async(&r, &tst, 1000);
 	run_free(&r);
-	strict_check(path);
+	strict(path);
 	struct preempts p = {.func = NULL};
 	count_preempts(path, &p);
 	cr_log_info("preempt::stress %s at %s Ps: untraced async %ld cooperative %ld unsafe %ld of %ld signals; "

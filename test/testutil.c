@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -430,4 +431,110 @@ void assert_unknown_check(const char *name)
 	snprintf(want, sizeof want, "%s: no check named no_such_check\n", name);
 	assert_stdout_has(&r, want);
 	run_free(&r);
+}
+
+/* ---- finding Go ---- */
+
+char go_path[PATH_MAX];
+char go_why[2048]; /* why there is none */
+static char go_envs[4][PATH_MAX + 16];
+const char *go_env[5];
+
+/* go_setenv fills go_env, the settings every go command here runs with:
+ * the toolchain at hand (never a download), no GOFLAGS or go.env of the
+ * user's, and a cache in build/test/tmp, for a HOME that may be unset. */
+static void go_setenv(void)
+{
+	char tmp[PATH_MAX];
+	mkdir("build/test", 0777);
+	mkdir("build/test/tmp", 0777);
+	if (!realpath("build/test/tmp", tmp))
+		snprintf(tmp, sizeof tmp, "/tmp");
+	snprintf(go_envs[0], sizeof go_envs[0], "GOTOOLCHAIN=local");
+	snprintf(go_envs[1], sizeof go_envs[1], "GOFLAGS=");
+	snprintf(go_envs[2], sizeof go_envs[2], "GOENV=off");
+	snprintf(go_envs[3], sizeof go_envs[3], "GOCACHE=%s/gocache", tmp);
+	for (int i = 0; i < 4; i++)
+		go_env[i] = go_envs[i];
+	go_env[4] = NULL;
+}
+
+/* go_usable: path runs and says it is Go 1.22 or later (go env
+ * GOVERSION: "go1.23.5", or "devel go1.24-..."); otherwise go_why says
+ * why not. */
+static bool go_usable(const char *path)
+{
+	size_t n = strlen(go_why);
+	if (access(path, X_OK) != 0) {
+		snprintf(go_why + n, sizeof go_why - n, "%s: not found; ", path);
+		return false;
+	}
+	struct run r;
+	struct run_opts o = {.env = go_env};
+	RUN(&r, &o, path, "env", "GOVERSION");
+	const char *v = strstr(r.out, "go1.");
+	long minor = v ? strtol(v + 4, NULL, 10) : -1;
+	bool ok = r.status == 0 && r.sig == 0 && minor >= 22;
+	if (!ok)
+		snprintf(go_why + n, sizeof go_why - n, "%s: %s, version \"%.*s\" (want go1.22 or later); ", path,
+			 status_str(&r), (int)strcspn(r.out, "\n"), r.out);
+	run_free(&r);
+	return ok;
+}
+
+/* find_go returns the go command to use ($WEFT_GO, Go 1.23's Debian
+ * path, go on the PATH: the first that works), or NULL with go_why set. */
+const char *find_go(void)
+{
+	static int state; /* 0: not looked yet; 1: found; -1: none */
+	if (state)
+		return state > 0 ? go_path : NULL;
+	go_setenv();
+	go_why[0] = '\0';
+	const char *cands[3] = {getenv("WEFT_GO"), "/usr/lib/go-1.23/bin/go", NULL};
+	char onpath[PATH_MAX] = "";
+	const char *path = getenv("PATH");
+	for (const char *p = path ? path : ""; *p;) {
+		size_t n = strcspn(p, ":");
+		snprintf(onpath, sizeof onpath, "%.*s/go", (int)n, p);
+		if (access(onpath, X_OK) == 0) {
+			cands[2] = onpath;
+			break;
+		}
+		onpath[0] = '\0';
+		p += n + (p[n] == ':');
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!cands[i] || !*cands[i])
+			continue;
+		if (go_usable(cands[i])) {
+			snprintf(go_path, sizeof go_path, "%s", cands[i]);
+			state = 1;
+			return go_path;
+		}
+	}
+	if (!cands[2]) {
+		size_t n = strlen(go_why);
+		snprintf(go_why + n, sizeof go_why - n, "no go on the PATH");
+	}
+	state = -1;
+	return NULL;
+}
+
+/* strict_check runs the strict oracle (test/tracecheck: Go's Reader,
+ * testtrace's Validator, the time line, the frame PCs) on trace and
+ * returns true when it accepts it; why gets its output. */
+bool strict_check(const char *trace, char *why, size_t whylen)
+{
+	need_file(TRACECHECK);
+	char env[PATH_MAX + 16];
+	snprintf(env, sizeof env, "WEFTCHECK=%s", trace);
+	const char *extra[] = {env, NULL};
+	struct run_opts o = {.env = extra, .timeout_s = GO_TIMEOUT_S};
+	struct run r;
+	RUN(&r, &o, TRACECHECK, "-test.run", "^TestWeftTrace$");
+	bool ok = r.status == 0 && r.sig == 0;
+	snprintf(why, whylen, "%s%s", r.out, r.err);
+	run_free(&r);
+	return ok;
 }

@@ -194,4 +194,49 @@ void assert_unknown_check(const char *name);
  * recursing" a test program prints) and returns N, or -1. */
 long goroutine_id(const char *text, const char *word);
 
+/* ---- Go, and the strict trace oracle ---- */
+
+/* The strict oracle, test/tracecheck/weftcheck_test.go built into Go's
+ * internal/trace. */
+#define TRACECHECK "build/test/tracecheck"
+
+/* Generous: the stress traces take Go seconds to read on a busy machine. */
+enum { GO_TIMEOUT_S = 300 };
+
+extern char go_path[]; /* find_go's answer */
+extern char go_why[];  /* why there is none */
+extern const char *go_env[]; /* the settings every go command runs with */
+
+/* find_go returns the go command to use ($WEFT_GO, Go 1.23's Debian
+ * path, go on the PATH: the first that is Go 1.22 or later), or NULL
+ * with go_why set. */
+const char *find_go(void);
+
+/* strict_check runs the strict oracle on trace: true if it accepts it,
+ * else false with what it said in why. */
+bool strict_check(const char *trace, char *why, size_t whylen);
+
+/* skip_visibly skips the test, saying why on standard error too:
+ * Criterion lists skipped tests only with --verbose, and a warning
+ * (cr_log_warn) would make the suite's exit status 1. */
+#define skip_visibly(...)                                                                    \
+	do {                                                                                 \
+		fprintf(stderr, "[SKIP] %s::%s: ", criterion_current_suite->name,            \
+			criterion_current_test->name);                                       \
+		fprintf(stderr, __VA_ARGS__);                                                \
+		fputc('\n', stderr);                                                         \
+		cr_skip_test(__VA_ARGS__);                                                   \
+	} while (0)
+
+/* need_go skips the test, saying why, when there is no usable Go. */
+#define need_go()                                                                            \
+	do {                                                                                 \
+		if (find_go() == NULL) {                                                     \
+			skip_visibly("no Go 1.22+ to read traces with "                     \
+				     "(set WEFT_GO, or scripts/deps test installs Go 1.23): " \
+				     "%s", go_why);                                          \
+			return;                                                              \
+		}                                                                            \
+	} while (0)
+
 #endif

@@ -706,4 +706,19 @@ extern char **rt_envp;
 const char *rt_getenv(const char *name);
 const char *rt_debugvar(const char *name, size_t *len); /* a WEFTDEBUG option's value */
 
+/* ---- pprof.c: CPU profiles in pprof's format ---- */
+/* One sample: n return addresses as fpTracebackPCs gives them (pcs[0]
+ * the exact pc when exact0: a signal interrupted it there), and how many
+ * times that stack was seen. */
+typedef struct PprofSample {
+	const uintptr_t *pcs;
+	int n;
+	bool exact0;
+	int64_t count;
+} PprofSample;
+/* pprofWrite writes a profile.proto (uncompressed protobuf, which go tool
+ * pprof reads) of ns samples, each count worth period_ns of CPU time, to
+ * fd; returns 0 or -errno. */
+int pprofWrite(int fd, const PprofSample *s, int ns, int64_t period_ns, int64_t start_ns, int64_t duration_ns);
+
 #endif

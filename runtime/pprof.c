@@ -32,9 +32,6 @@
  */
 #include "runtime.h"
 
-/* The symbol table's header, for the text's extent (see pprofmapping). */
-extern const uint8_t weft_symtab[] __attribute__((weak));
-
 enum {
 	EBADF = 9, EIO = 5,
 	/* profile.proto's field numbers (Go's proto.go names them the same). */
@@ -455,11 +452,8 @@ static void sample(Writer *w, const PprofSample *s, int64_t period_ns)
  * it). Without a table there is no mapping. */
 static void pprofmapping(Writer *w)
 {
-	if (!symtab_present())
+	if (!symtab_textrange(&w->textlo, &w->texthi))
 		return;
-	const SymtabHeader *h = (const SymtabHeader *)weft_symtab;
-	w->textlo = (uintptr_t)h->textbase + ((uintptr_t)rt0_go - (uintptr_t)h->anchor);
-	w->texthi = w->textlo + h->textsize;
 	const char *file = rt_argc > 0 && rt_argv && rt_argv[0] && rt_argv[0][0] ? rt_argv[0] : "weft-program";
 	Buf *b = &w->rec;
 	fieldvarint(w, b, MappingID, 1);

@@ -606,6 +606,7 @@ const SymtabFunc *findfunc(uintptr_t pc);
  * allocation, no system calls. False without a table. */
 bool funcPreemptible(uintptr_t pc);
 uintptr_t funcentry(const SymtabFunc *f);
+bool symtab_textrange(uintptr_t *lo, uintptr_t *hi); /* the table's text, loaded */
 const char *funcname(const SymtabFunc *f);
 const char *symtab_string(uint32_t off);
 const char *symtab_file(uint32_t idx);

@@ -194,6 +194,17 @@ bool funcPreemptible(uintptr_t pc)
 	return file >= 0 && !symtab_inruntime(symtab_file((uint32_t)file));
 }
 
+/* symtab_textrange gives the text the table covers, where it is loaded:
+ * [*lo, *hi). False without a table. */
+bool symtab_textrange(uintptr_t *lo, uintptr_t *hi)
+{
+	if (!tab.h)
+		return false;
+	*lo = tab.text;
+	*hi = tab.text + tab.h->textsize;
+	return true;
+}
+
 uintptr_t funcentry(const SymtabFunc *f)
 {
 	return tab.text + f->entry;

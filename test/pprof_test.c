@@ -19,56 +19,7 @@
 
 enum { PERIOD_NS = 10 * 1000 * 1000 };
 
-/* ---- finding Go (as trace_test.c does: the toolchain at hand, never a
- * download, no settings of the user's) ---- */
-
-static char go_path[PATH_MAX];
-static char go_why[1024];
-static char go_cache[PATH_MAX + 16];
-static const char *go_env[5];
-
-static const char *find_go(void)
-{
-	static int state; /* 0: not looked yet; 1: found; -1: none */
-	if (state)
-		return state > 0 ? go_path : NULL;
-	char tmp[PATH_MAX];
-	mkdir("build/test", 0777);
-	mkdir("build/test/tmp", 0777);
-	if (!realpath("build/test/tmp", tmp))
-		snprintf(tmp, sizeof tmp, "/tmp");
-	snprintf(go_cache, sizeof go_cache, "GOCACHE=%s/gocache", tmp);
-	go_env[0] = "GOTOOLCHAIN=local";
-	go_env[1] = "GOFLAGS=";
-	go_env[2] = "GOENV=off";
-	go_env[3] = go_cache;
-	go_env[4] = NULL;
-	state = -1;
-	const char *cands[2] = {getenv("WEFT_GO"), "/usr/lib/go-1.23/bin/go"};
-	for (int i = 0; i < 2; i++) {
-		if (!cands[i] || !*cands[i])
-			continue;
-		if (access(cands[i], X_OK) != 0) {
-			size_t n = strlen(go_why);
-			snprintf(go_why + n, sizeof go_why - n, "%s: not found; ", cands[i]);
-			continue;
-		}
-		snprintf(go_path, sizeof go_path, "%s", cands[i]);
-		state = 1;
-		break;
-	}
-	return state > 0 ? go_path : NULL;
-}
-
-#define need_go()                                                                              \
-	do {                                                                                   \
-		if (find_go() == NULL) {                                                       \
-			cr_skip_test("no Go to read profiles with (set WEFT_GO, or scripts/deps " \
-				     "test installs Go 1.23): %s",                             \
-				     go_why);                                                  \
-			return;                                                                \
-		}                                                                              \
-	} while (0)
+/* Go: testutil's find_go and need_go. */
 
 /* gopprof runs go tool pprof with the arguments and the profile, and
  * asserts it read it. */

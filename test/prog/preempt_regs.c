@@ -41,6 +41,8 @@
  */
 #include <weft.h>
 
+#include "arg.h"
+
 enum { RESULT = 64, MAX_JOBS = 256, DEFAULT_ITERS = 10000000, DEFAULT_GOROUTINES = 12 };
 
 /* x87: long doubles live in the x87 register stack on amd64, a state of
@@ -237,16 +239,6 @@ static void worker(void *arg)
 	struct job *j = arg;
 	work(j, j->got);
 	weft_waitgroup_done(&wg);
-}
-
-static long parse(const char *s)
-{
-	long n = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	for (; *s >= '0' && *s <= '9'; s++)
-		n = n * 10 + (*s - '0');
-	return *s ? -1 : n;
 }
 
 int weft_main(int argc, char **argv)

@@ -22,6 +22,8 @@
  */
 #include <weft.h>
 
+#include "arg.h"
+
 static volatile int stop;
 static volatile uint64_t spins;
 static weft_waitgroup wg;
@@ -39,16 +41,6 @@ static void spinner(void *arg)
 	(void)arg;
 	spin_forever();
 	weft_waitgroup_done(&wg);
-}
-
-static long parse(const char *s)
-{
-	long n = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	for (; *s >= '0' && *s <= '9'; s++)
-		n = n * 10 + (*s - '0');
-	return *s ? -1 : n;
 }
 
 int weft_main(int argc, char **argv)

@@ -28,17 +28,11 @@
  */
 #include <weft.h>
 
+#include "arg.h"
+
 static weft_chan *gate; /* int: closed to release the waiters */
 static weft_waitgroup wg;
 static int pipefds[2];
-
-static long parse(const char *s)
-{
-	long n = 0;
-	for (; *s >= '0' && *s <= '9'; s++)
-		n = n * 10 + (*s - '0');
-	return n;
-}
 
 static void waiter(void *arg)
 {

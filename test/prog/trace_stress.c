@@ -34,6 +34,8 @@
  */
 #include <weft.h>
 
+#include "arg.h"
+
 #define US 1000LL /* nanoseconds */
 
 static weft_chan *results; /* int64_t: each worker's number, to main */
@@ -169,14 +171,6 @@ static void writer(void *arg)
 			weft_panic("writer: round %d: bad write", r);
 	}
 	weft_waitgroup_done(&wg2);
-}
-
-static long parse(const char *s)
-{
-	long n = 0;
-	for (; *s >= '0' && *s <= '9'; s++)
-		n = n * 10 + (*s - '0');
-	return n;
 }
 
 int weft_main(int argc, char **argv)

@@ -380,29 +380,31 @@ void traceGoEnd(TraceLocker tl)
 	tl.mp->trace.stopped = true;
 }
 
-/* GoStop: the current G yields (weft_yield) and stays runnable. Called
- * on g0: the stack is the G's, from its saved context. */
-void traceGoSched(TraceLocker tl)
+/* GoStop: the current G stops and stays runnable, for reason (a string
+ * id of this generation's). Called on g0: the stack is the G's, from its
+ * saved context. */
+static void traceGoStop(TraceLocker tl, uint64_t reason)
 {
 	uint64_t now = traceClockNow(); /* first: the walk overlaps its latency */
 	G *gp = tl.mp->curg;
 	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
 	uint64_t stk = traceStack(gp, tl.gen);
-	traceEventAt(w, EvGoStop, now, trace.reasonYield[tl.gen % 2], stk);
+	traceEventAt(w, EvGoStop, now, reason, stk);
 	tl.mp->trace.stopped = true;
 }
 
-/* GoStop "preempted": the current G was preempted (gopreempt_m) and
- * stays runnable. On g0, like traceGoSched; the stack passes through
- * asyncPreempt's frame into the program's (the dump starts it there). */
+/* GoStop "yield": the current G yields (weft_yield). */
+void traceGoSched(TraceLocker tl)
+{
+	traceGoStop(tl, trace.reasonYield[tl.gen % 2]);
+}
+
+/* GoStop "preempted": the current G was preempted (gopreempt_m); the
+ * stack passes through asyncPreempt's frame into the program's (the dump
+ * starts it there). */
 void traceGoPreempt(TraceLocker tl)
 {
-	uint64_t now = traceClockNow();
-	G *gp = tl.mp->curg;
-	TraceWriter w = traceEventWriter(tl, TraceGoRunning, TraceProcRunning);
-	uint64_t stk = traceStack(gp, tl.gen);
-	traceEventAt(w, EvGoStop, now, trace.reasonPreempted[tl.gen % 2], stk);
-	tl.mp->trace.stopped = true;
+	traceGoStop(tl, trace.reasonPreempted[tl.gen % 2]);
 }
 
 /* GoBlock: the current G parks for reason (a WaitReason). On g0, like

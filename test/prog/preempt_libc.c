@@ -35,6 +35,8 @@
 #include <time.h>
 #include <weft.h>
 
+#include "arg.h"
+
 enum { SLOTS = 32, MAX_GOROUTINES = 64 };
 
 struct block {
@@ -174,13 +176,6 @@ static void run(void *arg)
 		free(slots[i].p);
 	}
 	weft_waitgroup_done(&wg);
-}
-
-static long parse(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	return *s && !*end ? v : -1;
 }
 
 int weft_main(int argc, char **argv)

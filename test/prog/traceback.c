@@ -254,7 +254,10 @@ static void check_unwinders(void)
 	Timer t = {.when = nanotime(), .f = uw_timer, .arg = (void *)(uintptr_t)42, .idx = -1};
 	uw_g0_runs = 0;
 	timer_add(&t);
-	for (int i = 0; i < 100000 && !uw_g0_runs; i++)
+	/* At 2 Ps another M may take the timer and walk its stacks while
+	 * this goroutine yields: wait for the function's end, not for a
+	 * count of yields (100000 of them took 4 ms, and a run failed so). */
+	for (int64_t end = nanotime() + 10 * 1000 * 1000 * 1000LL; !uw_g0_runs && nanotime() < end;)
 		weft_yield();
 	EXPECT(uw_g0_runs, "the timer never ran on g0");
 	EXPECT(uw_mismatches == 0, "%d of %d stacks differ between the unwinders", uw_mismatches, uw_compared);

@@ -26,7 +26,7 @@ func main() {
 		hold = bench.Arg(2, 0)
 	}
 	var wg sync.WaitGroup
-	stop := bench.StartTrace()
+	stop := bench.Start()
 	start := time.Now()
 	wg.Add(int(n))
 	for i := int64(0); i < n; i++ {

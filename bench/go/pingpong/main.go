@@ -27,7 +27,7 @@ func main() {
 		ch1 <- i
 		<-ch2
 	}
-	stop := bench.StartTrace()
+	stop := bench.Start()
 	start := time.Now()
 	for i := int64(0); i < n; i++ {
 		ch1 <- i

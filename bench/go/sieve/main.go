@@ -48,7 +48,7 @@ func sieve() {
 
 func main() {
 	n := bench.Arg(1, 1)
-	stop := bench.StartTrace()
+	stop := bench.Start()
 	start := time.Now()
 	for i := int64(0); i < n; i++ {
 		sieve()

@@ -32,7 +32,7 @@ func main() {
 	rounds := (n + batch - 1) / batch
 
 	run(rounds/100 + 1)
-	stop := bench.StartTrace()
+	stop := bench.Start()
 	start := time.Now()
 	run(rounds)
 	elapsed := time.Since(start)

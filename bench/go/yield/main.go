@@ -26,7 +26,7 @@ func main() {
 	go yielder(n/100+1, &wg)
 	wg.Wait()
 
-	stop := bench.StartTrace()
+	stop := bench.Start()
 	start := time.Now()
 	wg.Add(2)
 	go yielder(n, &wg)

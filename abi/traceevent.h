@@ -17,7 +17,9 @@
  * EvStack entries: id, frame count, and per frame the PC, the function's
  * and the file's string ids and the line) and one frequency batch
  * (EvFrequency and the timestamp unit per second). Those batches carry
- * TRACE_NO_THREAD as their thread id.
+ * TRACE_NO_THREAD as their thread id, as do the batches of CPU profile
+ * samples (EvCPUSamples, then EvCPUSample entries), whose timestamps are
+ * whole, not deltas, and whose M, P and G say where each was taken.
  */
 #ifndef WEFT_ABI_TRACEEVENT_H
 #define WEFT_ABI_TRACEEVENT_H
@@ -40,6 +42,8 @@
 	X(EvStack, 3, 2)                /* stack table entry [id, nframes, {pc, func, file, line}...] */  \
 	X(EvStrings, 4, 0)              /* start of a string table batch */                               \
 	X(EvString, 5, 2)               /* string table entry [id, length, bytes] */                      \
+	X(EvCPUSamples, 6, 0)           /* start of a CPU samples batch */                                \
+	X(EvCPUSample, 7, 5)            /* CPU sample [time (absolute), M, P or ~0, G or 0, stack] */     \
 	X(EvFrequency, 8, 1)            /* timestamp units per second [freq] */                           \
 	X(EvProcsChange, 9, 3)          /* the number of Ps [dt, procs, stack] */                         \
 	X(EvProcStart, 10, 3)           /* a P starts running on this M [dt, P, P seq] */                 \

@@ -164,8 +164,17 @@ static _Noreturn void fatalerror(const char *msg, uintptr_t fp)
 		printthreadstack(fp);
 	}
 	dumpgoroutines(gp);
-	traceExitFlush(true);
+	exitflush(true);
 	sys_exit_group(2);
+}
+
+/* exitflush writes what must outlive the process before it ends (crash:
+ * a panic or fatal error): a CPU profile still running (its last samples
+ * go into the trace too), then the trace's last generation. */
+void exitflush(bool crash)
+{
+	cpuprofExit();
+	traceExitFlush(crash);
 }
 
 /* throw reports a broken runtime invariant and exits with status 2. */
@@ -195,7 +204,7 @@ static _Noreturn void vpanic(uintptr_t fp, const char *fmt, va_list ap)
 	} else {
 		rt_printf("\n(panic outside a goroutine)\n");
 	}
-	traceExitFlush(true);
+	exitflush(true);
 	sys_exit_group(2);
 }
 
@@ -222,7 +231,7 @@ WEFT_FUNCID(weft_panic, FUNCID_PANIC);
 _Noreturn void weft_exit(int status)
 {
 	preemptprintstats();
-	traceExitFlush(false);
+	exitflush(false);
 	if (rthooks.exit)
 		rthooks.exit(status);
 	sys_exit_group(status);

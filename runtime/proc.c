@@ -1767,6 +1767,7 @@ static void sysmon(void)
 			idle = 0;
 		else
 			idle++;
+		cpuprofTick();
 		/* A goroutine past its slice: look again soon, at most a
 		 * tenth of a slice later, until it yields. */
 		if (preemptlong(now) && delay > preempt.slice / 10000)
@@ -1806,6 +1807,7 @@ void mstart0(void *arg)
 		mp->g0->stack.lo = hi - (G0_STACK_SIZE - 32 * 1024);
 	mp->g0->stack.hi = hi;
 	minitsignals(mp);
+	cpuprofMinit(mp);
 	if (mp->mstartfn) {
 		mp->mstartfn();
 		throw("mstartfn returned");
@@ -2054,6 +2056,7 @@ _Noreturn void rt0_go(int argc, char **argv, char **envp, const uintptr_t *auxv)
 	preemptinit();
 	schedinit();
 	traceInit();
+	cpuprofInit();
 	newproc(runtime_main, NULL);
 
 	/* Leave the process's initial stack for m0's g0 stack, and never

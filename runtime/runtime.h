@@ -39,6 +39,14 @@ typedef struct MTrace {
 	bool stopped;     /* its last event ended a goroutine's run (traceGoStart) */
 	struct TraceStackCache *stackcache; /* tracestack.c */
 } MTrace;
+/* The CPU profiler's per-M state (cpuprof.c): the samples its SIGPROF
+ * handler took and a drain has not, and its thread's CPU timer. */
+typedef struct MProf {
+	struct CpuRing *ring;
+	int timer;       /* the kernel's timer id, when hastimer */
+	bool hastimer;
+	uint32_t busy;   /* 1 while its handler runs */
+} MProf;
 typedef struct GTrace {
 	uint32_t statustraced;
 	uint32_t seq, seqgen;
@@ -114,7 +122,7 @@ enum {
 	MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
 	MADV_NORMAL = 0, MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15, MADV_POPULATE_WRITE = 23, MADV_GUARD_INSTALL = 102, IOV_MAX = 1024,
 	FUTEX_WAIT_PRIVATE = 128, FUTEX_WAKE_PRIVATE = 129,
-	CLOCK_MONOTONIC = 1,
+	CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1,
 	O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000, AT_FDCWD = -100,
 	SIGQUIT = 3, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
 	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
@@ -156,6 +164,9 @@ long sys_sched_getaffinity(size_t n, void *mask);
 long sys_nanosleep(int64_t ns);
 long sys_clock_gettime(int clk, struct sys_timespec *ts);
 int64_t sys_threadcputime(long tid); /* another thread's CPU time in ns, or -1 */
+long sys_cputimer_create(long tid, int sig, uintptr_t value); /* a timer on tid's CPU time: id or -errno */
+long sys_timer_settime(int id, int64_t first, int64_t interval);
+long sys_timer_delete(int id);
 
 /* ---- vdso.c ---- */
 void vdso_init(const uintptr_t *auxv);
@@ -390,6 +401,7 @@ struct M {
 	void (*mstartfn)(void); /* run by mstart0 before scheduling (sysmon) */
 	uint32_t signalpending; /* a preemption's SIGURG is on its way (preempt.c) */
 	uint64_t sigmask;       /* the signals this thread blocks as it runs goroutines */
+	MProf prof;
 	MTrace trace;
 };
 
@@ -659,6 +671,9 @@ typedef struct UnwindFrame {
 /* rulecallers_in is rulecallers from frame f on the stack stk, which need
  * not be the current one. */
 int rulecallers_in(Stack stk, UnwindFrame f, uintptr_t *pcs, int n);
+/* rulestep moves f to its caller's frame by f's frame rule, reading only
+ * inside stk; false (f unchanged) where the walk must stop. */
+bool rulestep(Stack stk, UnwindFrame *f);
 /* printframes prints logical frames, Go style, for pcs (return addresses,
  * but pcs[0] exact when exact0). */
 void printframes(const uintptr_t *pcs, int n, bool exact0);
@@ -699,6 +714,7 @@ static inline void preemptcheck(void)
 }
 _Noreturn void sigpipe(void); /* a broken pipe on fd 1 or 2 */
 void minitsignals(M *m); /* per M: the alternate signal stack */
+void setsignal(int sig, void (*fn)(int, void *, void *), unsigned long flags); /* SA_SIGINFO, on the signal stack */
 
 /* ---- env.c ---- */
 extern int rt_argc;
@@ -706,6 +722,14 @@ extern char **rt_argv;
 extern char **rt_envp;
 const char *rt_getenv(const char *name);
 const char *rt_debugvar(const char *name, size_t *len); /* a WEFTDEBUG option's value */
+
+/* ---- cpuprof.c: the CPU profiler ---- */
+void cpuprofInit(void);       /* WEFTCPUPROFILE, at start-up */
+void cpuprofMinit(M *mp);     /* a new M's timer, when profiling */
+void cpuprofTick(void);       /* sysmon: drain the Ms' samples */
+void cpuprofExit(void);       /* on the way out: write the profile */
+void exitflush(bool crash);   /* panic.c: the profile and the trace, before the process ends */
+void cpuprofTraceFlush(uint64_t gen, bool bounded); /* a generation ends: its samples in */
 
 /* ---- pprof.c: CPU profiles in pprof's format ---- */
 /* One sample: n return addresses as fpTracebackPCs gives them (pcs[0]

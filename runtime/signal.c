@@ -58,13 +58,13 @@ static void sighandler(int sig, void *info, void *uc)
 		if (mp && gp == mp->g0) {
 			rt_printf("fatal error: stack overflow on the scheduler stack (g0 of M %lld)\n",
 				  (long long)mp->id);
-			traceExitFlush(true);
+			exitflush(true);
 			sys_exit_group(2);
 		}
 		rt_printf("fatal error: stack overflow\n\nstack trace:\ngoroutine %lld [running]:\n",
 			  (long long)gp->goid);
 		printstack(pc, fp, gp);
-		traceExitFlush(true);
+		exitflush(true);
 		sys_exit_group(2);
 	}
 
@@ -83,7 +83,7 @@ static void sighandler(int sig, void *info, void *uc)
 		rt_printf("\n(on the scheduler stack)\n");
 		printstack(pc, fp, NULL);
 	}
-	traceExitFlush(true);
+	exitflush(true);
 	sys_exit_group(2);
 }
 
@@ -110,7 +110,7 @@ static void sigquithandler(int sig, void *info, void *uc)
 		gp = NULL;
 	}
 	dumpgoroutines(gp);
-	traceExitFlush(true);
+	exitflush(true);
 	sys_exit_group(2);
 }
 
@@ -134,7 +134,7 @@ static void sigpipehandler(int sig, void *info, void *uc)
  * dieFromSignal). */
 _Noreturn void sigpipe(void)
 {
-	traceExitFlush(false);
+	exitflush(false);
 	struct ksigaction sa = {.handler = SIG_DFL, .flags = ARCH_SA_RESTORER, .restorer = arch_sigreturn};
 	arch_syscall4(SYS_rt_sigaction, SIGPIPE, (long)&sa, 0, SIGSETSIZE);
 	uint64_t set = 1ull << (SIGPIPE - 1);
@@ -171,6 +171,19 @@ void initsig(void)
 		.mask = ~0ull,
 	};
 	if (arch_syscall4(SYS_rt_sigaction, SIGQUIT, (long)&quit, 0, SIGSETSIZE) < 0)
+		throw("rt_sigaction failed");
+}
+
+/* setsignal installs fn as sig's handler for the whole process, on the
+ * alternate signal stack, with flags (SA_RESTART ...) besides. */
+void setsignal(int sig, void (*fn)(int, void *, void *), unsigned long flags)
+{
+	struct ksigaction sa = {
+		.handler = fn,
+		.flags = SA_SIGINFO | SA_ONSTACK | ARCH_SA_RESTORER | flags,
+		.restorer = arch_sigreturn,
+	};
+	if (arch_syscall4(SYS_rt_sigaction, sig, (long)&sa, 0, SIGSETSIZE) < 0)
 		throw("rt_sigaction failed");
 }
 

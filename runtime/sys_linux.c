@@ -223,14 +223,20 @@ long sys_nanosleep(int64_t ns)
 	return arch_syscall2(SYS_nanosleep, (long)&ts, 0);
 }
 
+/* threadcpuclock is the clock of thread tid's CPU time (Linux's
+ * MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)): any thread may read it, or
+ * arm a timer on it. */
+static int threadcpuclock(long tid)
+{
+	return (int)((~(unsigned long)tid << 3) | 4 | 2);
+}
+
 /* sys_threadcputime returns the CPU time thread tid has used, in ns,
- * or -1: the kernel's clock for another thread (Linux's
- * MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)). */
+ * or -1. */
 int64_t sys_threadcputime(long tid)
 {
 	struct sys_timespec ts;
-	int clk = (int)((~(unsigned long)tid << 3) | 4 | 2);
-	if (sys_clock_gettime(clk, &ts) < 0)
+	if (sys_clock_gettime(threadcpuclock(tid), &ts) < 0)
 		return -1;
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
@@ -305,4 +311,42 @@ const char *sys_strerror(long err)
 		buf[i++] = digits[--n];
 	buf[i] = 0;
 	return buf;
+}
+
+/* The kernel's struct sigevent, for a signal to one thread. */
+struct ksigevent {
+	uintptr_t value; /* handed to the handler in si_value */
+	int signo;
+	int notify; /* SIGEV_THREAD_ID */
+	int tid;
+	int pad[11];
+};
+enum { SIGEV_THREAD_ID = 4 };
+
+/* sys_cputimer_create makes a timer on thread tid's CPU time that sends
+ * it signal sig with value (si_value) at each expiry; returns the timer
+ * id or -errno. */
+long sys_cputimer_create(long tid, int sig, uintptr_t value)
+{
+	struct ksigevent ev = {.value = value, .signo = sig, .notify = SIGEV_THREAD_ID, .tid = (int)tid};
+	int id = 0;
+	long r = arch_syscall3(SYS_timer_create, threadcpuclock(tid), (long)&ev, (long)&id);
+	return r < 0 ? r : id;
+}
+
+/* sys_timer_settime arms timer id to expire first after first ns, then
+ * every interval ns (0, 0 disarms it). */
+long sys_timer_settime(int id, int64_t first, int64_t interval)
+{
+	struct sys_timespec spec[2] = {
+		{interval / 1000000000, interval % 1000000000},
+		{first / 1000000000, first % 1000000000},
+	};
+	return arch_syscall4(SYS_timer_settime, id, 0, (long)spec, 0);
+}
+
+/* sys_timer_delete deletes timer id; a signal it sent may still come. */
+long sys_timer_delete(int id)
+{
+	return arch_syscall1(SYS_timer_delete, id);
 }

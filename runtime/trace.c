@@ -246,6 +246,7 @@ void traceAdvance(bool stop, bool bounded)
 		throw("trace: membarrier failed");
 
 	waitwriters(gen, bounded);
+	cpuprofTraceFlush(gen, bounded); /* the CPU samples taken in gen, a batch of their own */
 	if (stop && exitfail && atomic_load(&exitflusher) == getm())
 		fatal("trace: a failure injected into the exit flush (WEFTDEBUG=traceexitfail=1)");
 	lock(&trace.lock);

@@ -64,6 +64,7 @@ struct __attribute__((aligned(64))) Trace {
 	uint64_t fullbytes[2];
 
 	TraceMap stackTab[2]; /* per generation, gen % 2 */
+	TraceBuf *cpubuf[2];  /* CPU samples' batch, per generation (cpuprof.c: under its lock) */
 	TraceMap stringTab[2];
 	uint64_t reasons[2][16]; /* GoBlock reason strings' ids, per generation */
 	uint64_t reasonYield[2];
@@ -102,6 +103,10 @@ static inline TraceLocker traceAcquire(void)
 }
 static inline bool traceOk(TraceLocker tl) { return tl.mp != NULL; }
 void traceRelease(TraceLocker tl);
+/* The same for a signal handler that may have interrupted mp inside the
+ * tracer (the CPU profiler): the generation, or 0 (tracebuf.c). */
+uint64_t traceAcquireSignal(M *mp, bool *opened);
+void traceReleaseSignal(M *mp, bool opened);
 
 #include "tracebuf.h"
 #include "tracetime.h"

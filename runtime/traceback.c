@@ -87,44 +87,48 @@ int rulecallers(uintptr_t pc, bool exactpc, uintptr_t sp, uintptr_t fp, uintptr_
 	return rulecallers_in(stk, f, pcs, n);
 }
 
+/* rulestep unwinds f, a frame on the stack stk, to its caller's by the
+ * frame rule at its pc: afterwards f->pc is the return address, sp the
+ * caller's stack pointer (the CFA), fp its frame pointer, lr spent. It
+ * returns false, leaving *f alone, at a function that ends stacks
+ * (goexit, the thread or process start), at a PC without a rule, or when
+ * a read would leave [stk.lo, stk.hi). It reads nothing else, so a signal
+ * handler may use it on whatever it interrupted (the CPU profiler). */
+bool rulestep(Stack stk, UnwindFrame *f)
+{
+	uintptr_t look = f->exactpc ? f->pc : f->pc - 1;
+	const SymtabFunc *fn = findfunc(look);
+	if (!fn || stopsunwinding(fn->funcid))
+		return false;
+	const SymtabFrameRule *r = symtab_rule(pcvalue(fn, fn->pcrule, look));
+	if (!r)
+		return false;
+	uintptr_t cfa = (r->cfareg == SYMTAB_REG_FP ? f->fp : f->sp) + (intptr_t)r->cfaoff;
+	uintptr_t ra, nfp = f->fp;
+	if (r->raoff == SYMTAB_IN_LR)
+		ra = f->lr;
+	else if (!readword(cfa + (intptr_t)r->raoff, stk.lo, stk.hi, &ra))
+		return false;
+	if (r->fpoff != SYMTAB_SAME && !readword(cfa + (intptr_t)r->fpoff, stk.lo, stk.hi, &nfp))
+		return false;
+	if (ra == 0 || cfa <= f->sp)
+		return false;
+	*f = (UnwindFrame){.pc = ra, .sp = cfa, .fp = nfp, .lr = 0, .exactpc = false};
+	return true;
+}
+
 /* rulecallers_in is rulecallers from frame f on the stack stk, which need
  * not be the current one (the tracer walks a parked goroutine's from g0);
  * a walk reads only inside [stk.lo, stk.hi), and none happens when stk.hi
  * is 0. */
 int rulecallers_in(Stack stk, UnwindFrame f, uintptr_t *pcs, int n)
 {
-	uintptr_t lo = stk.lo, hi = stk.hi;
-	uintptr_t pc = f.pc, sp = f.sp, fp = f.fp, lr = f.lr;
-	bool exactpc = f.exactpc;
-	if (!hi || n <= 0)
+	if (!stk.hi || n <= 0)
 		return 0;
 	int i = 0;
-	pcs[i++] = pc;
-	while (i < n) {
-		uintptr_t look = exactpc ? pc : pc - 1;
-		exactpc = false;
-		const SymtabFunc *f = findfunc(look);
-		if (!f || stopsunwinding(f->funcid))
-			break;
-		const SymtabFrameRule *r = symtab_rule(pcvalue(f, f->pcrule, look));
-		if (!r)
-			break;
-		uintptr_t cfa = (r->cfareg == SYMTAB_REG_FP ? fp : sp) + (intptr_t)r->cfaoff;
-		uintptr_t ra, nfp = fp;
-		if (r->raoff == SYMTAB_IN_LR)
-			ra = lr;
-		else if (!readword(cfa + (intptr_t)r->raoff, lo, hi, &ra))
-			break;
-		if (r->fpoff != SYMTAB_SAME && !readword(cfa + (intptr_t)r->fpoff, lo, hi, &nfp))
-			break;
-		if (ra == 0 || cfa <= sp)
-			break;
-		pcs[i++] = ra;
-		pc = ra;
-		sp = cfa;
-		fp = nfp;
-		lr = 0; /* below the first frame, the link register is spent */
-	}
+	pcs[i++] = f.pc;
+	while (i < n && rulestep(stk, &f))
+		pcs[i++] = f.pc;
 	return i;
 }
 

@@ -48,6 +48,43 @@ TraceLocker traceAcquireEnabled(void)
 	return (TraceLocker){mp, gen};
 }
 
+/*
+ * traceAcquireSignal is traceAcquire for a signal handler on mp (the CPU
+ * profiler's, cpuprof.c): it returns the generation to file a sample in,
+ * or 0 when tracing is off. The handler may have interrupted mp inside
+ * the tracer, its seqlock odd: that generation is then held open by the
+ * interrupted code until after the handler returns, and the handler only
+ * reads trace.gen (which a generation's end may have moved on already: a
+ * generation it waits for, in turn, for mp). Otherwise it opens the
+ * seqlock as traceAcquireEnabled does, and *opened tells
+ * traceReleaseSignal to close it.
+ */
+uint64_t traceAcquireSignal(M *mp, bool *opened)
+{
+	*opened = false;
+	if (!__atomic_load_n(&trace.enabled, __ATOMIC_RELAXED))
+		return 0;
+	if (mp->trace.seqlock & 1)
+		return atomic_load(&trace.gen);
+	uint64_t gen;
+	if (trace.asymfence) {
+		__atomic_store_n(&mp->trace.seqlock, mp->trace.seqlock + 1, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		gen = __atomic_load_n(&trace.gen, __ATOMIC_ACQUIRE);
+	} else {
+		atomic_xadd(&mp->trace.seqlock, 1);
+		gen = atomic_load(&trace.gen);
+	}
+	*opened = true;
+	return gen;
+}
+
+void traceReleaseSignal(M *mp, bool opened)
+{
+	if (opened)
+		atomic_store_rel(&mp->trace.seqlock, mp->trace.seqlock + 1);
+}
+
 void traceRelease(TraceLocker tl)
 {
 	/* Only this M writes its seqlock: a release store publishes the

@@ -135,6 +135,7 @@ enum {
 #define TRACE_VARINTS_2(b, x, ...) (traceVarint(b, x), TRACE_VARINTS_1(b, __VA_ARGS__))
 #define TRACE_VARINTS_3(b, x, ...) (traceVarint(b, x), TRACE_VARINTS_2(b, __VA_ARGS__))
 #define TRACE_VARINTS_4(b, x, ...) (traceVarint(b, x), TRACE_VARINTS_3(b, __VA_ARGS__))
+#define TRACE_VARINTS_5(b, x, ...) (traceVarint(b, x), TRACE_VARINTS_4(b, __VA_ARGS__))
 
 /* The status events, which traceEventWriter writes with the above. */
 #include "tracestatus.h"

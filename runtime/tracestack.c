@@ -153,8 +153,11 @@ int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc)
 		return n;
 	}
 
-	Expander e = {.dst = dst, .ndst = ndst, .n = 0, .skip = pcBuf[0]};
-	uint8_t lastfuncid = FUNCID_NORMAL;
+	/* A CPU sample's first PC is where the signal found it, not a
+	 * return address: it is taken as the asyncPreempt case below. */
+	bool sample = pcBuf[0] == CPU_SAMPLE_STACK;
+	Expander e = {.dst = dst, .ndst = ndst, .n = 0, .skip = sample ? 0 : pcBuf[0]};
+	uint8_t lastfuncid = sample ? FUNCID_ASYNCPREEMPT : FUNCID_NORMAL;
 	for (int i = 1; i < npc; i++) {
 		uintptr_t retpc = pcBuf[i];
 		/* Below asyncPreempt is the instruction it interrupted, not
@@ -166,6 +169,8 @@ int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc)
 		if (!f) {
 			if (!skipOrAdd(&e, retpc))
 				break;
+			if (lastfuncid == FUNCID_ASYNCPREEMPT)
+				lastfuncid = FUNCID_NORMAL; /* what follows is a return address */
 			continue;
 		}
 		InlineUnwinder u;
@@ -440,6 +445,8 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	while (top < n && symtab_inruntime(fr[top].file))
 		top++;
 	top = top == n ? 0 : top > 0 ? top - 1 : 0;
+	if (size && *(const uintptr_t *)data == CPU_SAMPLE_STACK)
+		top = 0; /* a CPU sample shows where the time went, runtime or not */
 	/* A preempted goroutine's stack starts at the interrupted frame
 	 * (it called nothing). */
 	if (top < n - 1 && fr[top].funcid == FUNCID_ASYNCPREEMPT)

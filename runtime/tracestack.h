@@ -16,6 +16,11 @@
  * value there is the number of logical frames to skip in the physical
  * stack of return addresses that follows (Go's logicalStackSentinel). */
 #define LOGICAL_STACK_SENTINEL (~(uintptr_t)0)
+/* CPU_SAMPLE_STACK in pcBuf[0] says that pcBuf[1] is the exact PC a
+ * profiling signal interrupted and pcBuf[2..] return addresses (a CPU
+ * sample's stack, cpuprof.c): expanded with no skip, and dumped whole,
+ * the runtime's frames on top included, as the profile has them. */
+#define CPU_SAMPLE_STACK (~(uintptr_t)1)
 
 /*
  * A logical frame, as fpunwindExpand writes it, is a uintptr_t:

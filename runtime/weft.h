@@ -329,6 +329,21 @@ int weft_trace_stop(void);
 int weft_flight_start(size_t max_bytes, int64_t min_age_ns);
 int weft_flight_write(int fd);
 int weft_flight_stop(void);
+/*
+ * CPU profiling (Go's runtime/pprof.StartCPUProfile): every thread's CPU
+ * time is sampled, 100 times a second of it (WEFTDEBUG=cpuprofilerate=N),
+ * and the profile, a pprof profile.proto that `go tool pprof` reads, is
+ * written when profiling stops. weft_cpuprofile_start starts it into fd
+ * (0, or -1 if profiling already runs or fd is negative);
+ * weft_cpuprofile_stop stops it and writes the profile to that fd, which
+ * it leaves open (0, or -1 if it was not running or the write failed,
+ * which it reports on stderr). A profile still running at exit, panics
+ * and fatal errors included, is written then. While a trace runs too,
+ * the samples are in it as well (CPU samples on go tool trace's
+ * timeline). WEFTCPUPROFILE=FILE profiles the whole program into FILE.
+ */
+int weft_cpuprofile_start(int fd);
+int weft_cpuprofile_stop(void);
 /* User annotations (Go's runtime/trace): tasks, regions within a
  * goroutine, and log messages, each tied to a task (0: none). They cost a
  * load and a branch while tracing is off. Task ids are never 0. */

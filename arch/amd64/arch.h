@@ -48,6 +48,9 @@
 #define SYS_membarrier 324
 #define SYS_unlinkat 263
 #define SYS_renameat2 316
+#define SYS_timer_create 222
+#define SYS_timer_settime 223
+#define SYS_timer_delete 226
 #define SYS_pidfd_open 434
 #define SYS_process_madvise 440
 
@@ -144,6 +147,7 @@ static inline long arch_syscall6(long n, long a, long b, long c, long d, long e,
 #define ARCH_UC_PC(uc) (((uint64_t *)((char *)(uc) + 40))[16])
 #define ARCH_UC_SP(uc) (((uint64_t *)((char *)(uc) + 40))[15])
 #define ARCH_UC_FP(uc) (((uint64_t *)((char *)(uc) + 40))[10])
+#define ARCH_UC_LR(uc) ((uint64_t)0) /* no link register: calls push the return address */
 /* The signals blocked where the signal interrupted (uc_sigmask). */
 #define ARCH_UC_SIGMASK(uc) (*(uint64_t *)((char *)(uc) + 40 + 256))
 

@@ -26,6 +26,9 @@
 #define SYS_exit_group 94
 #define SYS_futex 98
 #define SYS_nanosleep 101
+#define SYS_timer_create 107
+#define SYS_timer_settime 110
+#define SYS_timer_delete 111
 #define SYS_clock_gettime 113
 #define SYS_sched_getaffinity 123
 #define SYS_sched_yield 124

@@ -420,7 +420,9 @@ func check(data []byte) (string, error) {
 			})
 		}
 		m := ev.Thread()
-		if m == trace.NoThread {
+		if m == trace.NoThread || ev.Kind() == trace.EventStackSample {
+			// CPU samples come from batches of their own, with
+			// whole timestamps, not from any thread's events.
 			continue
 		}
 		if rt == nil {

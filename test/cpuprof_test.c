@@ -9,8 +9,9 @@
  *     at its own file and line, and the samples' time is within 10% of
  *     the process's CPU time; at 1 and 2 Ps, hosted at 1 P, and arm64
  *     under qemu (the proportions only: qemu's timing is loose).
- *   - leaf: samples in a tiny leaf_fn, many of them in its prologue or
- *     epilogue, always have its caller, caller_fn, as the next frame.
+ *   - leaf: samples in a tiny leaf_fn with no frame of its own always
+ *     have its caller, caller_fn, as the next frame, and caller_fn's
+ *     caller after it.
  *   - every M: test/prog/cpuprof_ms.c, traced and profiled at 2 Ps, has
  *     samples of goroutines on 2 Ms or more, samples on g0, samples in
  *     a system call (weft_read, sys_read), in the trace and the profile.
@@ -37,10 +38,12 @@
 /* The profiler's default rate, 100 Hz. */
 enum { PERIOD_NS = 10 * 1000 * 1000 };
 
-/* CPU time each CPU-bound run spends, in ms: 200 samples at 100 Hz. */
+/* How long the runs are, in ms: the split runs use 2 s of CPU time, 200
+ * samples at 100 Hz; the leaf run 1.5 s of it; every_m 1 s of wall
+ * time on 2 Ps. */
 #define SPLIT_MS "2000"
 #define LEAF_MS "1500"
-#define EVERYM_MS "1500"
+#define EVERYM_MS "1000"
 
 /* gopprof runs go tool pprof with args (NULL-ended) and asserts it read
  * the profile. */
@@ -253,33 +256,6 @@ static void split(const char *prog, bool arm64, const char *procs, const char *g
 	double cpu_ns = strtod(cpu, NULL);
 	run_free(&r);
 
-	/* The functions: heavy_work, inlined into heavy, an entry of its own. */
-	struct run top;
-	GOPPROF(&top, "-top", "-nodecount=100", file);
-	double flat, cum, hflat, hcum;
-	topline(&top, "heavy_work (inline)", &flat, &cum);
-	cr_assert(fabs(flat - 75) <= 5, "heavy_work has %.2f%% flat, want 75%% +- 5\n%s", flat, top.report);
-	topline(&top, "light", &flat, &cum);
-	cr_assert(fabs(flat - 25) <= 5, "light has %.2f%% flat, want 25%% +- 5\n%s", flat, top.report);
-	/* heavy's own instructions are a call and a return: its time is
-	 * heavy_work's. */
-	topline(&top, "heavy", &hflat, &hcum);
-	cr_assert(hflat < 2 && hcum >= 70, "heavy has %.2f%% flat, %.2f%% cum; want under 2, at least 70\n%s", hflat,
-		  hcum, top.report);
-	run_free(&top);
-
-	/* The lines: heavy_work's is its loop's, in its file, not heavy's. */
-	struct run lines;
-	GOPPROF(&lines, "-top", "-lines", "-nodecount=100", file);
-	char want[600];
-	snprintf(want, sizeof want, "heavy_work %s (inline)", work);
-	topline(&lines, want, &flat, &cum);
-	cr_assert(fabs(flat - 75) <= 5, "%s has %.2f%% flat, want 75%% +- 5\n%s", want, flat, lines.report);
-	snprintf(want, sizeof want, "light %s", light);
-	topline(&lines, want, &flat, &cum);
-	cr_assert(fabs(flat - 25) <= 5, "%s has %.2f%% flat, want 25%% +- 5\n%s", want, flat, lines.report);
-	run_free(&lines);
-
 	/* The time: every thread's CPU time is sampled, each period of it
 	 * once, so the samples add up to the process's CPU time, less at
 	 * most a period per thread (the time since its last sample), plus
@@ -288,13 +264,77 @@ static void split(const char *prog, bool arm64, const char *procs, const char *g
 	GOPPROF(&raw, "-raw", file);
 	long long ns;
 	long long count = rawtotal(&raw, &ns);
-	cr_assert(count >= 100, "%lld samples, want at least 100 for %s ms of CPU time\n%s", count, SPLIT_MS,
-		  raw.report);
+	/* 200 samples are due. Under qemu, qemu's own threads take a part
+	 * of the process's CPU time that no thread of weft's has: a quarter
+	 * of them is enough there. */
+	long long min = arm64 ? 50 : 100;
+	cr_assert(count >= min, "%lld samples, want at least %lld for %s ms of CPU time\n%s", count, min,
+		  SPLIT_MS, raw.report);
 	if (!arm64)
-		cr_assert(fabs((double)ns - cpu_ns) <= 0.1 * cpu_ns,
+		cr_expect(fabs((double)ns - cpu_ns) <= 0.1 * cpu_ns,
 			  "the samples add up to %.3f s, the process's CPU time is %.3f s: more than 10%% apart\n%s",
 			  ns / 1e9, cpu_ns / 1e9, raw.report);
 	run_free(&raw);
+
+	/* The functions: heavy_work, inlined into heavy, an entry of its own.
+	 * First where the time went, by cum: samples in each function or
+	 * in anything it runs (asyncPreempt, below). Then who was running,
+	 * by flat: samples whose interrupted PC is in the function. The
+	 * two differ by the samples of the functions below something else,
+	 * which here can only be the preemption's asyncPreempt; a sample
+	 * in asyncPreempt proper is rare, as it runs for a few hundred
+	 * nanoseconds at most every 10 ms: 2% is generous. The checks
+	 * expect rather than assert, to show every one that fails. */
+	struct run top;
+	GOPPROF(&top, "-top", "-nodecount=100", file);
+	double hwflat, hwcum, lflat, lcum, hflat, hcum, aflat = 0, acum = 0;
+	topline(&top, "heavy_work (inline)", &hwflat, &hwcum);
+	topline(&top, "light", &lflat, &lcum);
+	topline(&top, "heavy", &hflat, &hcum);
+	findrow(&top, "asyncPreempt", &aflat, &acum);
+	double hwcum_all = hwcum, lcum_all = lcum;
+	if (arm64) {
+		/* Under qemu the runtime's own threads cost what qemu makes
+		 * them cost (sysmon's sleeps take it milliseconds): the
+		 * proportions are of the two functions' samples. */
+		double cum2 = hwcum + lcum, flat2 = hwflat + lflat;
+		cr_assert(cum2 >= 50, "heavy_work and light have %.2f%% of the samples, want most\n%s", cum2,
+			  top.report);
+		hwcum = 100 * hwcum / cum2, lcum = 100 * lcum / cum2;
+		hwflat = 100 * hwflat / flat2, lflat = 100 * lflat / flat2;
+		aflat = 100 * aflat / cum2;
+	}
+	cr_expect(fabs(hwcum - 75) <= 5, "heavy_work has %.2f%% cum, want 75%% +- 5\n%s", hwcum, top.report);
+	cr_expect(fabs(lcum - 25) <= 5, "light has %.2f%% cum, want 25%% +- 5\n%s", lcum, top.report);
+	cr_expect(aflat < 2, "asyncPreempt has %.2f%% flat, want under 2%%: samples taken at its first instruction "
+		  "(the preemption signal's handler had sent the thread there, and nothing of it ran yet) belong "
+		  "to the function below it\n%s", aflat, top.report);
+	cr_expect(fabs(hwflat - 75) <= 5, "heavy_work has %.2f%% flat, want 75%% +- 5\n%s", hwflat, top.report);
+	cr_expect(fabs(lflat - 25) <= 5, "light has %.2f%% flat, want 25%% +- 5\n%s", lflat, top.report);
+	/* heavy's own instructions are a call and a return: its time is
+	 * heavy_work's. */
+	cr_expect(hflat < 2 && fabs(hcum - hwcum_all) < 2,
+		  "heavy has %.2f%% flat, %.2f%% cum; want under 2, heavy_work's cum (%.2f%%)\n%s", hflat, hcum,
+		  hwcum_all, top.report);
+	run_free(&top);
+
+	/* The lines: heavy_work's is its loop's, in its file, not heavy's;
+	 * every sample of each function is at its loop's line (the rest of
+	 * each runs once a round). */
+	struct run lines;
+	GOPPROF(&lines, "-top", "-lines", "-nodecount=100", file);
+	char want[600];
+	double flat, cum;
+	snprintf(want, sizeof want, "heavy_work %s (inline)", work);
+	topline(&lines, want, &flat, &cum);
+	cr_expect(fabs(cum - hwcum_all) < 0.01, "%s has %.2f%% cum, heavy_work %.2f%%: the loop's line should "
+		  "have all of it\n%s", want, cum, hwcum_all, lines.report);
+	snprintf(want, sizeof want, "light %s", light);
+	topline(&lines, want, &flat, &cum);
+	cr_expect(fabs(cum - lcum_all) < 0.01, "%s has %.2f%% cum, light %.2f%%: the loop's line should have all "
+		  "of it\n%s", want, cum, lcum_all, lines.report);
+	run_free(&lines);
+
 	unlink(file);
 	rmdir(dir);
 	free(dir);
@@ -334,33 +374,36 @@ static void leaf(const char *prog, bool arm64)
 	struct run tr;
 	GOPPROF(&tr, "-traces", file);
 	struct trace t;
-	double leaf_ns = 0, caller_ns = 0;
+	double leaf_ns = 0;
 	char bad[2048] = "";
 	size_t badlen = 0;
 	int nbad = 0;
 	for (const char *p = tr.out; next_trace(&p, &t);) {
-		const char *want = NULL;
-		if (t.n >= 1 && strcmp(t.fn[0], "leaf_fn") == 0) {
+		if (t.n >= 1 && strcmp(t.fn[0], "leaf_fn") == 0)
 			leaf_ns += t.ns;
-			want = "caller_fn";
-		} else if (t.n >= 1 && strcmp(t.fn[0], "caller_fn") == 0) {
-			caller_ns += t.ns;
-			want = "leaf_loop";
-		}
-		if (want && (t.n < 2 || strcmp(t.fn[1], want) != 0)) {
+		/* Wherever leaf_fn and caller_fn are, as the leaf or below
+		 * asyncPreempt, their callers are known. */
+		for (int i = 0; i < t.n; i++) {
+			const char *want = strcmp(t.fn[i], "leaf_fn") == 0     ? "caller_fn"
+					   : strcmp(t.fn[i], "caller_fn") == 0 ? "leaf_loop"
+									       : NULL;
+			if (!want || (i + 1 < t.n && strcmp(t.fn[i + 1], want) == 0))
+				continue;
 			nbad++;
-			badlen += (size_t)snprintf(bad + badlen, badlen < sizeof bad ? sizeof bad - badlen : 0,
-						   "\t%s <- %s (want %s)\n", t.fn[0], t.n > 1 ? t.fn[1] : "nothing",
-						   want);
-			if (badlen >= sizeof bad)
-				badlen = sizeof bad;
+			int k = snprintf(bad + badlen, sizeof bad - badlen, "\t%s:", i == 0 ? "leaf" : "below the leaf");
+			badlen = badlen + (size_t)k < sizeof bad ? badlen + (size_t)k : sizeof bad - 1;
+			for (int j = 0; j < t.n; j++) {
+				k = snprintf(bad + badlen, sizeof bad - badlen, " %s%s", j ? "<- " : "", t.fn[j]);
+				badlen = badlen + (size_t)k < sizeof bad ? badlen + (size_t)k : sizeof bad - 1;
+			}
+			k = snprintf(bad + badlen, sizeof bad - badlen, " (want %s after %s)\n", want, t.fn[i]);
+			badlen = badlen + (size_t)k < sizeof bad ? badlen + (size_t)k : sizeof bad - 1;
+			break;
 		}
 	}
-	cr_assert(nbad == 0, "%d stacks with the wrong caller:\n%s\n%s", nbad, bad, tr.report);
+	cr_assert(nbad == 0, "%d stacks with a wrong caller:\n%s\n%s", nbad, bad, tr.report);
 	cr_assert(leaf_ns >= 30.0 * PERIOD_NS, "%.0f samples in leaf_fn, want at least 30\n%s", leaf_ns / PERIOD_NS,
 		  tr.report);
-	cr_assert(caller_ns >= 10.0 * PERIOD_NS, "%.0f samples in caller_fn, want at least 10\n%s",
-		  caller_ns / PERIOD_NS, tr.report);
 	run_free(&tr);
 	unlink(file);
 	rmdir(dir);
@@ -558,10 +601,10 @@ static void failing(const char *prog, const char *mode)
 	int all;
 	int n = count_lines_starting(r.err, "weft: cpu profile:", &all);
 	cr_assert(n == 1 && all == 1, "want one line on standard error, \"weft: cpu profile: ...\"; it has %d lines, "
-		  "%d of them that\n%s", all, n, r.report);
+		  "%d of them starting so\n%s", all, n, r.report);
 	char needle[64];
-	snprintf(needle, sizeof needle, "%s", fd);
-	cr_assert(strstr(r.err, needle) != NULL, "the message does not name fd %s\n%s", fd, r.report);
+	snprintf(needle, sizeof needle, "fd %s", fd);
+	cr_assert(strstr(r.err, needle) != NULL, "the message does not name the fd, \"%s\"\n%s", needle, r.report);
 	cr_assert(strstr(r.err, err) != NULL, "the message does not name the error, \"%s\"\n%s", err, r.report);
 	run_free(&r);
 }

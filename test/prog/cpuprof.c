@@ -24,12 +24,17 @@
  *	light FILE:LINE                the line of light's
  *
  * leaf: caller_fn, called by leaf_loop, calls leaf_fn in a loop.
- * leaf_fn is a few instructions, so that many samples land in its
- * prologue and epilogue, where its frame is not (or no longer) set up: a
- * profiler that walks frame pointers from the interrupted frame as if it
- * were complete gives such a sample caller_fn's caller as leaf_fn's
- * caller. Both are global and never called through a constant, so that
- * the compiler keeps them under their own names.
+ * leaf_fn is a short chain of arithmetic in registers, a leaf that
+ * compilers give no frame at all (gcc even with
+ * -mno-omit-leaf-frame-pointer): its return address stays on top of the
+ * stack (amd64) or in the link register (arm64), and the frame pointer
+ * is still caller_fn's. A profiler that walks frame pointers from the
+ * interrupted frame as if the leaf had set one up gives such a sample
+ * caller_fn's caller as leaf_fn's caller. Under qemu, which delivers
+ * signals where a translated block starts, nearly every sample in
+ * leaf_fn is at its first instruction. Both are global and never called
+ * through a constant, so that the compiler keeps them under their own
+ * names.
  *
  * Both end with "cpu NS" (the process's CPU time so far, from
  * CLOCK_PROCESS_CPUTIME_ID) and "ok", or print "FAIL ..." and exit 1.
@@ -175,10 +180,14 @@ static void split(long ms, long g)
 
 /* ---- leaf ---- */
 
+/* STEP: one step of a chain the compiler must keep, in registers. */
+#define STEP(x) (x) = (x) * 3 + 1; __asm__ volatile("" : "+r"(x));
+#define STEP4(x) STEP(x) STEP(x) STEP(x) STEP(x)
+
 __attribute__((noinline)) uint64_t leaf_fn(uint64_t x)
 {
-	__asm__ volatile("" : "+r"(x));
-	return x * 3 + 1;
+	STEP4(x) STEP4(x) STEP4(x) STEP4(x)
+	return x;
 }
 
 __attribute__((noinline)) uint64_t caller_fn(uint64_t x, long n)

@@ -4,21 +4,24 @@
  * at 2 Ps and reads both.
  *
  *   cpuprof_ms MS    for MS ms of wall time: spinner spins, reader reads
- *                    /dev/zero in 1 MiB reads, and two yielders
- *                    call weft_yield; then prints "ok"
+ *                    /dev/zero, 16 MiB a read and a 1 ms sleep after
+ *                    each (leaving room on a small machine for the
+ *                    rest), two yielders call
+ *                    weft_yield, and pinger and ponger pass a token over
+ *                    channels; then prints "ok"
  *
  * reader's time is the kernel's (a read of /dev/zero clears the buffer
  * in the kernel), so its samples are taken inside the system call, in
  * weft_read; while it is in the kernel the scheduler may hand its P to
- * another thread, so more Ms than Ps run. The yielders spend much of
- * their time in the scheduler, on g0, where samples belong to no
- * goroutine.
+ * another thread, so more Ms than Ps run. The yielders, pinger and
+ * ponger spend much of their time in the scheduler, on g0, where samples
+ * belong to no goroutine.
  */
 #include "runtime.h"
 
 #include "arg.h"
 
-enum { BUF = 1 << 20 };
+enum { BUF = 16 << 20 };
 
 static int64_t deadline;
 static weft_waitgroup wg;
@@ -55,6 +58,7 @@ __attribute__((noinline)) static void reader(void *arg)
 			weft_exit(1);
 		}
 		__atomic_fetch_add(&reads, 1, __ATOMIC_RELAXED);
+		weft_sleep(1000 * 1000);
 	}
 	weft_close(fd);
 	weft_free(buf);
@@ -72,6 +76,33 @@ __attribute__((noinline)) static void yielder(void *arg)
 	weft_waitgroup_done(&wg);
 }
 
+/* pinger and ponger pass a token back and forth over two unbuffered
+ * channels: each hand-off parks one and readies the other, and a P left
+ * with nothing to run looks for work (findRunnable) on g0. */
+static weft_chan *ping, *pong;
+
+__attribute__((noinline)) static void pinger(void *arg)
+{
+	(void)arg;
+	int v = 0;
+	while (weft_nanotime() < deadline) {
+		weft_chan_send(ping, &v);
+		weft_chan_recv(pong, &v);
+	}
+	v = -1;
+	weft_chan_send(ping, &v);
+	weft_waitgroup_done(&wg);
+}
+
+__attribute__((noinline)) static void ponger(void *arg)
+{
+	(void)arg;
+	int v;
+	while (weft_chan_recv(ping, &v) && v >= 0)
+		weft_chan_send(pong, &v);
+	weft_waitgroup_done(&wg);
+}
+
 int weft_main(int argc, char **argv)
 {
 	long ms = argc == 2 ? parse(argv[1]) : -1;
@@ -80,7 +111,11 @@ int weft_main(int argc, char **argv)
 		return 2;
 	}
 	deadline = weft_nanotime() + ms * 1000 * 1000;
-	weft_waitgroup_add(&wg, 4);
+	ping = weft_chan_make(sizeof(int), 0);
+	pong = weft_chan_make(sizeof(int), 0);
+	weft_waitgroup_add(&wg, 6);
+	weft_go(pinger, NULL);
+	weft_go(ponger, NULL);
 	weft_go(spinner, NULL);
 	weft_go(reader, NULL);
 	weft_go(yielder, NULL);

@@ -445,12 +445,14 @@ static bool chansend_common(hchan *c, const void *ep, bool block, bool panicifcl
 		G *gp = chan_send(c, sg, ep);
 		unlock(&c->lock);
 		goready(gp);
+		preemptcheck();
 		return true;
 	}
 
 	if (c->qcount < c->dataqsiz) {
 		chan_bufsend(c, ep);
 		unlock(&c->lock);
+		preemptcheck();
 		return true;
 	}
 
@@ -558,6 +560,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 			unlock(&c->lock);
 			goready(gp);
 			*received = true;
+			preemptcheck();
 			return true;
 		}
 	}
@@ -566,6 +569,7 @@ bool chanrecv(hchan *c, void *ep, bool block, bool *received)
 		chan_bufrecv(c, ep);
 		unlock(&c->lock);
 		*received = true;
+		preemptcheck();
 		return true;
 	}
 
@@ -647,7 +651,6 @@ static void closechan(hchan *c)
  * blocks forever. Panics if c is or becomes closed. */
 void weft_chan_send(weft_chan *c, const void *elem)
 {
-	preemptcheck();
 	if (elem == NULL && c != NULL && c->elemsize != 0)
 		gopanic("weft_chan_send: NULL element");
 	chansend(c, elem, true);
@@ -660,7 +663,6 @@ bool weft_chan_recv(weft_chan *c, void *elem)
 {
 	bool received;
 
-	preemptcheck();
 	chanrecv(c, elem, true, &received);
 	return received;
 }

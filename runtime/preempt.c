@@ -11,7 +11,8 @@
  *    (PREEMPT_NS, Go's forcePreemptNS, 10 ms) without a scheduling point
  *    and calls preemptone: the goroutine's preempt flag is set, which the
  *    next weft call that is a scheduling point anyway checks
- *    (preemptcheck: channel operations, select, weft_go, mutexes), and
+ *    (preemptcheck: a channel operation that completes without blocking,
+ *    select, weft_go, mutexes; one that blocks yields anyway), and
  *    SIGURG is sent to its thread (tgkill). SIGURG, as Go chose: no
  *    program relies on it alone (it reports urgent socket data, and a
  *    spurious one is harmless), and its default action is to ignore.

@@ -507,7 +507,7 @@ Test(preempt_arm64, libc_procs2)
  * coop: a goroutine looping on weft calls that never block, at 1 P with
  * the signal off (asyncpreemptoff=1): main's five 1 ms sleeps end, and
  * every preemption is cooperative, at the calls that check (select,
- * mutex lock, weft_go): at least one (how many depends on how the
+ * mutex lock, weft_go, a channel operation that does not block): at least one (how many depends on how the
  * sleeps' timers fall into the slices).
  */
 static void coop(const char *mode)
@@ -529,6 +529,7 @@ static void coop(const char *mode)
 Test(preempt, coop_select) { coop("select"); }
 Test(preempt, coop_mutex) { coop("mutex"); }
 Test(preempt, coop_go) { coop("go"); }
+Test(preempt, coop_chan) { coop("chan"); }
 
 /*
  * sigurg: a hosted program that handles SIGURG itself (its handler gets

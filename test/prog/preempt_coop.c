@@ -1,15 +1,17 @@
 /*
  * preempt_coop.c: the cooperative half of preemption. A goroutine loops
  * on weft calls that never block (a non-blocking select, an uncontended
- * mutex, weft_go of a goroutine that returns at once; one kind per mode) while main, at 1 P, sleeps 1 ms five times.
+ * mutex, weft_go of a goroutine that returns at once, a send and a
+ * receive on a channel with room; one kind per mode) while main, at 1 P, sleeps 1 ms five times.
  * With WEFTDEBUG=asyncpreemptoff=1 no signal helps: the goroutine yields
  * only where those calls check its preempt flag. Prints "coop: ok".
  *
- *	preempt_coop select|mutex|go
+ *	preempt_coop select|mutex|go|chan
  */
 #include <weft.h>
 
 static volatile int stop;
+static weft_chan *buffered;
 static weft_waitgroup wg;
 static char mode;
 
@@ -35,6 +37,12 @@ static void looper(void *arg)
 		case 'g':
 			weft_go(nothing, NULL);
 			break;
+		case 'c': {
+			int v = 1;
+			weft_chan_send(buffered, &v);
+			weft_chan_recv(buffered, &v);
+			break;
+		}
 		}
 	}
 	weft_waitgroup_done(&wg);
@@ -43,10 +51,11 @@ static void looper(void *arg)
 int weft_main(int argc, char **argv)
 {
 	if (argc < 2) {
-		weft_printf("usage: preempt_coop select|mutex|go\n");
+		weft_printf("usage: preempt_coop select|mutex|go|chan\n");
 		return 2;
 	}
 	mode = argv[1][0];
+	buffered = weft_chan_make(sizeof(int), 1);
 	weft_waitgroup_add(&wg, 1);
 	weft_go(looper, weft_chan_make(sizeof(int), 0));
 	for (int i = 0; i < 5; i++)

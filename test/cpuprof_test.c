@@ -5,10 +5,11 @@
  *
  *   - split: test/prog/cpuprof.c's heavy and light do 3:1 of the work,
  *     heavy's in heavy_work, always inlined: -top gives heavy_work and
- *     light 75% and 25% (each +-5 points), -top -lines names heavy_work
- *     at its own file and line, and the samples' time is within 10% of
- *     the process's CPU time; at 1 and 2 Ps, hosted at 1 P, and arm64
- *     under qemu (the proportions only: qemu's timing is loose).
+ *     light 75% and 25% (each +-5 points), by where the time went (cum)
+ *     and by what was running (flat), -top -lines names heavy_work at
+ *     its own file and line, and the samples' time is within 10% of the
+ *     process's CPU time; at 1 and 2 Ps, hosted at 1 P, and arm64 under
+ *     qemu (the proportions only: qemu's timing is loose).
  *   - leaf: samples in a tiny leaf_fn with no frame of its own always
  *     have its caller, caller_fn, as the next frame, and caller_fn's
  *     caller after it.
@@ -17,7 +18,9 @@
  *     a system call (weft_read, sys_read), in the trace and the profile.
  *   - trace and profile: a traced and profiled run's trace passes the
  *     strict oracle, has StackSample events, and each one's stack is one
- *     of the profile's (test/tracecheck/cpusample_test.go).
+ *     of the profile's; stack by stack, the trace has no more samples
+ *     than the profile and not many fewer (test/tracecheck/
+ *     cpusample_test.go, which every_m's run goes through too).
  *   - the API and bad input (test/prog/cpuprof_api.c): start twice, stop
  *     with nothing running, profile files that take no write, a
  *     WEFTCPUPROFILE that can't be created; and a profile written
@@ -39,9 +42,11 @@
 enum { PERIOD_NS = 10 * 1000 * 1000 };
 
 /* How long the runs are, in ms: the split runs use 2 s of CPU time, 200
- * samples at 100 Hz; the leaf run 1.5 s of it; every_m 1 s of wall
- * time on 2 Ps. */
+ * samples at 100 Hz (4 s under qemu, where fewer of them are the
+ * program's); the leaf run 1.5 s of it; every_m 1 s of wall time on 2
+ * Ps. */
 #define SPLIT_MS "2000"
+#define SPLIT_MS_QEMU "4000"
 #define LEAF_MS "1500"
 #define EVERYM_MS "1000"
 
@@ -244,7 +249,8 @@ static void split(const char *prog, bool arm64, const char *procs, const char *g
 	snprintf(e_procs, sizeof e_procs, "WEFTMAXPROCS=%s", procs);
 
 	struct run r;
-	profiled(&r, arm64, prog, (const char *const[]){"split", SPLIT_MS, g, NULL},
+	const char *ms = arm64 ? SPLIT_MS_QEMU : SPLIT_MS;
+	profiled(&r, arm64, prog, (const char *const[]){"split", ms, g, NULL},
 		 (const char *const[]){e_prof, e_procs, "WEFTTRACE", "WEFTDEBUG", NULL}, arm64 ? 300 : 60);
 	assert_exit(&r, 0);
 	assert_stdout_has(&r, "ok\n");
@@ -264,12 +270,11 @@ static void split(const char *prog, bool arm64, const char *procs, const char *g
 	GOPPROF(&raw, "-raw", file);
 	long long ns;
 	long long count = rawtotal(&raw, &ns);
-	/* 200 samples are due. Under qemu, qemu's own threads take a part
-	 * of the process's CPU time that no thread of weft's has: a quarter
-	 * of them is enough there. */
-	long long min = arm64 ? 50 : 100;
-	cr_assert(count >= min, "%lld samples, want at least %lld for %s ms of CPU time\n%s", count, min,
-		  SPLIT_MS, raw.report);
+	/* 200 samples are due, 400 under qemu, where qemu's own threads
+	 * take a part of the process's CPU time that no thread of weft's
+	 * has. 100 are enough to judge the proportions by; natively, the
+	 * time check below is the strict one. */
+	cr_assert(count >= 100, "%lld samples, want at least 100 for %s ms of CPU time\n%s", count, ms, raw.report);
 	if (!arm64)
 		cr_expect(fabs((double)ns - cpu_ns) <= 0.1 * cpu_ns,
 			  "the samples add up to %.3f s, the process's CPU time is %.3f s: more than 10%% apart\n%s",

@@ -96,6 +96,23 @@ typedef struct StackEnt {
 	uintptr_t pcs[];
 } StackEnt;
 
+typedef struct StackTab {
+	uint8_t *arena;
+	size_t used, cap;
+	uint32_t *slot;
+	size_t mask, nent;
+} StackTab;
+
+/* A stopped profile, on its way to its file. */
+typedef struct Profile {
+	StackTab tab;
+	int fd;
+	bool ownfd;
+	const char *path;
+	int64_t period, startwall, duration;
+	uint64_t lost;
+} Profile;
+
 static struct {
 	Mutex lock;       /* all but on: starts, stops, drains, timers */
 	uint32_t on;      /* the handlers keep samples (atomic) */
@@ -107,10 +124,7 @@ static struct {
 	int64_t period;   /* ns of a thread's CPU time per sample */
 	int64_t startwall, startmono;
 	uint64_t lost;
-	uint8_t *arena;
-	size_t used, cap;
-	uint32_t *slot;
-	size_t mask, nent;
+	StackTab tab;     /* the stacks drained so far */
 } cpuprof = {.fd = -1};
 
 /* ---- the handler ---- */
@@ -260,84 +274,80 @@ static uint32_t stackhash(const uintptr_t *pcs, int n)
 	return (uint32_t)(h ^ h >> 32);
 }
 
-static StackEnt *entat(size_t off)
+static StackEnt *entat(const StackTab *t, size_t off)
 {
-	return (StackEnt *)(cpuprof.arena + off);
+	return (StackEnt *)(t->arena + off);
 }
 
-/* growindex doubles the index (or makes the first), rehashing. Returns
+/* growindex doubles t's index (or makes the first), rehashing. Returns
  * false when out of memory. */
-static bool growindex(void)
+static bool growindex(StackTab *t)
 {
-	size_t nslot = cpuprof.slot ? 2 * (cpuprof.mask + 1) : 1024;
+	size_t nslot = t->slot ? 2 * (t->mask + 1) : 1024;
 	uint32_t *slot = pagealloc(nslot * sizeof *slot);
 	if (!slot)
 		return false;
-	for (size_t off = 0; off < cpuprof.used;) {
-		StackEnt *e = entat(off);
+	for (size_t off = 0; off < t->used;) {
+		StackEnt *e = entat(t, off);
 		size_t i = e->hash & (nslot - 1);
 		while (slot[i])
 			i = (i + 1) & (nslot - 1);
 		slot[i] = (uint32_t)off + 1;
 		off += sizeof *e + e->n * sizeof(uintptr_t);
 	}
-	pagefree(cpuprof.slot, (cpuprof.mask + 1) * sizeof *slot);
-	cpuprof.slot = slot;
-	cpuprof.mask = nslot - 1;
+	pagefree(t->slot, t->slot ? (t->mask + 1) * sizeof *slot : 0);
+	t->slot = slot;
+	t->mask = nslot - 1;
 	return true;
 }
 
-/* tabadd counts the stack pcs[0..n) weight times. A table that cannot
- * grow counts the sample lost. */
-static void tabadd(const uintptr_t *pcs, int n, uint64_t weight)
+/* tabadd counts the stack pcs[0..n) weight times in t; false when t
+ * cannot grow to take a new stack. */
+static bool tabadd(StackTab *t, const uintptr_t *pcs, int n, uint64_t weight)
 {
 	uint32_t h = stackhash(pcs, n);
 	size_t size = sizeof(StackEnt) + (size_t)n * sizeof(uintptr_t);
-	if ((!cpuprof.slot || 2 * (cpuprof.nent + 1) > cpuprof.mask + 1) && !growindex())
-		goto lost;
-	size_t i = h & cpuprof.mask;
-	for (; cpuprof.slot[i]; i = (i + 1) & cpuprof.mask) {
-		StackEnt *e = entat(cpuprof.slot[i] - 1);
+	if ((!t->slot || 2 * (t->nent + 1) > t->mask + 1) && !growindex(t))
+		return false;
+	size_t i = h & t->mask;
+	for (; t->slot[i]; i = (i + 1) & t->mask) {
+		StackEnt *e = entat(t, t->slot[i] - 1);
 		if (e->hash == h && e->n == (uint32_t)n && memcmp(e->pcs, pcs, (size_t)n * sizeof(uintptr_t)) == 0) {
 			e->count += weight;
-			return;
+			return true;
 		}
 	}
-	if (cpuprof.used + size > cpuprof.cap) {
-		size_t cap = cpuprof.cap ? 2 * cpuprof.cap : 64 * 1024;
-		while (cap < cpuprof.used + size)
+	if (t->used + size > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64 * 1024;
+		while (cap < t->used + size)
 			cap *= 2;
 		if (cap > UINT32_MAX)
-			goto lost;
+			return false;
 		uint8_t *arena = pagealloc(cap);
 		if (!arena)
-			goto lost;
-		if (cpuprof.used)
-			memcpy(arena, cpuprof.arena, cpuprof.used);
-		pagefree(cpuprof.arena, cpuprof.cap);
-		cpuprof.arena = arena;
-		cpuprof.cap = cap;
+			return false;
+		if (t->used)
+			memcpy(arena, t->arena, t->used);
+		pagefree(t->arena, t->cap);
+		t->arena = arena;
+		t->cap = cap;
 	}
-	StackEnt *e = entat(cpuprof.used);
+	StackEnt *e = entat(t, t->used);
 	e->count = weight;
 	e->hash = h;
 	e->n = (uint32_t)n;
 	memcpy(e->pcs, pcs, (size_t)n * sizeof(uintptr_t));
-	cpuprof.slot[i] = (uint32_t)cpuprof.used + 1;
-	cpuprof.used += size;
-	cpuprof.nent++;
-	return;
-lost:
-	cpuprof.lost += weight;
+	t->slot[i] = (uint32_t)t->used + 1;
+	t->used += size;
+	t->nent++;
+	return true;
 }
 
-static void tabfree(void)
+static void tabfree(StackTab *t)
 {
-	pagefree(cpuprof.arena, cpuprof.cap);
-	pagefree(cpuprof.slot, cpuprof.slot ? (cpuprof.mask + 1) * sizeof(uint32_t) : 0);
-	cpuprof.arena = NULL;
-	cpuprof.slot = NULL;
-	cpuprof.used = cpuprof.cap = cpuprof.mask = cpuprof.nent = 0;
+	pagefree(t->arena, t->cap);
+	pagefree(t->slot, t->slot ? (t->mask + 1) * sizeof(uint32_t) : 0);
+	*t = (StackTab){0};
 }
 
 /* ---- draining ---- */
@@ -390,7 +400,8 @@ static void drain(uint64_t closing)
 		for (; head != tail; head++) {
 			const CpuSample *s = &r->s[head % CPUPROF_RING];
 			int n = trimbottom(s->pcs, s->n);
-			tabadd(s->pcs, n, s->weight);
+			if (!tabadd(&cpuprof.tab, s->pcs, n, s->weight))
+				cpuprof.lost += s->weight;
 			if (s->gen && (s->gen == cur || s->gen == closing))
 				tracesample(s, mp, n);
 		}
@@ -484,34 +495,51 @@ static int start(int fd)
 	return 0;
 }
 
-/* writeprofile writes the table to cpuprof.fd; 0 or -errno. */
-static long writeprofile(int64_t duration)
+/* writeprofile writes p to its file and reports a failure (0 or
+ * -errno); a WEFTCPUPROFILE file is closed, and removed if the write
+ * failed: nothing half-written stays. */
+static long writeprofile(Profile *p)
 {
-	size_t size = (cpuprof.nent ? cpuprof.nent : 1) * sizeof(PprofSample);
+	const StackTab *t = &p->tab;
+	size_t size = (t->nent ? t->nent : 1) * sizeof(PprofSample);
 	PprofSample *ps = pagealloc(size);
-	if (!ps)
-		return -ENOMEM;
-	size_t k = 0;
-	for (size_t off = 0; off < cpuprof.used; k++) {
-		StackEnt *e = entat(off);
-		ps[k] = (PprofSample){.pcs = e->pcs, .n = (int)e->n, .exact0 = true, .count = (int64_t)e->count};
-		off += sizeof *e + e->n * sizeof(uintptr_t);
+	long r = -ENOMEM;
+	if (ps) {
+		size_t k = 0;
+		for (size_t off = 0; off < t->used; k++) {
+			StackEnt *e = entat(t, off);
+			ps[k] = (PprofSample){.pcs = e->pcs, .n = (int)e->n, .exact0 = true, .count = (int64_t)e->count};
+			off += sizeof *e + e->n * sizeof(uintptr_t);
+		}
+		r = pprofWrite(p->fd, ps, (int)k, p->period, p->startwall, p->duration);
+		pagefree(ps, size);
 	}
-	long r = pprofWrite(cpuprof.fd, ps, (int)k, cpuprof.period, cpuprof.startwall, duration);
-	pagefree(ps, size);
+	if (p->lost)
+		rt_printf("runtime: cpu profile: %llu samples lost\n", (unsigned long long)p->lost);
+	if (r < 0 && p->ownfd)
+		rt_printf("runtime: writing the CPU profile (WEFTCPUPROFILE=%s) failed: %s\n", p->path,
+			  sys_strerror(r));
+	else if (r < 0)
+		rt_printf("runtime: writing the CPU profile (fd %d) failed: %s\n", p->fd, sys_strerror(r));
+	if (p->ownfd) {
+		sys_close(p->fd);
+		if (r < 0)
+			sys_unlinkat(AT_FDCWD, p->path, 0);
+	}
 	return r;
 }
 
 /*
- * stop ends profiling and writes the profile: 0, or -1 when it was not
- * running or the write failed (reported). With bounded (the exit), a
- * handler still running on another thread is waited for 100 ms at most.
- * lock held.
+ * stop ends profiling and hands the profile, to be written, to *p:
+ * false when it was not running. With bounded (the exit), a handler
+ * still running on another thread is waited for 100 ms at most. lock
+ * held; the write happens after, without it, so that a slow file holds
+ * up neither sysmon's drains nor the trace's generation ends.
  */
-static int stop(bool bounded)
+static bool stop(bool bounded, Profile *p)
 {
 	if (!atomic_load(&cpuprof.on))
-		return -1;
+		return false;
 	atomic_store(&cpuprof.on, 0);
 	for (M *mp = atomic_load(&allm); mp; mp = mp->alllink)
 		if (mp->prof.hastimer) {
@@ -527,25 +555,20 @@ static int stop(bool bounded)
 		while (mp != self && atomic_load(&mp->prof.busy) && (!bounded || nanotime() < deadline))
 			sys_sched_yield();
 	drain(0);
-	long r = writeprofile(nanotime() - cpuprof.startmono);
-	if (cpuprof.lost)
-		rt_printf("runtime: cpu profile: %llu samples lost\n", (unsigned long long)cpuprof.lost);
-	if (r < 0) {
-		if (cpuprof.ownfd)
-			rt_printf("runtime: writing the CPU profile (WEFTCPUPROFILE=%s) failed: %s\n", cpuprof.path,
-				  sys_strerror(r));
-		else
-			rt_printf("runtime: writing the CPU profile (fd %d) failed: %s\n", cpuprof.fd, sys_strerror(r));
-	}
-	if (cpuprof.ownfd) {
-		sys_close(cpuprof.fd);
-		if (r < 0)
-			sys_unlinkat(AT_FDCWD, cpuprof.path, 0); /* nothing half-written stays */
-		cpuprof.ownfd = false;
-	}
+	*p = (Profile){
+		.tab = cpuprof.tab,
+		.fd = cpuprof.fd,
+		.ownfd = cpuprof.ownfd,
+		.path = cpuprof.path,
+		.period = cpuprof.period,
+		.startwall = cpuprof.startwall,
+		.duration = nanotime() - cpuprof.startmono,
+		.lost = cpuprof.lost,
+	};
+	cpuprof.tab = (StackTab){0};
 	cpuprof.fd = -1;
-	tabfree();
-	return r < 0 ? -1 : 0;
+	cpuprof.ownfd = false;
+	return true;
 }
 
 int weft_cpuprofile_start(int fd)
@@ -556,12 +579,21 @@ int weft_cpuprofile_start(int fd)
 	return r;
 }
 
+/* weft_cpuprofile_stop writes the profile on this thread, as a system
+ * call would (another M takes the P meanwhile if it waits). */
 int weft_cpuprofile_stop(void)
 {
+	Profile p;
 	lock(&cpuprof.lock);
-	int r = stop(false);
+	bool stopped = stop(false, &p);
 	unlock(&cpuprof.lock);
-	return r;
+	if (!stopped)
+		return -1;
+	entersyscall();
+	long r = writeprofile(&p);
+	exitsyscall();
+	tabfree(&p.tab);
+	return r < 0 ? -1 : 0;
 }
 
 /* cpuprofInit starts the profiler for WEFTCPUPROFILE=FILE, to be written
@@ -590,15 +622,28 @@ void cpuprofInit(void)
 }
 
 /* cpuprofExit writes a profile still running as the process ends: the
- * first thread on its way out does; it waits for a drain in progress a
- * while, no longer (a thread that died in one must not hang the exit). */
+ * first thread on its way out does, and another waits for it a while
+ * (it ends the process once written); it waits for a drain in progress
+ * a while, no longer (a thread that died in one must not hang the exit). */
 void cpuprofExit(void)
 {
-	static uint32_t exiting;
-	if (!atomic_load(&cpuprof.on) || atomic_xchg(&exiting, 1))
+	static M *exiter;
+	static uint32_t written;
+	M *self = getm();
+	if (!atomic_load(&cpuprof.on) && !atomic_load(&exiter))
 		return;
-	if (!locktimed(&cpuprof.lock, 1000LL * 1000 * 1000))
+	M *none = NULL;
+	if (!__atomic_compare_exchange_n(&exiter, &none, self, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		for (int i = 0; i < 1000 && none != self && !atomic_load(&written); i++)
+			sys_nanosleep(10 * 1000 * 1000);
 		return;
-	stop(true);
-	unlock(&cpuprof.lock);
+	}
+	Profile p;
+	if (locktimed(&cpuprof.lock, 1000LL * 1000 * 1000)) {
+		bool stopped = stop(true, &p);
+		unlock(&cpuprof.lock);
+		if (stopped)
+			writeprofile(&p);
+	}
+	atomic_store(&written, 1);
 }

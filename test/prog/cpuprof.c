@@ -12,13 +12,16 @@
  * loop) then light (u iterations of the same loop), so the CPU time of
  * the two is 3:1 whatever the machine's speed. heavy does its work in
  * heavy_work, always inlined into it: a profile names heavy_work as an
- * entry of its own, at the line of its loop. u is sized so that light's
- * part of a round takes about one sampling period (10 ms): a sample every
- * period of a thread's CPU time then lands in each part about as often
- * as the part is long, with far less spread than samples at random
- * times would have. Before it starts, the program checks with
- * weft_frames that the symbol table has heavy_work inlined into heavy,
- * and prints what the test compares pprof's output with:
+ * entry of its own, at the line of its loop. The rounds are long, light's
+ * part about 25 ms (2.5 sampling periods) and heavy's three times that,
+ * so that the samples in each part, one every 10 ms of a thread's CPU
+ * time, are as many as the part is long, give or take one; and of
+ * random length, so that the samples do not fall at the same point of
+ * every round (rounds of a fixed length, a multiple of the period, would
+ * put every round's samples in the same part). Before it starts, the
+ * program checks with weft_frames that the symbol table has heavy_work
+ * inlined into heavy, and prints what the test compares pprof's output
+ * with:
  *
  *	inline heavy_work FILE:LINE    the line of heavy_work's loop
  *	light FILE:LINE                the line of light's
@@ -142,21 +145,25 @@ static weft_waitgroup done_wg;
 static uint64_t sink;
 
 /* splitter runs rounds of heavy and light until the process has used
- * cpu_target of CPU time, sizing u from each round's thread CPU time. */
+ * cpu_target of CPU time. Each round's u is the size for light's 25 ms
+ * times a random factor in [0.5, 1.5); the size comes from the rounds'
+ * thread CPU time. */
 static void splitter(void *arg)
 {
 	(void)arg;
 	long u = 1000 * 1000;
-	uint64_t x = 1;
+	uint64_t x = 1, r = (uint64_t)weft_nanotime() * 2654435761u + (uint64_t)weft_goid();
 	while (cputime(CLOCK_PROCESS_CPUTIME) < cpu_target) {
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		long ur = u / 2 + (long)(r % (uint64_t)u);
 		int64_t t0 = cputime(CLOCK_THREAD_CPUTIME);
-		x = heavy_fn(x, 3 * u, false);
-		x = light_fn(x, u);
+		x = heavy_fn(x, 3 * ur, false);
+		x = light_fn(x, ur);
 		int64_t round = cputime(CLOCK_THREAD_CPUTIME) - t0;
-		/* light's part, round / 4, toward 10 ms; a round that moved
-		 * to another thread measures nothing useful: keep u. */
+		/* A round that moved to another thread measures nothing
+		 * useful: keep u then. */
 		if (round > 0 && round < 1000 * MS) {
-			long nu = (long)((double)u * (40.0 * MS) / (double)round);
+			long nu = (long)((double)ur * (100.0 * MS) / (double)round);
 			if (nu < 10 * 1000)
 				nu = 10 * 1000;
 			if (nu > 200 * 1000 * 1000)

@@ -463,7 +463,7 @@ static int start(int fd)
 	if (atomic_load(&cpuprof.on) || fd < 0)
 		return -1;
 	if (!cpuprof.installed) {
-		setsignal(SIGPROF, sigprof, SA_RESTART);
+		setsignal(SIGPROF, sigprof, SA_RESTART, 0);
 		cpuprof.installed = true;
 	}
 	int64_t hz = weftdebug("cpuprofilerate", CPUPROF_HZ);

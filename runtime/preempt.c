@@ -84,14 +84,8 @@
 #include "runtime.h"
 #include "trace.h"
 
-enum { SIGURG = 23, SIGSETSIZE = 8 };
+enum { SIGURG = 23 };
 
-struct ksigaction {
-	void (*handler)(int, void *, void *);
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask;
-};
 
 Preempt preempt;
 
@@ -254,14 +248,7 @@ void preemptinit(void)
 	arch_preemptinit();
 	if (!preempt.asyncon)
 		return;
-	struct ksigaction sa = {
-		.handler = sigurg,
-		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | ARCH_SA_RESTORER,
-		.restorer = arch_sigreturn,
-		.mask = ~0ull,
-	};
-	if (arch_syscall4(SYS_rt_sigaction, SIGURG, (long)&sa, 0, SIGSETSIZE) < 0)
-		throw("rt_sigaction failed");
+	setsignal(SIGURG, sigurg, SA_RESTART, ~0ull);
 }
 
 /*

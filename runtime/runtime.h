@@ -714,7 +714,7 @@ static inline void preemptcheck(void)
 }
 _Noreturn void sigpipe(void); /* a broken pipe on fd 1 or 2 */
 void minitsignals(M *m); /* per M: the alternate signal stack */
-void setsignal(int sig, void (*fn)(int, void *, void *), unsigned long flags); /* SA_SIGINFO, on the signal stack */
+void setsignal(int sig, void (*fn)(int, void *, void *), unsigned long flags, uint64_t mask); /* SA_SIGINFO, on the signal stack */
 
 /* ---- env.c ---- */
 extern int rt_argc;

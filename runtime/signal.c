@@ -143,48 +143,30 @@ _Noreturn void sigpipe(void)
 	sys_exit_group(2); /* not reached: the signal kills */
 }
 
-/* initsig installs the fault handlers, and SIGPIPE's, for the whole
- * process. */
-void initsig(void)
-{
-	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE};
-	struct ksigaction sa = {
-		.handler = sighandler,
-		.flags = SA_SIGINFO | SA_ONSTACK | ARCH_SA_RESTORER,
-		.restorer = arch_sigreturn,
-		.mask = ~0ull,
-	};
-	for (size_t i = 0; i < nelem(sigs); i++)
-		if (arch_syscall4(SYS_rt_sigaction, sigs[i], (long)&sa, 0, SIGSETSIZE) < 0)
-			throw("rt_sigaction failed");
-	struct ksigaction pipe = {
-		.handler = sigpipehandler,
-		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | ARCH_SA_RESTORER,
-		.restorer = arch_sigreturn,
-	};
-	if (arch_syscall4(SYS_rt_sigaction, SIGPIPE, (long)&pipe, 0, SIGSETSIZE) < 0)
-		throw("rt_sigaction failed");
-	struct ksigaction quit = {
-		.handler = sigquithandler,
-		.flags = SA_SIGINFO | SA_ONSTACK | ARCH_SA_RESTORER,
-		.restorer = arch_sigreturn,
-		.mask = ~0ull,
-	};
-	if (arch_syscall4(SYS_rt_sigaction, SIGQUIT, (long)&quit, 0, SIGSETSIZE) < 0)
-		throw("rt_sigaction failed");
-}
-
 /* setsignal installs fn as sig's handler for the whole process, on the
- * alternate signal stack, with flags (SA_RESTART ...) besides. */
-void setsignal(int sig, void (*fn)(int, void *, void *), unsigned long flags)
+ * alternate signal stack, with flags (SA_RESTART ...) besides and the
+ * signals in mask blocked while it runs. */
+void setsignal(int sig, void (*fn)(int, void *, void *), unsigned long flags, uint64_t mask)
 {
 	struct ksigaction sa = {
 		.handler = fn,
 		.flags = SA_SIGINFO | SA_ONSTACK | ARCH_SA_RESTORER | flags,
 		.restorer = arch_sigreturn,
+		.mask = mask,
 	};
 	if (arch_syscall4(SYS_rt_sigaction, sig, (long)&sa, 0, SIGSETSIZE) < 0)
 		throw("rt_sigaction failed");
+}
+
+/* initsig installs the fault handlers, and SIGPIPE's and SIGQUIT's, for
+ * the whole process. */
+void initsig(void)
+{
+	setsignal(SIGSEGV, sighandler, 0, ~0ull);
+	setsignal(SIGBUS, sighandler, 0, ~0ull);
+	setsignal(SIGFPE, sighandler, 0, ~0ull);
+	setsignal(SIGPIPE, sigpipehandler, SA_RESTART, 0);
+	setsignal(SIGQUIT, sigquithandler, 0, ~0ull);
 }
 
 /* minitsignals gives the calling thread (mp's) its alternate signal

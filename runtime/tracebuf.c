@@ -12,16 +12,10 @@
  */
 #include "trace.h"
 
-/* traceAcquireEnabled is traceAcquire's slow half, when tracing may be
- * on: it opens the M's seqlock and reads the generation. The generation
- * then stays open until traceRelease; a locker with no M means tracing is
- * off (or this M is already writing: an event from inside the tracer, say
- * a fatal error there, is dropped rather than nested). */
-TraceLocker traceAcquireEnabled(void)
+/* seqopen opens mp's seqlock, even until now, and reads the generation
+ * (the comment inside says how the two are ordered). */
+static inline uint64_t seqopen(M *mp)
 {
-	M *mp = getm();
-	if (!mp || (mp->trace.seqlock & 1))
-		return (TraceLocker){0};
 	/*
 	 * The seqlock's store must be ordered before the generation's load,
 	 * as the generation's end stores the generation before it loads the
@@ -32,15 +26,26 @@ TraceLocker traceAcquireEnabled(void)
 	 * none (a locked instruction costs 3-8 ns, per event); without it,
 	 * a sequentially consistent add here.
 	 */
-	uint64_t gen;
 	if (likely(trace.asymfence)) {
 		__atomic_store_n(&mp->trace.seqlock, mp->trace.seqlock + 1, __ATOMIC_RELAXED);
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		gen = __atomic_load_n(&trace.gen, __ATOMIC_ACQUIRE);
-	} else {
-		atomic_xadd(&mp->trace.seqlock, 1);
-		gen = atomic_load(&trace.gen);
+		return __atomic_load_n(&trace.gen, __ATOMIC_ACQUIRE);
 	}
+	atomic_xadd(&mp->trace.seqlock, 1);
+	return atomic_load(&trace.gen);
+}
+
+/* traceAcquireEnabled is traceAcquire's slow half, when tracing may be
+ * on: it opens the M's seqlock and reads the generation. The generation
+ * then stays open until traceRelease; a locker with no M means tracing is
+ * off (or this M is already writing: an event from inside the tracer, say
+ * a fatal error there, is dropped rather than nested). */
+TraceLocker traceAcquireEnabled(void)
+{
+	M *mp = getm();
+	if (!mp || (mp->trace.seqlock & 1))
+		return (TraceLocker){0};
+	uint64_t gen = seqopen(mp);
 	if (!gen) {
 		atomic_store_rel(&mp->trace.seqlock, mp->trace.seqlock + 1);
 		return (TraceLocker){0};
@@ -66,17 +71,8 @@ uint64_t traceAcquireSignal(M *mp, bool *opened)
 		return 0;
 	if (mp->trace.seqlock & 1)
 		return atomic_load(&trace.gen);
-	uint64_t gen;
-	if (trace.asymfence) {
-		__atomic_store_n(&mp->trace.seqlock, mp->trace.seqlock + 1, __ATOMIC_RELAXED);
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		gen = __atomic_load_n(&trace.gen, __ATOMIC_ACQUIRE);
-	} else {
-		atomic_xadd(&mp->trace.seqlock, 1);
-		gen = atomic_load(&trace.gen);
-	}
 	*opened = true;
-	return gen;
+	return seqopen(mp);
 }
 
 void traceReleaseSignal(M *mp, bool opened)

@@ -155,6 +155,17 @@ static int sigprofstack(G *gp, void *uc, uintptr_t *pcs, int max)
 	if (!gp || f.sp < gp->stack.lo || f.sp >= gp->stack.hi)
 		return 1; /* a stack it cannot bound: the PC alone */
 	Stack stk = gp->stack;
+	/* At asyncPreempt's first instruction none of it has run: SIGURG
+	 * and SIGPROF were pending together, and the kernel ran SIGURG's
+	 * handler, which diverted the goroutine there, first. The time
+	 * belongs to the instruction the goroutine was at (Go's profiles
+	 * show this as time in asyncPreempt: golang/go#59045). */
+	const SymtabFunc *fn = findfunc(f.pc);
+	if (fn && fn->funcid == FUNCID_ASYNCPREEMPT && f.pc == funcentry(fn) &&
+	    f.sp + 2 * sizeof(uintptr_t) <= stk.hi) {
+		arch_undivert(&f.pc, &f.sp, &f.lr);
+		pcs[0] = f.pc;
+	}
 	int n = 1;
 	/* By frame rules while a frame stands at an interrupted
 	 * instruction: the leaf, and below asyncPreempt (whose "return

@@ -111,7 +111,10 @@ bool rulestep(Stack stk, UnwindFrame *f)
 		return false;
 	if (r->fpoff != SYMTAB_SAME && !readword(cfa + (intptr_t)r->fpoff, stk.lo, stk.hi, &nfp))
 		return false;
-	if (ra == 0 || cfa <= f->sp)
+	/* Each step moves up the stack, but for an arm64 leaf that has
+	 * not made a frame yet: its CFA is its sp, its return address in
+	 * the link register (a signal finds one there: the CPU profiler). */
+	if (ra == 0 || cfa < f->sp || (cfa == f->sp && r->raoff != SYMTAB_IN_LR))
 		return false;
 	*f = (UnwindFrame){.pc = ra, .sp = cfa, .fp = nfp, .lr = 0, .exactpc = false};
 	return true;

@@ -445,12 +445,12 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	while (top < n && symtab_inruntime(fr[top].file))
 		top++;
 	top = top == n ? 0 : top > 0 ? top - 1 : 0;
-	if (size && *(const uintptr_t *)data == CPU_SAMPLE_STACK)
-		top = 0; /* a CPU sample shows where the time went, runtime or not */
 	/* A preempted goroutine's stack starts at the interrupted frame
 	 * (it called nothing). */
 	if (top < n - 1 && fr[top].funcid == FUNCID_ASYNCPREEMPT)
 		top++;
+	if (size && *(const uintptr_t *)data == CPU_SAMPLE_STACK)
+		top = 0; /* a CPU sample shows where the time went, runtime or not */
 	while (n > top && (fr[n - 1].funcid == FUNCID_GOEXIT || fr[n - 1].funcid == FUNCID_RUNTIME_MAIN))
 		n--;
 	if (n - top > TRACE_MAX_FRAMES)

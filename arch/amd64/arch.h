@@ -176,6 +176,15 @@ static inline void arch_divert(void *uc, uintptr_t fn)
 	r[16] = fn;
 }
 
+/* arch_undivert is arch_divert undone, for a context found at fn's first
+ * instruction: the interrupted pc, sp and link register (none here). */
+static inline void arch_undivert(uintptr_t *pc, uintptr_t *sp, uintptr_t *lr)
+{
+	*pc = *(const uintptr_t *)*sp;
+	*sp += 8 + 128;
+	*lr = 0;
+}
+
 /* arch_settls makes tp the calling thread's thread pointer. */
 static inline long arch_settls(void *tp)
 {

@@ -176,6 +176,15 @@ static inline void arch_divert(void *uc, uintptr_t fn)
 	r[32] = fn;
 }
 
+/* arch_undivert is arch_divert undone, for a context found at fn's first
+ * instruction: the interrupted pc (in lr), sp and link register (pushed). */
+static inline void arch_undivert(uintptr_t *pc, uintptr_t *sp, uintptr_t *lr)
+{
+	*pc = *lr;
+	*lr = *(const uintptr_t *)*sp;
+	*sp += 16;
+}
+
 /* arch_settls makes tp the calling thread's thread pointer. */
 static inline long arch_settls(void *tp)
 {

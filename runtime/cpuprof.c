@@ -26,7 +26,11 @@
  * hold, the walk cannot fault. A PC outside the table (libc, the vDSO)
  * has no rule: then the frame records alone give the rest, as a
  * frame-pointer profiler (perf) would. The sample goes into the M's ring
- * (CpuRing), which only that M's handler writes and only a drain reads:
+ * (CpuRing), with the number of periods it stands for: one, or more
+ * when the signal came late (the kernel delivers it on the way back to
+ * the program, so a long system call can see several periods expire:
+ * si_overrun; Go counts such a signal once), which only that M's
+ * handler writes and only a drain reads:
  * no lock, no allocation, no system call. A full ring drops the sample
  * and counts it (the profile's end reports how many).
  *
@@ -65,6 +69,7 @@ enum {
 	CPUPROF_MAXHZ = 10000,  /* a sample per 100 µs of a thread's CPU at most */
 	CPUPROF_DEPTH = 64,     /* frames kept per sample (Go's maxCPUProfStack) */
 	CPUPROF_RING = 64,      /* samples an M holds between drains: 0.64 s at 100 Hz */
+	CPUPROF_MAXWEIGHT = 1000, /* periods one late signal may stand for */
 	PAGE = 4096,
 };
 
@@ -125,6 +130,7 @@ static struct {
 	int64_t startwall, startmono;
 	uint64_t lost;
 	StackTab tab;     /* the stacks drained so far */
+	uint64_t flushedgen; /* the last trace generation whose samples are out */
 } cpuprof = {.fd = -1};
 
 /* ---- the handler ---- */
@@ -211,7 +217,7 @@ static void sigprof(int sig, void *info, void *uc)
 	P *pp = mp->p;
 	s->goid = gp && gp != mp->g0 ? gp->goid : 0;
 	s->pid = pp ? pp->id : -1;
-	s->weight = 1 + (overrun > 0 ? (uint32_t)overrun : 0);
+	s->weight = 1 + (overrun > 0 ? (uint32_t)(overrun < CPUPROF_MAXWEIGHT ? overrun : CPUPROF_MAXWEIGHT) : 0);
 	s->n = sigprofstack(gp, uc, s->pcs, CPUPROF_DEPTH);
 	atomic_store_rel(&r->tail, tail + 1);
 	traceReleaseSignal(mp, opened);
@@ -364,7 +370,9 @@ static void tabfree(StackTab *t)
 /* ---- draining ---- */
 
 /* tracesample writes s, taken on mp, into its generation's batch of CPU
- * samples. lock held; gen is open or being ended by the caller. */
+ * samples: once for each period it stands for (a signal that came late,
+ * after a long system call, stands for several), so that the trace's
+ * samples add up to the profile's time. lock held; gen not yet flushed. */
 static void tracesample(const CpuSample *s, const M *mp, int n)
 {
 	uint64_t gen = s->gen;
@@ -374,12 +382,14 @@ static void tracesample(const CpuSample *s, const M *mp, int n)
 	uint64_t stack = traceMapPut(&trace.stackTab[gen % 2], pcBuf, (size_t)(n + 1) * sizeof(uintptr_t), NULL);
 	TraceWriter w = traceUnsafeWriter(gen);
 	w.buf = trace.cpubuf[gen % 2];
-	if (!w.buf || w.buf->pos + 1 + 5 * TRACE_VARINT_MAX > sizeof w.buf->arr) {
-		w = traceRefill(w, TRACE_NO_THREAD);
-		traceEntry(w.buf, EvCPUSamples);
+	for (uint32_t i = 0; i < s->weight; i++) {
+		if (!w.buf || w.buf->pos + 1 + 5 * TRACE_VARINT_MAX > sizeof w.buf->arr) {
+			w = traceRefill(w, TRACE_NO_THREAD);
+			traceEntry(w.buf, EvCPUSamples);
+		}
+		traceEntry(w.buf, EvCPUSample, s->ts, (uint64_t)mp->id, s->pid < 0 ? ~(uint64_t)0 : (uint64_t)s->pid,
+			   (uint64_t)s->goid, stack);
 	}
-	traceEntry(w.buf, EvCPUSample, s->ts, (uint64_t)mp->id, s->pid < 0 ? ~(uint64_t)0 : (uint64_t)s->pid,
-		   (uint64_t)s->goid, stack);
 	trace.cpubuf[gen % 2] = w.buf;
 }
 
@@ -397,12 +407,12 @@ static int trimbottom(const uintptr_t *pcs, int n)
 }
 
 /* drain takes every M's samples: into the table, and into the trace when
- * they were taken in the current generation or in closing, the one being
- * ended (0: none); a sample of any other generation missed its end and is
- * left out of the trace. lock held. */
-static void drain(uint64_t closing)
+ * they were taken in a generation whose samples have not been flushed
+ * (cpuprofTraceFlush): a generation's end may have moved trace.gen on and
+ * not flushed yet, so the generation before the current one can still
+ * take samples. lock held. */
+static void drain(void)
 {
-	uint64_t cur = atomic_load(&trace.gen);
 	for (M *mp = atomic_load(&allm); mp; mp = mp->alllink) {
 		struct CpuRing *r = mp->prof.ring;
 		if (!r)
@@ -413,7 +423,7 @@ static void drain(uint64_t closing)
 			int n = trimbottom(s->pcs, s->n);
 			if (!tabadd(&cpuprof.tab, s->pcs, n, s->weight))
 				cpuprof.lost += s->weight;
-			if (s->gen && (s->gen == cur || s->gen == closing))
+			if (s->gen > cpuprof.flushedgen)
 				tracesample(s, mp, n);
 		}
 		atomic_store_rel(&r->head, head);
@@ -438,7 +448,7 @@ void cpuprofTick(void)
 {
 	if (!atomic_load(&cpuprof.on) || !atomic_cas(&cpuprof.lock.key, 0, 1))
 		return; /* a drain that is running does this one's work */
-	drain(0);
+	drain();
 	unlock(&cpuprof.lock);
 }
 
@@ -450,11 +460,12 @@ void cpuprofTraceFlush(uint64_t gen, bool bounded)
 	} else {
 		lock(&cpuprof.lock);
 	}
-	drain(gen);
+	drain();
 	TraceBuf *b = trace.cpubuf[gen % 2];
 	trace.cpubuf[gen % 2] = NULL;
 	if (b)
 		traceBufFlush(b, gen);
+	cpuprof.flushedgen = gen;
 	unlock(&cpuprof.lock);
 }
 
@@ -565,7 +576,7 @@ static bool stop(bool bounded, Profile *p)
 	for (M *mp = atomic_load(&allm); mp; mp = mp->alllink)
 		while (mp != self && atomic_load(&mp->prof.busy) && (!bounded || nanotime() < deadline))
 			sys_sched_yield();
-	drain(0);
+	drain();
 	*p = (Profile){
 		.tab = cpuprof.tab,
 		.fd = cpuprof.fd,

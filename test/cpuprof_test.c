@@ -48,6 +48,7 @@ enum { PERIOD_NS = 10 * 1000 * 1000 };
 #define SPLIT_MS "2000"
 #define SPLIT_MS_QEMU "4000"
 #define LEAF_MS "1500"
+#define LEAF_MS_QEMU "6000" /* few samples land in a small leaf under qemu: see leaf() */
 #define EVERYM_MS "1000"
 
 /* gopprof runs go tool pprof with args (NULL-ended) and asserts it read
@@ -324,20 +325,22 @@ static void split(const char *prog, bool arm64, const char *procs, const char *g
 	run_free(&top);
 
 	/* The lines: heavy_work's is its loop's, in its file, not heavy's;
-	 * every sample of each function is at its loop's line (the rest of
-	 * each runs once a round). */
+	 * nearly every sample of each function is at its loop's line (the
+	 * rest of each runs once a round; under qemu, whose signals land
+	 * between translated blocks, as the loop ends, a sample or two of
+	 * hundreds may fall there). */
 	struct run lines;
 	GOPPROF(&lines, "-top", "-lines", "-nodecount=100", file);
 	char want[600];
 	double flat, cum;
 	snprintf(want, sizeof want, "heavy_work %s (inline)", work);
 	topline(&lines, want, &flat, &cum);
-	cr_expect(fabs(cum - hwcum_all) < 0.01, "%s has %.2f%% cum, heavy_work %.2f%%: the loop's line should "
-		  "have all of it\n%s", want, cum, hwcum_all, lines.report);
+	cr_expect(cum <= hwcum_all + 0.01 && cum > hwcum_all - 1, "%s has %.2f%% cum, heavy_work %.2f%%: the loop's "
+		  "line should have all of it but 1%% at most\n%s", want, cum, hwcum_all, lines.report);
 	snprintf(want, sizeof want, "light %s", light);
 	topline(&lines, want, &flat, &cum);
-	cr_expect(fabs(cum - lcum_all) < 0.01, "%s has %.2f%% cum, light %.2f%%: the loop's line should have all "
-		  "of it\n%s", want, cum, lcum_all, lines.report);
+	cr_expect(cum <= lcum_all + 0.01 && cum > lcum_all - 1, "%s has %.2f%% cum, light %.2f%%: the loop's line "
+		  "should have all of it but 1%% at most\n%s", want, cum, lcum_all, lines.report);
 	run_free(&lines);
 
 	unlink(file);
@@ -370,7 +373,7 @@ static void leaf(const char *prog, bool arm64)
 	snprintf(file, sizeof file, "%s/leaf.pprof", dir);
 	snprintf(e_prof, sizeof e_prof, "WEFTCPUPROFILE=%s", file);
 	struct run r;
-	profiled(&r, arm64, prog, (const char *const[]){"leaf", LEAF_MS, NULL},
+	profiled(&r, arm64, prog, (const char *const[]){"leaf", arm64 ? LEAF_MS_QEMU : LEAF_MS, NULL},
 		 (const char *const[]){e_prof, "WEFTMAXPROCS=1", "WEFTTRACE", "WEFTDEBUG", NULL}, arm64 ? 300 : 60);
 	assert_exit(&r, 0);
 	assert_stdout_has(&r, "ok\n");
@@ -407,8 +410,13 @@ static void leaf(const char *prog, bool arm64)
 		}
 	}
 	cr_assert(nbad == 0, "%d stacks with a wrong caller:\n%s\n%s", nbad, bad, tr.report);
-	cr_assert(leaf_ns >= 30.0 * PERIOD_NS, "%.0f samples in leaf_fn, want at least 30\n%s", leaf_ns / PERIOD_NS,
-		  tr.report);
+	/* qemu-user hands a signal to the program only between the blocks
+	 * of code it has translated, so a leaf of a few instructions called
+	 * from a loop is seldom where one lands: natively it is a fifth of
+	 * the time, under qemu one to four samples in 1.5 s (so it runs 6 s). */
+	int want = arm64 ? 3 : 30;
+	cr_assert(leaf_ns >= want * PERIOD_NS, "%.0f samples in leaf_fn, want at least %d\n%s", leaf_ns / PERIOD_NS,
+		  want, tr.report);
 	run_free(&tr);
 	unlink(file);
 	rmdir(dir);
@@ -605,8 +613,8 @@ static void failing(const char *prog, const char *mode)
 	line_value(&r, "fd ", fd, sizeof fd);
 	line_value(&r, "error ", err, sizeof err);
 	int all;
-	int n = count_lines_starting(r.err, "weft: cpu profile:", &all);
-	cr_assert(n == 1 && all == 1, "want one line on standard error, \"weft: cpu profile: ...\"; it has %d lines, "
+	int n = count_lines_starting(r.err, "runtime: writing the CPU profile (", &all);
+	cr_assert(n == 1 && all == 1, "want one line on standard error, \"runtime: writing the CPU profile (fd N) failed: ...\"; it has %d lines, "
 		  "%d of them starting so\n%s", all, n, r.report);
 	char needle[64];
 	snprintf(needle, sizeof needle, "fd %s", fd);

@@ -35,6 +35,10 @@
 #error "runtime/traceevent.h is part of trace.h: include trace.h (or, for the wire format alone, abi/traceevent.h by its path)"
 #endif
 
+/* How far ahead of the writer traceEventWrite warms its buffer: bytes,
+ * some ten events. */
+enum { TRACE_PREFETCH_AHEAD = 256 };
+
 /* traceEventWrite writes event ev at time now: its type, the timestamp
  * delta and nargs arguments; with now 0 (or any time not after the
  * batch's last event), at the last event's time plus one unit. Events are
@@ -55,6 +59,12 @@ static inline TraceWriter traceEventWrite(TraceWriter w, uint8_t ev, const uint6
 	for (int i = 0; i < nargs; i++)
 		p = tracePutVarint(p, args[i]);
 	b->pos = (uint32_t)(p - b->arr);
+	/* The lines a few events on, for writing: a flight recorder's
+	 * buffers come back cold, the oldest of its window (file tracing's
+	 * come back warm from writev), and a miss on every new line
+	 * cost it a few percent against file tracing. Past the buffer's
+	 * end it only warms the next one. */
+	__builtin_prefetch(p + TRACE_PREFETCH_AHEAD, 1, 3);
 	return w;
 }
 /* traceEventWriteClock is traceEventWrite at the time it reads from the

@@ -85,34 +85,6 @@ static void profiled(struct run *r, bool arm64, const char *prog, const char *co
 
 /* ---- reading pprof's output ---- */
 
-/* findrow finds the row of -top's table for entry (the end of the row:
- * "light", "heavy_work (inline)", "heavy_work FILE:LINE (inline)") and
- * reads its flat% and cum%: false if there is none. */
-static bool findrow(const struct run *r, const char *entry, double *flat, double *cum)
-{
-	size_t n = strlen(entry);
-	for (const char *p = r->out; *p;) {
-		const char *e = strchr(p, '\n');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len > n + 2 && memcmp(p + len - n, entry, n) == 0 && p[len - n - 1] == ' ' &&
-		    p[len - n - 2] == ' ') {
-			char flatv[32], cumv[32];
-			double sum;
-			cr_assert(sscanf(p, "%31s %lf%% %lf%% %31s %lf%%", flatv, flat, &sum, cumv, cum) == 5,
-				  "-top row for %s unreadable: %.*s", entry, (int)len, p);
-			return true;
-		}
-		p += len + (e != NULL);
-	}
-	return false;
-}
-
-/* topline is findrow that fails the test when there is no row. */
-static void topline(const struct run *r, const char *entry, double *flat, double *cum)
-{
-	if (!findrow(r, entry, flat, cum))
-		cr_assert_fail("go tool pprof -top has no row for \"%s\"\n%s", entry, r->report);
-}
 
 /* rawtotal reads the Samples section of -raw's output, each row "count
  * ns: location ids", asserting that each sample's time is its count
@@ -294,10 +266,10 @@ static void split(const char *prog, bool arm64, const char *procs, const char *g
 	struct run top;
 	GOPPROF(&top, "-top", "-nodecount=100", file);
 	double hwflat, hwcum, lflat, lcum, hflat, hcum, aflat = 0, acum = 0;
-	topline(&top, "heavy_work (inline)", &hwflat, &hwcum);
-	topline(&top, "light", &lflat, &lcum);
-	topline(&top, "heavy", &hflat, &hcum);
-	findrow(&top, "asyncPreempt", &aflat, &acum);
+	pprof_topline(&top, "heavy_work (inline)", &hwflat, &hwcum);
+	pprof_topline(&top, "light", &lflat, &lcum);
+	pprof_topline(&top, "heavy", &hflat, &hcum);
+	pprof_findrow(&top, "asyncPreempt", &aflat, &acum);
 	double hwcum_all = hwcum, lcum_all = lcum;
 	if (arm64) {
 		/* Under qemu the runtime's own threads cost what qemu makes
@@ -334,11 +306,11 @@ static void split(const char *prog, bool arm64, const char *procs, const char *g
 	char want[600];
 	double flat, cum;
 	snprintf(want, sizeof want, "heavy_work %s (inline)", work);
-	topline(&lines, want, &flat, &cum);
+	pprof_topline(&lines, want, &flat, &cum);
 	cr_expect(cum <= hwcum_all + 0.01 && cum > hwcum_all - 1, "%s has %.2f%% cum, heavy_work %.2f%%: the loop's "
 		  "line should have all of it but 1%% at most\n%s", want, cum, hwcum_all, lines.report);
 	snprintf(want, sizeof want, "light %s", light);
-	topline(&lines, want, &flat, &cum);
+	pprof_topline(&lines, want, &flat, &cum);
 	cr_expect(cum <= lcum_all + 0.01 && cum > lcum_all - 1, "%s has %.2f%% cum, light %.2f%%: the loop's line "
 		  "should have all of it but 1%% at most\n%s", want, cum, lcum_all, lines.report);
 	run_free(&lines);
@@ -529,7 +501,7 @@ static void spin_profile(const char *file, double min)
 	struct run top;
 	GOPPROF(&top, "-top", "-nodecount=100", file);
 	double flat, cum;
-	topline(&top, "spin_work", &flat, &cum);
+	pprof_topline(&top, "spin_work", &flat, &cum);
 	cr_assert(cum >= min, "spin_work has %.2f%% cum, want at least %.0f%%\n%s", cum, min, top.report);
 	run_free(&top);
 }

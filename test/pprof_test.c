@@ -35,27 +35,6 @@ static void gopprof(struct run *r, const char *a1, const char *a2, const char *p
 
 /* ---- reading pprof's output ---- */
 
-/* topline finds the row of -top's table for entry (the end of the row:
- * "light", "heavy_inner (inline)", "heavy_inner FILE:LINE (inline)") and
- * reads its flat% and cum%. */
-static void topline(const struct run *r, const char *entry, double *flat, double *cum)
-{
-	size_t n = strlen(entry);
-	for (const char *p = r->out; *p;) {
-		const char *e = strchr(p, '\n');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len > n + 2 && memcmp(p + len - n, entry, n) == 0 && p[len - n - 1] == ' ' &&
-		    p[len - n - 2] == ' ') {
-			char flatv[32], cumv[32];
-			double sum;
-			cr_assert(sscanf(p, "%31s %lf%% %lf%% %31s %lf%%", flatv, flat, &sum, cumv, cum) == 5,
-				  "-top row for %s unreadable: %.*s", entry, (int)len, p);
-			return;
-		}
-		p += len + (e != NULL);
-	}
-	cr_assert_fail("go tool pprof -top has no row for \"%s\"\n%s", entry, r->report);
-}
 
 /* rawsamples reads the Samples section of -raw's output: each row is
  * "count ns: location ids"; asserts ns == count * period for each and
@@ -113,14 +92,14 @@ static void profile(const char *prog, bool arm64)
 	gopprof(&top, "-top", "-nodecount=50", file);
 	cr_assert(strstr(top.out, "Total samples = 400ms") != NULL, "want 400ms of samples\n%s", top.report);
 	double flat, cum;
-	topline(&top, "heavy_inner (inline)", &flat, &cum);
+	pprof_topline(&top, "heavy_inner (inline)", &flat, &cum);
 	cr_assert(flat == 75.0, "heavy_inner has %.2f%% flat, want 75%%\n%s", flat, top.report);
-	topline(&top, "heavy", &flat, &cum);
+	pprof_topline(&top, "heavy", &flat, &cum);
 	cr_assert(flat == 0 && cum == 75.0, "heavy has %.2f%% flat, %.2f%% cum; want 0, 75\n%s", flat, cum,
 		  top.report);
-	topline(&top, "light", &flat, &cum);
+	pprof_topline(&top, "light", &flat, &cum);
 	cr_assert(flat == 25.0, "light has %.2f%% flat, want 25%%\n%s", flat, top.report);
-	topline(&top, "weft_main", &flat, &cum);
+	pprof_topline(&top, "weft_main", &flat, &cum);
 	cr_assert(cum == 100.0, "weft_main has %.2f%% cum, want 100%%\n%s", cum, top.report);
 	run_free(&top);
 
@@ -130,10 +109,10 @@ static void profile(const char *prog, bool arm64)
 	gopprof(&lines, "-top", "-lines", file);
 	char want[600];
 	snprintf(want, sizeof want, "heavy_inner %s (inline)", inl);
-	topline(&lines, want, &flat, &cum);
+	pprof_topline(&lines, want, &flat, &cum);
 	cr_assert(flat == 75.0, "%s has %.2f%% flat, want 75%%\n%s", want, flat, lines.report);
 	snprintf(want, sizeof want, "light %s", light);
-	topline(&lines, want, &flat, &cum);
+	pprof_topline(&lines, want, &flat, &cum);
 	cr_assert(flat == 25.0, "%s has %.2f%% flat, want 25%%\n%s", want, flat, lines.report);
 	run_free(&lines);
 

@@ -538,3 +538,34 @@ bool strict_check(const char *trace, char *why, size_t whylen)
 	run_free(&r);
 	return ok;
 }
+
+/* ---- reading go tool pprof's output ---- */
+
+/* pprof_findrow finds the row of -top's table for entry (the end of the row:
+ * "light", "heavy_work (inline)", "heavy_work FILE:LINE (inline)") and
+ * reads its flat% and cum%: false if there is none. */
+bool pprof_findrow(const struct run *r, const char *entry, double *flat, double *cum)
+{
+	size_t n = strlen(entry);
+	for (const char *p = r->out; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len > n + 2 && memcmp(p + len - n, entry, n) == 0 && p[len - n - 1] == ' ' &&
+		    p[len - n - 2] == ' ') {
+			char flatv[32], cumv[32];
+			double sum;
+			cr_assert(sscanf(p, "%31s %lf%% %lf%% %31s %lf%%", flatv, flat, &sum, cumv, cum) == 5,
+				  "-top row for %s unreadable: %.*s", entry, (int)len, p);
+			return true;
+		}
+		p += len + (e != NULL);
+	}
+	return false;
+}
+
+/* pprof_topline is pprof_findrow that fails the test when there is no row. */
+void pprof_topline(const struct run *r, const char *entry, double *flat, double *cum)
+{
+	if (!pprof_findrow(r, entry, flat, cum))
+		cr_assert_fail("go tool pprof -top has no row for \"%s\"\n%s", entry, r->report);
+}

@@ -228,6 +228,13 @@ bool strict_check(const char *trace, char *why, size_t whylen);
 		cr_skip_test(__VA_ARGS__);                                                   \
 	} while (0)
 
+/* pprof_findrow reads the flat% and cum% of the row of `go tool pprof
+ * -top`'s table in r's output that ends with entry ("light", "heavy
+ * (inline)", "heavy FILE:LINE (inline)"): false when there is none;
+ * pprof_topline fails the test then. */
+bool pprof_findrow(const struct run *r, const char *entry, double *flat, double *cum);
+void pprof_topline(const struct run *r, const char *entry, double *flat, double *cum);
+
 /* need_go skips the test, saying why, when there is no usable Go. */
 #define need_go()                                                                            \
 	do {                                                                                 \

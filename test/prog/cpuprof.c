@@ -45,18 +45,10 @@
 #include "runtime.h"
 
 #include "arg.h"
+#include "fail.h"
 
 enum { MAXPCS = 64, CLOCK_PROCESS_CPUTIME = 2, CLOCK_THREAD_CPUTIME = 3, MS = 1000 * 1000 };
 
-static int failures;
-
-#define FAIL(...)                                       \
-	do {                                            \
-		weft_printf("FAIL line %d: ", __LINE__); \
-		weft_printf(__VA_ARGS__);               \
-		weft_printf("\n");                      \
-		failures++;                             \
-	} while (0)
 
 static int64_t cputime(int clk)
 {

@@ -27,17 +27,10 @@
  */
 #include "runtime.h"
 
+#include "fail.h"
+
 enum { CLOCK_PROCESS_CPUTIME = 2, MS = 1000 * 1000, EPIPE_ = 32, ENOSPC_ = 28 };
 
-static int failures;
-
-#define FAIL(...)                                       \
-	do {                                            \
-		weft_printf("FAIL line %d: ", __LINE__); \
-		weft_printf(__VA_ARGS__);               \
-		weft_printf("\n");                      \
-		failures++;                             \
-	} while (0)
 
 #define WANT(call, want)                                                     \
 	do {                                                                 \

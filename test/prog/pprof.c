@@ -24,18 +24,11 @@
  */
 #include "runtime.h"
 
+#include "fail.h"
+
 enum { MAXPCS = 64, PERIOD = 10 * 1000 * 1000 };
 
-static int failures;
 static int line_inner, line_light;
-
-#define FAIL(...)                                       \
-	do {                                            \
-		weft_printf("FAIL line %d: ", __LINE__); \
-		weft_printf(__VA_ARGS__);               \
-		weft_printf("\n");                      \
-		failures++;                             \
-	} while (0)
 
 /* heavy_inner takes the stack of its caller, heavy, into which it is
  * inlined: the first return address is in heavy, at heavy_inner's call. */

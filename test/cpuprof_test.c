@@ -83,8 +83,7 @@ static void profiled(struct run *r, bool arm64, const char *prog, const char *co
 	run(r, argv, &o);
 }
 
-/* ---- reading pprof's output ---- */
-
+/* ---- reading pprof's output (testutil has -top's rows) ---- */
 
 /* rawtotal reads the Samples section of -raw's output, each row "count
  * ns: location ids", asserting that each sample's time is its count

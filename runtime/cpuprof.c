@@ -431,7 +431,7 @@ static void drain(void)
 	}
 }
 
-/* trylock takes l if it is free, or gives up after ns (exit paths: a
+/* locktimed takes l, or gives up after ns (exit paths: a
  * thread that died holding it must not hang the exit). */
 static bool locktimed(Mutex *l, int64_t ns)
 {

@@ -135,22 +135,6 @@ static struct {
 
 /* ---- the handler ---- */
 
-/* fpwalk appends to pcs[n..max) the return addresses of the frame records
- * from fp up, each inside [lo, hi) and above the last, and returns n. */
-static int fpwalk(uintptr_t fp, uintptr_t lo, uintptr_t hi, uintptr_t *pcs, int n, int max)
-{
-	while (n < max && fp >= lo && fp <= hi - 2 * sizeof(uintptr_t) && !(fp & (sizeof(uintptr_t) - 1))) {
-		const uintptr_t *rec = (const uintptr_t *)fp;
-		if (!rec[1])
-			break;
-		pcs[n++] = rec[1];
-		if (rec[0] <= fp)
-			break;
-		fp = rec[0];
-	}
-	return n;
-}
-
 /* sigprofstack writes the stack the signal interrupted (context uc, on
  * gp's stack when its sp lies there) into pcs; returns the count. */
 static int sigprofstack(G *gp, void *uc, uintptr_t *pcs, int max)
@@ -185,7 +169,8 @@ static int sigprofstack(G *gp, void *uc, uintptr_t *pcs, int max)
 		pcs[n++] = f.pc;
 		f.exactpc = interrupted;
 	}
-	return fpwalk(f.fp, f.sp, stk.hi, pcs, n, max);
+	/* fpcallers reads only inside [f.sp, stk.hi): safe here too. */
+	return n + fpcallers(f.fp, f.sp, stk.hi, 0, pcs + n, max - n);
 }
 
 static void sigprof(int sig, void *info, void *uc)

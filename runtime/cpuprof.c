@@ -70,7 +70,6 @@ enum {
 	CPUPROF_DEPTH = 64,     /* frames kept per sample (Go's maxCPUProfStack) */
 	CPUPROF_RING = 64,      /* samples an M holds between drains: 0.64 s at 100 Hz */
 	CPUPROF_MAXWEIGHT = 1000, /* periods one late signal may stand for */
-	PAGE = 4096,
 };
 
 /* A sample as the handler took it. */
@@ -218,7 +217,7 @@ static bool settimer(M *mp)
 	if (mp->prof.hastimer || !mp->procid)
 		return true; /* an M not started yet makes its own (cpuprofMinit) */
 	if (!mp->prof.ring) {
-		mp->prof.ring = sys_mmap(NULL, ROUNDUP(sizeof(struct CpuRing), PAGE), PROT_READ | PROT_WRITE, 0);
+		mp->prof.ring = pagealloc(sizeof(struct CpuRing));
 		if (!mp->prof.ring)
 			return false;
 	}
@@ -256,17 +255,6 @@ void cpuprofMinit(M *mp)
 }
 
 /* ---- the table of stacks ---- */
-
-static void *pagealloc(size_t n)
-{
-	return sys_mmap(NULL, ROUNDUP(n, PAGE), PROT_READ | PROT_WRITE, 0);
-}
-
-static void pagefree(void *p, size_t n)
-{
-	if (p)
-		sys_munmap(p, ROUNDUP(n, PAGE));
-}
 
 static uint32_t stackhash(const uintptr_t *pcs, int n)
 {

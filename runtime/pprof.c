@@ -97,12 +97,14 @@ typedef struct Writer {
 
 /* ---- memory: whole pages from the kernel ---- */
 
-static void *pagealloc(size_t n)
+/* pagealloc and pagefree: whole pages from the kernel, with no lock
+ * (runtime.h; the CPU profiler's table uses them too). */
+void *pagealloc(size_t n)
 {
 	return sys_mmap(NULL, ROUNDUP(n, PAGE), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 }
 
-static void pagefree(void *p, size_t n)
+void pagefree(void *p, size_t n)
 {
 	if (p)
 		sys_munmap(p, ROUNDUP(n, PAGE));

@@ -745,5 +745,9 @@ typedef struct PprofSample {
  * pprof reads) of ns samples, each count worth period_ns of CPU time, to
  * fd; returns 0 or -errno. */
 int pprofWrite(int fd, const PprofSample *s, int ns, int64_t period_ns, int64_t start_ns, int64_t duration_ns);
+/* pagealloc maps n bytes (rounded up to pages) with sys_mmap, or NULL;
+ * pagefree unmaps them (NULL: nothing). No lock: usable at exit. */
+void *pagealloc(size_t n);
+void pagefree(void *p, size_t n);
 
 #endif

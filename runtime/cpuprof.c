@@ -63,7 +63,6 @@
 #include "tracestack.h"
 
 enum {
-	SIGPROF = 27,
 	SI_TIMER = -2,
 	CPUPROF_HZ = 100,       /* Go's default rate */
 	CPUPROF_MAXHZ = 10000,  /* a sample per 100 µs of a thread's CPU at most */

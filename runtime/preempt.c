@@ -84,9 +84,6 @@
 #include "runtime.h"
 #include "trace.h"
 
-enum { SIGURG = 23 };
-
-
 Preempt preempt;
 
 /* The frames rule 2 follows at most; deeper stacks are not preempted. */

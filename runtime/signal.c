@@ -169,13 +169,35 @@ void initsig(void)
 	setsignal(SIGQUIT, sigquithandler, 0, ~0ull);
 }
 
-/* minitsignals gives the calling thread (mp's) its alternate signal
- * stack, and notes the signals it blocks (preempt.c's rule 4). */
+/* The signals the runtime needs on every M: the faults it reports,
+ * preemption's and the profiler's. */
+#define SIGS_RUNTIME \
+	((1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) | (1ull << (SIGFPE - 1)) | (1ull << (SIGURG - 1)) | \
+	 (1ull << (SIGPROF - 1)))
+
+/*
+ * minitsignals gives the calling thread (mp's) its alternate signal
+ * stack and its signal mask, and notes the signals it blocks (preempt.c's
+ * rule 4). A thread starts with its creator's mask; as Go's minit does,
+ * the M unblocks the runtime's own signals, whatever the thread that
+ * made it (a hosted program's, say) blocked, and keeps the rest.
+ *
+ * The mask is set even when nothing in it changes, for qemu-user (7.2):
+ * a thread it creates starts with the creating thread's host mask, and
+ * if a signal had just reached that thread (qemu's host handler then
+ * blocks every host signal until it delivers the signal to the guest),
+ * the new thread's host mask blocks everything while its guest mask
+ * blocks nothing. Nothing in that thread would ever unblock them: no
+ * signal reaches it, and only a guest call that sets the mask makes qemu
+ * recompute the host mask from the guest's. Its SIGPROF and SIGURG would
+ * then wait forever, leaving a thread that is never profiled or
+ * preempted. Natively the call costs one system call per M.
+ */
 void minitsignals(M *mp)
 {
-	uint64_t old = 0;
-	arch_syscall4(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&old, SIGSETSIZE);
-	mp->sigmask = old;
+	uint64_t old = 0, unblock = SIGS_RUNTIME;
+	arch_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&unblock, (long)&old, SIGSETSIZE);
+	mp->sigmask = old & ~unblock;
 	if (!mp->gsignal) {
 		mp->gsignal = sys_mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE, 0);
 		if (!mp->gsignal)

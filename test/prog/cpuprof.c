@@ -3,8 +3,11 @@
  * which profiles it (WEFTCPUPROFILE) and reads the profile with
  * `go tool pprof`.
  *
- *   cpuprof split MS [G]   heavy and light share MS ms of the process's
- *                          CPU time 3:1, in G goroutines (default 1)
+ *   cpuprof split MS [G [masked]]
+ *                          heavy and light share MS ms of the process's
+ *                          CPU time 3:1, in G goroutines (default 1);
+ *                          masked: goroutine 1 starts them with SIGPROF
+ *                          and SIGURG blocked in its thread
  *   cpuprof leaf MS        caller_fn calls leaf_fn in a tight loop for MS
  *                          ms of CPU time
  *
@@ -38,6 +41,12 @@
  * leaf_fn is at its first instruction. Both are global and never called
  * through a constant, so that the compiler keeps them under their own
  * names.
+ *
+ * split masked: threads the runtime makes while goroutine 1 starts the
+ * goroutines begin with its thread's mask, which blocks the profiler's
+ * and preemption's signals; each M must unblock them (minitsignals) for
+ * its CPU time to be sampled. Goroutine 1 unblocks them in its own
+ * thread once they are started.
  *
  * Both end with "cpu NS" (the process's CPU time so far, from
  * CLOCK_PROCESS_CPUTIME_ID) and "ok", or print "FAIL ..." and exit 1.
@@ -167,13 +176,18 @@ static void splitter(void *arg)
 	weft_waitgroup_done(&done_wg);
 }
 
-static void split(long ms, long g)
+static void split(long ms, long g, bool masked)
 {
 	checkinlined();
+	uint64_t sigs = (1ull << (SIGPROF - 1)) | (1ull << (SIGURG - 1));
+	if (masked)
+		arch_syscall4(SYS_rt_sigprocmask, SIG_BLOCK, (long)&sigs, 0, 8);
 	cpu_target = cputime(CLOCK_PROCESS_CPUTIME) + ms * MS;
 	weft_waitgroup_add(&done_wg, (int)g);
 	for (long i = 0; i < g; i++)
 		weft_go(splitter, NULL);
+	if (masked)
+		arch_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8);
 	weft_waitgroup_wait(&done_wg);
 }
 
@@ -213,12 +227,13 @@ int weft_main(int argc, char **argv)
 {
 	long ms = argc >= 3 ? parse(argv[2]) : -1;
 	long g = argc >= 4 ? parse(argv[3]) : 1;
-	if (argc >= 3 && argc <= 4 && streq(argv[1], "split") && ms > 0 && g > 0)
-		split(ms, g);
+	bool masked = argc == 5 && streq(argv[4], "masked");
+	if (argc >= 3 && (argc <= 4 || masked) && streq(argv[1], "split") && ms > 0 && g > 0)
+		split(ms, g, masked);
 	else if (argc == 3 && streq(argv[1], "leaf") && ms > 0)
 		leaf_loop(ms);
 	else {
-		weft_eprintf("usage: cpuprof split MS [G] | cpuprof leaf MS\n");
+		weft_eprintf("usage: cpuprof split MS [G [masked]] | cpuprof leaf MS\n");
 		return 2;
 	}
 	weft_printf("cpu %lld\n", (long long)cputime(CLOCK_PROCESS_CPUTIME));

@@ -191,7 +191,8 @@ void initsig(void)
  * signal reaches it, and only a guest call that sets the mask makes qemu
  * recompute the host mask from the guest's. Its SIGPROF and SIGURG would
  * then wait forever, leaving a thread that is never profiled or
- * preempted. Natively the call costs one system call per M.
+ * preempted. The call also reads the old mask, so it costs an M the one
+ * system call the read alone did.
  */
 void minitsignals(M *mp)
 {

@@ -21,7 +21,9 @@
  * list and parks on a futex (stopm). Whoever makes a G runnable while Ps
  * are idle and no M is spinning wakes one (wakep), so work never sits in a
  * queue while a P idles; the spinning protocol (an M that stops spinning
- * re-checks every queue) closes the race with a concurrent wakeup.
+ * re-checks every queue) closes the race with a concurrent wakeup. A
+ * spinning M that sees only runnext Gs on running Ps pauses a moment
+ * before it gives up (findRunnable says why).
  *
  * Context switches happen only at calls into the runtime: a G leaves its
  * stack through mcall, which saves its context on its own stack and runs a
@@ -854,6 +856,9 @@ top:
 			mp->spinning = true;
 			atomic_xadd(&sched.nmspinning, 1);
 		}
+		bool paused = false;
+	steal:;
+		bool sawnext = false;
 		for (int i = 0; i < 4; i++) {
 			uint32_t off = cheaprandn((uint32_t)gomaxprocs);
 			for (int32_t j = 0; j < gomaxprocs; j++) {
@@ -864,7 +869,25 @@ top:
 					*inherit = false;
 					return gp;
 				}
+				if (atomic_load(&victim->runnext) && atomic_load(&victim->status) == Prunning)
+					sawnext = true;
 			}
+		}
+		/*
+		 * A running P's runnext holds a G that was just readied there
+		 * (a channel's partner, say): its owner will run it next, and
+		 * the thief leaves it. But an M that gives up now is woken
+		 * again by the next such readying (wakep sees no spinning M),
+		 * once a handoff in a ping-pong: a futex wake and sleep each
+		 * time, which cost far more than the handoff. So, as Go's
+		 * runqgrab does before it takes a runnext, it pauses a few
+		 * microseconds, still spinning (so no one wakes another M),
+		 * and looks once more.
+		 */
+		if (sawnext && !paused) {
+			paused = true;
+			sys_nanosleep(3000);
+			goto steal;
 		}
 	}
 

@@ -1931,9 +1931,9 @@ static void pdestroy(P *pp)
  * (the first time) or revived, Pstopped; those from nprocs up are
  * retired (pdestroy). The calling M keeps its P if that P stays, else it
  * moves to P 0, and the trace shows its goroutine stopping and starting
- * again there, as Go's does. A trace records the new count (ProcsChange)
- * with the caller's stack. gomaxprocs changes last, once every P below
- * it exists.
+ * again there, as Go's does. gomaxprocs changes once every P below it
+ * exists; then a trace records the new count (ProcsChange) with the
+ * caller's stack.
  */
 static void procresize(int32_t nprocs)
 {
@@ -1943,11 +1943,6 @@ static void procresize(int32_t nprocs)
 		throw("procresize: invalid arg");
 	if (!allp)
 		allp = persistentalloc(sizeof(P *) * MAX_PROCS, CACHELINE);
-	TraceLocker tl = traceAcquire();
-	if (traceOk(tl)) {
-		traceGomaxprocs(tl, nprocs, true);
-		traceRelease(tl);
-	}
 	for (int32_t i = old; i < nprocs; i++) {
 		P *pp = allp[i];
 		if (!pp) {
@@ -1964,7 +1959,7 @@ static void procresize(int32_t nprocs)
 			/* Pretend the goroutine was descheduled and then
 			 * scheduled again, on P 0, to keep the trace
 			 * consistent. */
-			tl = traceAcquire();
+			TraceLocker tl = traceAcquire();
 			if (traceOk(tl)) {
 				traceGoSched(tl);
 				traceProcStop(tl);
@@ -1975,7 +1970,7 @@ static void procresize(int32_t nprocs)
 		}
 		acquirep(allp[0]); /* stopped (or new): no M holds it */
 		if (cur) {
-			tl = traceAcquire();
+			TraceLocker tl = traceAcquire();
 			if (traceOk(tl)) {
 				traceGoStart(tl, false);
 				traceRelease(tl);
@@ -1985,6 +1980,16 @@ static void procresize(int32_t nprocs)
 	for (int32_t i = nprocs; i < old; i++)
 		pdestroy(allp[i]);
 	atomic_store(&gomaxprocs, nprocs);
+	/* The new count is written once it is the count: a generation that
+	 * begins while the Ps change (the goroutine's move to P 0 may be the
+	 * first event of one) says the count an M reads then, the old one,
+	 * and this event, after it, the change. Written first, the change
+	 * could be followed by the old count again in a new generation. */
+	TraceLocker tl = traceAcquire();
+	if (traceOk(tl)) {
+		traceGomaxprocs(tl, nprocs, true);
+		traceRelease(tl);
+	}
 }
 
 /* getproccount returns how many CPUs the process may run on (its affinity

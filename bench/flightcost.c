@@ -5,10 +5,10 @@
  *
  *	flightcost [round-trips [rounds [file]]]
  *
- * The workload is bench/pingpong.c's, the densest in trace events of the
- * scheduler benchmarks (six a round trip). Each round runs three phases
- * of `round-trips` round trips (default 1000000), in an order that turns
- * over from round to round (default 9 rounds):
+ * The workload is bench/pingpong.c's (pingpong.h), the densest in trace
+ * events of the scheduler benchmarks (six a round trip). Each round runs
+ * three phases of `round-trips` round trips (default 1000000), in an
+ * order that turns over from round to round (default 9 rounds):
  *
  *   untraced   nothing running;
  *   traced     weft_trace_start on the file (default
@@ -38,34 +38,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "pingpong.h"
 
 enum { MAXROUNDS = 99, UNTRACED = 0, TRACED, FLIGHT, NPHASES };
-
-static weft_chan *ch1, *ch2;
-
-static void ponger(void *arg)
-{
-	int64_t v;
-
-	(void)arg;
-	while (weft_chan_recv(ch1, &v))
-		weft_chan_send(ch2, &v);
-}
-
-/* roundtrips makes n round trips and returns the time they took. */
-static int64_t roundtrips(int64_t n)
-{
-	int64_t i, v, t = weft_nanotime();
-
-	for (i = 0; i < n; i++) {
-		weft_chan_send(ch1, &i);
-		weft_chan_recv(ch2, &v);
-		if (v != i)
-			weft_panic("flightcost: sent %lld, got back %lld", (long long)i, (long long)v);
-	}
-	return weft_nanotime() - t;
-}
 
 static const char *path = "build/bench/tmp/flightcost.trace";
 
@@ -117,9 +92,7 @@ int weft_main(int argc, char **argv)
 		weft_eprintf("flightcost: at most %d rounds\n", MAXROUNDS);
 		return 2;
 	}
-	ch1 = weft_chan_make(sizeof(int64_t), 0);
-	ch2 = weft_chan_make(sizeof(int64_t), 0);
-	weft_go(ponger, NULL);
+	pingpong_start();
 	roundtrips(n / 100 + 1); /* warm-up */
 
 	for (int64_t r = 0; r < rounds; r++) {
@@ -134,6 +107,6 @@ int weft_main(int argc, char **argv)
 		weft_printf("%s %lld.%02lld\n", names[kind], (long long)(c / 100), (long long)(c % 100));
 	}
 	weft_printf("flight/traced %lld\n", (long long)bench_median(ratio, (int)rounds));
-	weft_chan_close(ch1);
+	pingpong_stop();
 	return 0;
 }

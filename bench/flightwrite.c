@@ -7,16 +7,16 @@
  *
  * The recorder runs with weft_flight_start(16 MiB, 60 s), so that its
  * window is bounded by size alone: nothing is dropped for its age. A
- * channel ping-pong (bench/pingpong.c's) makes events until the window is
- * full. The window's size cannot be read directly, so the program writes
- * it to the file after each batch of round trips and counts the bytes;
- * a batch is about 1/32 of the bound, and the window is full once a batch
- * adds less than half of what one added at first: the oldest generations
- * were dropped to make room. (Each of those writes ends a generation, so
- * the full window is some 32 generations rather than the four or so that
- * steady events would leave, a generation ending at the tracer's 4 MiB:
- * the same bytes in the same buffers, plus a string and a stack table per
- * generation.)
+ * channel ping-pong (pingpong.h, bench/pingpong.c's) makes events until
+ * the window is full. The window's size cannot be read directly, so the
+ * program writes it to the file after each batch of round trips and
+ * counts the bytes; a batch is about 1/32 of the bound, and the window
+ * is full once a batch adds less than half of what one added at first:
+ * the oldest generations were dropped to make room. (Each of those
+ * writes ends a generation, so the full window is some 32 generations
+ * rather than the four or so that steady events would leave, a
+ * generation ending at the tracer's 4 MiB: the same bytes in the same
+ * buffers, plus a string and a stack table per generation.)
  *
  * Then the window is written `writes` times (default 21), alternately to
  * the file (default build/bench/tmp/flight.trace, overwritten in place
@@ -34,38 +34,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "pingpong.h"
 
 enum {
 	MAXBYTES = 16 << 20,
 	MAXWRITES = 201,
 	BATCHES = 32, /* a batch of round trips: about 1/BATCHES of the window */
 };
-
-static weft_chan *ch1, *ch2;
-
-static void ponger(void *arg)
-{
-	int64_t v;
-
-	(void)arg;
-	while (weft_chan_recv(ch1, &v))
-		weft_chan_send(ch2, &v);
-}
-
-/* pingpong makes n round trips' worth of events (about 4 each: two
- * blocks, two unblocks). */
-static void pingpong(int64_t n)
-{
-	int64_t i, v;
-
-	for (i = 0; i < n; i++) {
-		weft_chan_send(ch1, &i);
-		weft_chan_recv(ch2, &v);
-		if (v != i)
-			weft_panic("flightwrite: sent %lld, got back %lld", (long long)i, (long long)v);
-	}
-}
 
 static int fd = -1, null = -1; /* the file and /dev/null */
 static const char *path = "build/bench/tmp/flight.trace";
@@ -112,26 +87,24 @@ int weft_main(int argc, char **argv)
 		weft_eprintf("flightwrite: cannot open %s\n", fd < 0 ? path : "/dev/null");
 		return 2;
 	}
-	ch1 = weft_chan_make(sizeof(int64_t), 0);
-	ch2 = weft_chan_make(sizeof(int64_t), 0);
-	weft_go(ponger, NULL);
+	pingpong_start();
 	if (weft_flight_start(MAXBYTES, 60LL * 1000 * 1000 * 1000) != 0)
 		weft_panic("flightwrite: weft_flight_start failed");
 
 	/* Fill the window: a first batch of round trips sizes the others,
 	 * about 1/BATCHES of the window each. */
-	pingpong(batch);
+	roundtrips(batch);
 	size = writewindow(true, &ns);
 	batch = batch * (MAXBYTES / BATCHES) / size;
 	if (batch < 1)
 		batch = 1;
-	pingpong(batch);
+	roundtrips(batch);
 	prev = writewindow(true, &ns);
 	grow = prev - size; /* what one batch adds */
 	for (i = 0;; i++) {
 		if (i == 4 * BATCHES)
 			weft_panic("flightwrite: the window never filled (%lld bytes)", (long long)prev);
-		pingpong(batch);
+		roundtrips(batch);
 		size = writewindow(true, &ns);
 		if (size - prev < grow / 2)
 			break;
@@ -151,7 +124,7 @@ int weft_main(int argc, char **argv)
 	weft_printf("bytes %lld\n", (long long)size);
 
 	weft_flight_stop();
-	weft_chan_close(ch1);
+	pingpong_stop();
 	close(fd);
 	close(null);
 	return 0;

@@ -172,8 +172,8 @@ void initsig(void)
 /* The signals the runtime needs on every M: the faults it reports,
  * preemption's and the profiler's. */
 #define SIGS_RUNTIME \
-	((1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) | (1ull << (SIGFPE - 1)) | (1ull << (SIGURG - 1)) | \
-	 (1ull << (SIGPROF - 1)))
+	((1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) | (1ull << (SIGFPE - 1)) | \
+	 (1ull << (SIGURG - 1)) | (1ull << (SIGPROF - 1)))
 
 /*
  * minitsignals gives the calling thread (mp's) its alternate signal

@@ -8,7 +8,7 @@
  * The workload is bench/pingpong.c's (pingpong.h), the densest in trace
  * events of the scheduler benchmarks (six a round trip). Each round runs
  * three phases of `round-trips` round trips (default 1000000), in an
- * order that turns over from round to round (default 9 rounds):
+ * order that turns over from round to round (default 21 rounds):
  *
  *   untraced   nothing running;
  *   traced     weft_trace_start on the file (default
@@ -32,6 +32,8 @@
  *	flight F        the median flight phase
  *	flight/traced R the median over the rounds of each round's ratio, in
  *	                thousandths
+ *	quartiles Q1 Q3 the first and third quartiles of those ratios: their
+ *	                spread, the noise a difference from 1000 is judged by
  *
  * Hosted (--libc): weft has no open(2).
  */
@@ -82,7 +84,7 @@ static int64_t phase(int kind, int64_t n)
 int weft_main(int argc, char **argv)
 {
 	int64_t n = bench_arg(argc, argv, 1, 1000000);
-	int64_t rounds = bench_arg(argc, argv, 2, 9);
+	int64_t rounds = bench_arg(argc, argv, 2, 21);
 	int64_t ns[NPHASES][MAXROUNDS], ratio[MAXROUNDS];
 	static const char *const names[NPHASES] = {"untraced", "traced", "flight"};
 
@@ -107,6 +109,8 @@ int weft_main(int argc, char **argv)
 		weft_printf("%s %lld.%02lld\n", names[kind], (long long)(c / 100), (long long)(c % 100));
 	}
 	weft_printf("flight/traced %lld\n", (long long)bench_median(ratio, (int)rounds));
+	/* bench_median sorted the ratios: their quartiles, the noise. */
+	weft_printf("quartiles %lld %lld\n", (long long)ratio[rounds / 4], (long long)ratio[(3 * rounds) / 4]);
 	pingpong_stop();
 	return 0;
 }

@@ -10,8 +10,6 @@
 #include "runtime.h"
 #include "trace.h"
 
-enum { SIGSETSIZE = 8 };
-
 #define SIG_DFL ((void (*)(int, void *, void *))0)
 
 struct ksigaction {

@@ -63,7 +63,8 @@ static inline TraceWriter traceEventWrite(TraceWriter w, uint8_t ev, const uint6
 	 * buffers come back cold, the oldest of its window (file tracing's
 	 * come back warm from writev), and a miss on every new line
 	 * cost it a few percent against file tracing. Past the buffer's
-	 * end it only warms the next one. */
+	 * end it warms only a neighbour in its chunk (a prefetch never
+	 * faults). */
 	__builtin_prefetch(p + TRACE_PREFETCH_AHEAD, 1, 3);
 	return w;
 }

@@ -33,8 +33,7 @@ static void gopprof(struct run *r, const char *a1, const char *a2, const char *p
 	assert_exit(r, 0);
 }
 
-/* ---- reading pprof's output ---- */
-
+/* ---- reading pprof's output (testutil has -top's rows) ---- */
 
 /* rawsamples reads the Samples section of -raw's output: each row is
  * "count ns: location ids"; asserts ns == count * period for each and

@@ -58,7 +58,6 @@
 
 enum { MAXPCS = 64, CLOCK_PROCESS_CPUTIME = 2, CLOCK_THREAD_CPUTIME = 3, MS = 1000 * 1000 };
 
-
 static int64_t cputime(int clk)
 {
 	struct sys_timespec ts;
@@ -181,13 +180,13 @@ static void split(long ms, long g, bool masked)
 	checkinlined();
 	uint64_t sigs = (1ull << (SIGPROF - 1)) | (1ull << (SIGURG - 1));
 	if (masked)
-		arch_syscall4(SYS_rt_sigprocmask, SIG_BLOCK, (long)&sigs, 0, 8);
+		arch_syscall4(SYS_rt_sigprocmask, SIG_BLOCK, (long)&sigs, 0, SIGSETSIZE);
 	cpu_target = cputime(CLOCK_PROCESS_CPUTIME) + ms * MS;
 	weft_waitgroup_add(&done_wg, (int)g);
 	for (long i = 0; i < g; i++)
 		weft_go(splitter, NULL);
 	if (masked)
-		arch_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8);
+		arch_syscall4(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, SIGSETSIZE);
 	weft_waitgroup_wait(&done_wg);
 }
 

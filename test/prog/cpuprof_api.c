@@ -31,7 +31,6 @@
 
 enum { CLOCK_PROCESS_CPUTIME = 2, MS = 1000 * 1000, EPIPE_ = 32, ENOSPC_ = 28 };
 
-
 #define WANT(call, want)                                                     \
 	do {                                                                 \
 		int r_ = (call);                                             \

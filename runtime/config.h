@@ -89,6 +89,14 @@
 #ifndef TRACE_GEN_MAX_BYTES
 #define TRACE_GEN_MAX_BYTES (4 << 20)
 #endif
+/* The flight recorder shortens the period to half its minimum age, but
+ * not below this: each generation's end announces every goroutine and P
+ * again and writes its tables again, and a recorder asked for an age of
+ * a few microseconds would end one after another (which halved the
+ * speed of ping-pong). */
+#ifndef TRACE_GEN_MIN_PERIOD_NS
+#define TRACE_GEN_MIN_PERIOD_NS (1000 * 1000LL)
+#endif
 /* Timestamps count units of 2^TRACE_TIME_UNIT_SHIFT nanoseconds: a power
  * of two, so that Go's reader converts them exactly (tracetime.c says
  * why), and near Go's own 25.6 ns, so that most deltas take a byte or two. */

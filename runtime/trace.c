@@ -461,14 +461,18 @@ static int64_t baseperiod; /* TRACE_GEN_PERIOD_NS, or WEFTDEBUG=tracegenms's */
 /* traceSetPeriod sets the generation length and size bound: the
  * tracer's own, or shorter and smaller while the flight recorder runs
  * (a generation at least every minage / 2, none past its byte bound by
- * itself). advlock held, or while the tracer is off. */
+ * itself), but never shorter than TRACE_GEN_MIN_PERIOD_NS. advlock held,
+ * or while the tracer is off. */
 void traceSetPeriod(void)
 {
 	trace.period = baseperiod;
 	trace.genmax = TRACE_GEN_MAX_BYTES;
 	if (traceflight.on) {
-		if (traceflight.minage / 2 < trace.period)
-			trace.period = traceflight.minage / 2 > 0 ? traceflight.minage / 2 : 1;
+		int64_t half = traceflight.minage / 2;
+		if (half < TRACE_GEN_MIN_PERIOD_NS)
+			half = TRACE_GEN_MIN_PERIOD_NS;
+		if (half < trace.period)
+			trace.period = half;
 		if (traceflight.maxbytes < trace.genmax)
 			trace.genmax = traceflight.maxbytes;
 	}

@@ -310,8 +310,9 @@ int weft_trace_stop(void);
  * trace, so that a program can write out the seconds before something
  * it noticed. weft_flight_start starts it, keeping generations while
  * they fit in max_bytes (0: 16 MiB; the newest is always kept) and
- * ending one at least every min_age_ns / 2 (0: 2 s): the window covers
- * at least min_age_ns when max_bytes allows. It returns 0, or -1 if it
+ * ending one at least every min_age_ns / 2 (0: 2 s; never more often
+ * than every millisecond): the window covers at least min_age_ns when
+ * max_bytes allows. It returns 0, or -1 if it
  * is already running. weft_flight_write writes the window (every kept
  * generation and the one in progress, cut now) to fd as a complete
  * trace, and recording goes on: 0, or -1 if a write failed, the recorder

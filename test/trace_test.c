@@ -2015,6 +2015,43 @@ Test(trace, flight_small_bounded)
 	free(base);
 }
 
+/* A recorder asked for a minimum age of 1 us would end a generation
+ * every 500 ns, one after another; the runtime holds the period to at
+ * least 1 ms. The window of a 300 ms run then has at most one generation
+ * per millisecond since the start (and one more, the first and the cut
+ * one: the trace M's ends are a millisecond apart at least), yet
+ * many more than the default period's one a second; Go's Reader takes
+ * it. (Back to back, this machine ended about 1.2 a millisecond.) */
+Test(trace, flight_tiny_age_floor)
+{
+	need_go();
+	char *base = trace_path("flight-tinyage", "w");
+	struct run r;
+	struct run_opts o = {.env = ENV("WEFTMAXPROCS=2"), .timeout_s = 60};
+	need_file("build/test/prog/trace_flight");
+	RUN(&r, &o, "build/test/prog/trace_flight", "tinyage", "300", base);
+	assert_exit(&r, 0);
+	long elapsed = -1;
+	const char *l = strstr(r.out, "elapsed ");
+	cr_assert(l && sscanf(l, "elapsed %ld", &elapsed) == 1 && elapsed > 0, "no elapsed line\n%s", r.report);
+	run_free(&r);
+	char path[PATH_MAX + 16], why[8192];
+	snprintf(path, sizeof path, "%s.trace", base);
+	size_t size;
+	unsigned char *data = (unsigned char *)read_file(path, &size);
+	cr_assert(data != NULL, "no window in %s", path);
+	struct gens *g = malloc(sizeof *g);
+	walk_gens(data, size, g);
+	cr_log_info("flight_tiny_age_floor: %d generations in %ld ms", g->n, elapsed);
+	cr_assert(g->n >= 20 && g->n <= elapsed + 3, "%s: %d generations in %ld ms, want from 20 to one a millisecond",
+		  path, g->n, elapsed);
+	cr_assert(strict_check(path, why, sizeof why), "%s rejected:\n%s", path, why);
+	free(g);
+	free(data);
+	unlink(path);
+	free(base);
+}
+
 /* ==== generations that stand alone ====
  *
  * Each generation announces every goroutine and every P, and how many Ps

@@ -30,6 +30,11 @@
  *              weft_flight_write must return -1 at once ("second -1");
  *              then the ender drains the pipe into OUT.trace and the
  *              first returns ("first 0"), then exits 0
+ *   tinyage    weft_flight_start(0, 1 us): a generation would end every
+ *              500 ns but for the runtime's floor of 1 ms; the ender
+ *              writes the window to OUT.trace at the end, prints
+ *              "elapsed MS", the milliseconds since the recorder started
+ *              (rounded up), then exits 0
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -45,6 +50,7 @@ static const char *out = "/tmp/trace_flight";
 static weft_waitgroup workers;
 static weft_chan *ball, *never, *quit;
 static volatile int stop;
+static int64_t started; /* weft_nanotime as the recorder started (tinyage) */
 
 static bool streq(const char *a, const char *b)
 {
@@ -193,6 +199,12 @@ static void ender(void *arg)
 	} else if (streq(mode, "one")) {
 		onewriter();
 		weft_exit(0);
+	} else if (streq(mode, "tinyage")) {
+		char name[256];
+		weft_snprintf(name, sizeof name, "%s.trace", out);
+		writewindow(name);
+		weft_printf("elapsed %lld\n", (long long)((weft_nanotime() - started + 999999) / 1000000));
+		weft_exit(0);
 	} else if (streq(mode, "small")) {
 		char name[256];
 		weft_snprintf(name, sizeof name, "%s.trace", out);
@@ -220,6 +232,9 @@ int weft_main(int argc, char **argv)
 		weft_panic("weft_flight_start failed");
 	if (streq(mode, "small") && weft_flight_start(64 << 10, 10 * 1000 * 1000) != 0)
 		weft_panic("weft_flight_start failed");
+	if (streq(mode, "tinyage") && weft_flight_start(0, 1000) != 0)
+		weft_panic("weft_flight_start failed");
+	started = weft_nanotime();
 	weft_waitgroup_add(&workers, 8);
 	for (int i = 0; i < 8; i++)
 		weft_go(worker, (void *)(intptr_t)i);

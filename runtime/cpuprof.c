@@ -243,6 +243,18 @@ static bool settimer(M *mp)
 	return true;
 }
 
+/* deltimers deletes every M's CPU timer: profiling has gone off. A
+ * signal already on its way may still land (the handler checks on).
+ * lock held. */
+static void deltimers(void)
+{
+	for (M *mp = atomic_load(&allm); mp; mp = mp->alllink)
+		if (mp->prof.hastimer) {
+			sys_timer_delete(mp->prof.timer);
+			mp->prof.hastimer = false;
+		}
+}
+
 void cpuprofMinit(M *mp)
 {
 	if (!atomic_load(&cpuprof.on))
@@ -478,11 +490,7 @@ static int start(int fd)
 	if (!ok) {
 		/* No timer, no profile: undo, and say so (settimer did). */
 		atomic_store(&cpuprof.on, 0);
-		for (M *mp = atomic_load(&allm); mp; mp = mp->alllink)
-			if (mp->prof.hastimer) {
-				sys_timer_delete(mp->prof.timer);
-				mp->prof.hastimer = false;
-			}
+		deltimers();
 		cpuprof.fd = -1;
 		return -1;
 	}
@@ -535,11 +543,7 @@ static bool stop(bool bounded, Profile *p)
 	if (!atomic_load(&cpuprof.on))
 		return false;
 	atomic_store(&cpuprof.on, 0);
-	for (M *mp = atomic_load(&allm); mp; mp = mp->alllink)
-		if (mp->prof.hastimer) {
-			sys_timer_delete(mp->prof.timer);
-			mp->prof.hastimer = false;
-		}
+	deltimers();
 	/* A handler that saw on before it went off may still be writing
 	 * its sample; this M's own cannot be (it would have to interrupt
 	 * us, and we wait for nothing of ours). */

@@ -312,15 +312,15 @@ int weft_trace_stop(void);
  * they fit in max_bytes (0: 16 MiB; the newest is always kept) and
  * ending one at least every min_age_ns / 2 (0: 2 s; never more often
  * than every millisecond): the window covers at least min_age_ns when
- * max_bytes allows. It returns 0, or -1 if it
- * is already running. weft_flight_write writes the window (every kept
- * generation and the one in progress, cut now) to fd as a complete
- * trace, and recording goes on: 0, or -1 if a write failed, the recorder
- * is off, or another weft_flight_write is running (that one returns at
- * once). weft_flight_stop stops it and frees what it kept (0, or -1 if
- * it was not running). The recorder and a weft_trace_start or WEFTTRACE
- * trace run at the same time, each getting every generation. All three
- * must be called from a goroutine.
+ * max_bytes allows. It returns 0, or -1 if it is already running.
+ * weft_flight_write writes the window (every kept generation and the one
+ * in progress, cut now) to fd as a complete trace, and recording goes
+ * on: 0, or -1 if a write failed, the recorder is off, or another
+ * weft_flight_write is running (that one returns at once).
+ * weft_flight_stop stops it and frees what it kept (0, or -1 if it was
+ * not running). The recorder and a weft_trace_start or WEFTTRACE trace
+ * run at the same time, each getting every generation. All three must
+ * be called from a goroutine.
  *
  * WEFTFLIGHT=FILE runs the recorder for the whole program (bounds from
  * WEFTDEBUG=flightbytes=N,flightms=N) and writes the window to FILE when

@@ -2019,9 +2019,9 @@ Test(trace, flight_small_bounded)
  * every 500 ns, one after another; the runtime holds the period to at
  * least 1 ms. The window of a 300 ms run then has at most one generation
  * per millisecond since the start (and one more, the first and the cut
- * one: the trace M's ends are a millisecond apart at least), yet
- * many more than the default period's one a second; Go's Reader takes
- * it. (Back to back, this machine ended about 1.2 a millisecond.) */
+ * one: the trace M's ends are a millisecond apart at least), yet many
+ * more than the default period's one a second; Go's Reader takes it.
+ * (Back to back, this machine ended 1 to 2.4 a millisecond.) */
 Test(trace, flight_tiny_age_floor)
 {
 	need_go();

@@ -1926,6 +1926,20 @@ Test(trace, flight_with_trace)
 	free(full);
 }
 
+/* flight_api runs trace_flight in one of its modes that drive the
+ * recorder through weft.h (write, one, small, tinyage) at procs Ps, its
+ * windows named after base, and asserts that it exits 0. */
+static void flight_api(struct run *r, const char *procs, const char *mode, const char *ms, const char *base,
+		       int timeout_s)
+{
+	char e_procs[32];
+	snprintf(e_procs, sizeof e_procs, "WEFTMAXPROCS=%s", procs);
+	struct run_opts o = {.env = ENV(e_procs), .timeout_s = timeout_s};
+	need_file("build/test/prog/trace_flight");
+	RUN(r, &o, "build/test/prog/trace_flight", mode, ms, base);
+	assert_exit(r, 0);
+}
+
 /* weft_flight_write, called every 50 ms by one goroutine while the others
  * run: every window it writes is a trace the strict oracle accepts. */
 static void flight_windows(const char *procs)
@@ -1934,14 +1948,8 @@ static void flight_windows(const char *procs)
 	char test[64];
 	snprintf(test, sizeof test, "flight-write-%s", procs);
 	char *base = trace_path(test, "w");
-	char e_procs[32];
-	snprintf(e_procs, sizeof e_procs, "WEFTMAXPROCS=%s", procs);
-	const char *env[] = {e_procs, NULL};
-	struct run_opts o = {.env = env, .timeout_s = 120};
 	struct run r;
-	need_file("build/test/prog/trace_flight");
-	RUN(&r, &o, "build/test/prog/trace_flight", "write", "600", base);
-	assert_exit(&r, 0);
+	flight_api(&r, procs, "write", "600", base, 120);
 	int n = 0;
 	cr_assert(sscanf(strstr(r.out, "windows ") ? strstr(r.out, "windows ") : "", "windows %d", &n) == 1 && n >= 5,
 		  "too few windows written\n%s", r.report);
@@ -1965,15 +1973,11 @@ Test(trace, flight_write_procs8) { flight_windows("8"); }
 static void flight_one_writer(const char *procs)
 {
 	need_go();
-	char test[64], e_procs[32], why[8192];
+	char test[64], why[8192];
 	snprintf(test, sizeof test, "flight-one-%s", procs);
-	snprintf(e_procs, sizeof e_procs, "WEFTMAXPROCS=%s", procs);
 	char *base = trace_path(test, "w");
 	struct run r;
-	struct run_opts o = {.env = ENV(e_procs), .timeout_s = 120};
-	need_file("build/test/prog/trace_flight");
-	RUN(&r, &o, "build/test/prog/trace_flight", "one", "500", base);
-	assert_exit(&r, 0);
+	flight_api(&r, procs, "one", "500", base, 120);
 	assert_stdout_has(&r, "second -1\n");
 	assert_stdout_has(&r, "first 0\n");
 	run_free(&r);
@@ -1996,10 +2000,7 @@ Test(trace, flight_small_bounded)
 	need_go();
 	char *base = trace_path("flight-small", "w");
 	struct run r;
-	struct run_opts o = {.env = ENV("WEFTMAXPROCS=2"), .timeout_s = 120};
-	need_file("build/test/prog/trace_flight");
-	RUN(&r, &o, "build/test/prog/trace_flight", "small", "3000", base);
-	assert_exit(&r, 0);
+	flight_api(&r, "2", "small", "3000", base, 120);
 	long half = -1, end = -1;
 	const char *l = strstr(r.out, "rss ");
 	cr_assert(l && sscanf(l, "rss %ld %ld", &half, &end) == 2 && half > 0, "no rss line\n%s", r.report);
@@ -2027,10 +2028,7 @@ Test(trace, flight_tiny_age_floor)
 	need_go();
 	char *base = trace_path("flight-tinyage", "w");
 	struct run r;
-	struct run_opts o = {.env = ENV("WEFTMAXPROCS=2"), .timeout_s = 60};
-	need_file("build/test/prog/trace_flight");
-	RUN(&r, &o, "build/test/prog/trace_flight", "tinyage", "300", base);
-	assert_exit(&r, 0);
+	flight_api(&r, "2", "tinyage", "300", base, 60);
 	long elapsed = -1;
 	const char *l = strstr(r.out, "elapsed ");
 	cr_assert(l && sscanf(l, "elapsed %ld", &elapsed) == 1 && elapsed > 0, "no elapsed line\n%s", r.report);

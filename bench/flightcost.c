@@ -42,7 +42,7 @@
  *	                interval for it (below)
  *	cpu R LO HI     the same for CPU time
  *
- * The interval is distribution-free (ci, below): with 31 rounds, the
+ * The interval is distribution-free (ratioline, below): with 31 rounds, the
  * 10th smallest and the 10th largest ratio, which hold the true median
  * between them with probability 97%. An interval that holds 1000 is no
  * measurable difference.
@@ -109,18 +109,18 @@ static int64_t phase(int kind, int64_t n, int64_t *cpu)
 	return ns;
 }
 
-/* ci sorts the n values at v and sets *lo and *hi to a 95% confidence
- * interval for their median: v[k] and v[n-1-k] (0-based), k the largest
+/* ratioline sorts the n ratios at v and prints their median, then a 95%
+ * confidence interval for it: v[k] and v[n-1-k] (0-based), k the largest
  * for which P(X <= k) <= 2.5%, X ~ Binomial(n, 1/2) the count of values
  * below the true median. The median lies below v[k] only if at most k
  * values do, and above v[n-1-k] likewise. Too few values for any k: the
  * whole range. */
-static void ci(int64_t *v, int n, int64_t *lo, int64_t *hi)
+static void ratioline(const char *name, int64_t *v, int n)
 {
 	double term = 1, tail = 0;
 	int k = 0;
+	int64_t m = bench_median(v, n); /* sorts */
 
-	bench_median(v, n); /* sorts */
 	for (int i = 0; i < n; i++)
 		term /= 2; /* P(X = 0) */
 	for (int i = 0; i < n / 2; i++) {
@@ -130,8 +130,7 @@ static void ci(int64_t *v, int n, int64_t *lo, int64_t *hi)
 		k = i;
 		term = term * (n - i) / (i + 1);
 	}
-	*lo = v[k];
-	*hi = v[n - 1 - k];
+	weft_printf("%s %lld %lld %lld\n", name, (long long)m, (long long)v[k], (long long)v[n - 1 - k]);
 }
 
 int weft_main(int argc, char **argv)
@@ -139,7 +138,7 @@ int weft_main(int argc, char **argv)
 	int64_t n = bench_arg(argc, argv, 1, 1000000);
 	int64_t rounds = bench_arg(argc, argv, 2, 31);
 	int64_t ns[NPHASES][MAXROUNDS], cpu[NPHASES][MAXROUNDS];
-	int64_t wall[MAXROUNDS], cpuratio[MAXROUNDS], lo, hi, m;
+	int64_t wall[MAXROUNDS], cpuratio[MAXROUNDS];
 	static const char *const names[NPHASES] = {"untraced", "traced", "flight"};
 
 	if (argc > 3)
@@ -165,12 +164,8 @@ int weft_main(int argc, char **argv)
 		weft_printf("%s %lld.%02lld %lld.%02lld\n", names[kind], (long long)(w / 100), (long long)(w % 100),
 			    (long long)(c / 100), (long long)(c % 100));
 	}
-	m = bench_median(wall, (int)rounds);
-	ci(wall, (int)rounds, &lo, &hi);
-	weft_printf("wall %lld %lld %lld\n", (long long)m, (long long)lo, (long long)hi);
-	m = bench_median(cpuratio, (int)rounds);
-	ci(cpuratio, (int)rounds, &lo, &hi);
-	weft_printf("cpu %lld %lld %lld\n", (long long)m, (long long)lo, (long long)hi);
+	ratioline("wall", wall, (int)rounds);
+	ratioline("cpu", cpuratio, (int)rounds);
 	pingpong_stop();
 	return 0;
 }

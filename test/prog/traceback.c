@@ -105,9 +105,12 @@ static void check_fpchain(void)
 	       "new goroutine: walk of %d frames ended %s at 0x%lx, not in goexit", f.n,
 	       f.clean ? "cleanly" : "outside its stack", (unsigned long)f.last);
 
-	/* Find it parked and walk its saved context from here. */
+	/* Find it parked and walk its saved context from here. At 2 Ps it
+	 * runs on another thread, which a loaded machine may leave waiting
+	 * for milliseconds: wait for it by the clock, not by a count of
+	 * yields (10000 of them came to a millisecond and flaked in CI). */
 	G *gp = NULL;
-	for (int tries = 0; tries < 10000 && !gp; tries++) {
+	for (int64_t end = nanotime() + 10 * 1000 * 1000 * 1000LL; !gp && nanotime() < end;) {
 		G *g = __atomic_load_n(&f.g, __ATOMIC_SEQ_CST);
 		if (g && readgstatus(g) == Gwaiting)
 			gp = g;

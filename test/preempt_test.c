@@ -29,7 +29,7 @@
  *  - libc: hosted goroutines in malloc, free, snprintf and strlen loops,
  *    preempted thousands of times: no corruption, and each goroutine
  *    gets its share of the Ps;
- *  - trace: weft_trace_start returns within 50 ms while goroutines spin;
+ *  - trace: weft_trace_start returns while goroutines spin (a preemption);
  *    the trace passes the strict oracle and shows GoStop "preempted" with
  *    the spinning function in its stack;
  *  - failures: a deadlock, a panic and a stack overflow are reported as
@@ -557,7 +557,8 @@ Test(preempt, sigurg_blocked_by_program) { sigurg("block", "pending 1, waited 1\
 /*
  * trace: preempt_trace at procs (one spinner more than Ps) with the
  * default time slice. weft_trace_start, which stops the world, returns
- * 0 within 50 ms although a spinner holds every other P; the trace
+ * 0 although a spinner holds every other P (it cannot return unless
+ * that spinner, which never yields, was preempted); the trace
  * passes Go's parser and the strict oracle, and its GoStop "preempted"
  * events (at least 3 in the 100 ms traced: one every 10 ms slice) each
  * have spin_forever in their stack, with only runtime frames above it.
@@ -589,7 +590,11 @@ static void trace(const char *procs)
 	assert_stdout_has(&r, "trace: done\n");
 	cr_assert(rc == 0 && rc2 == 0, "weft_trace_start returned %d, weft_trace_stop %d; want 0 and 0\n%s", rc, rc2,
 		  r.report);
-	cr_assert(start_us < 50 * 1000, "weft_trace_start took %ld us beside spinning goroutines, want < 50 ms\n%s",
+	/* Its return shows the preemption; this bound only turns a stall
+	 * into a failure sooner than the timeout. It is loose: alone it
+	 * takes 2-20 ms, but on a loaded 2-CPU machine the signalled thread
+	 * waits for the kernel to run it, and CI saw 84 and 95 ms. */
+	cr_assert(start_us < 1000 * 1000, "weft_trace_start took %ld us beside spinning goroutines, want < 1 s\n%s",
 		  start_us, r.report);
 	run_free(&r);
 

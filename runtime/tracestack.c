@@ -45,9 +45,31 @@
  *
  * Every logical frame of a stack gets a value of its own, and the same
  * frame always gets the same value: the stack table keys on them. The
- * trace itself gives each frame a real address instead (framepcs, below):
- * tools show frame PCs as addresses, and a tagged value is one that
- * exists nowhere.
+ * trace itself gives each frame an address instead (traceStackFrame's
+ * tracepc, below): tools show frame PCs as addresses, and a tagged value
+ * is one that exists nowhere.
+ *
+ * What the trace writes as a frame's PC. Go's Reader keeps one frame per
+ * PC (its stack table maps a PC to the first frame written with it, in
+ * each generation), and go tool trace's viewer and profiles key frames by
+ * PC across the whole trace: a PC must name one frame, function, file and
+ * line, everywhere. Go's do, its inlined frames' being the inline marks
+ * its compiler leaves in the caller. weft writes:
+ *  - for the innermost frame at a return address R, R, as Go does; at a
+ *    CPU sample's exact PC P, P + 1, as Go does. P + 1 is no return
+ *    address: P starts an instruction, and no call is one byte long.
+ *  - for every frame outside an inlined call, the address of that call's
+ *    entry in the binary's inline tree (abi/symtab.h). The entry alone
+ *    decides the frame: the function the call was inlined into (the
+ *    entry's parent, or the physical function) and the call's file and
+ *    line. It is an address in the program, of data, so no code address
+ *    and no other entry's.
+ * Rejected: the return address less the frame's depth, an address inside
+ * the call instruction (weft's first scheme). It is unique only while the
+ * nest is shallower than the call is long, and a sample's exact PC has
+ * no call to count back into: P + 1 - depth met another stack's return
+ * address whenever P followed a call, the two meant different frames, and
+ * Go's Reader named the sample's frames after the other stack's.
  *
  * Rejected:
  *  - One return address per logical frame, repeated, with the symbolizer
@@ -195,9 +217,9 @@ int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc)
  * traceStackFrame (tracestack.h has the contract) finds the logical frame
  * v names: the one at v's return address that fpunwindExpand would tag
  * with v's tag. Exactly the values fpunwindExpand writes name frames; any
- * other tag names nothing.
+ * other tag names nothing. The top of this file says what *tracepc is.
  */
-bool traceStackFrame(uintptr_t v, weft_frame *frame)
+bool traceStackFrame(uintptr_t v, weft_frame *frame, uintptr_t *tracepc)
 {
 	unsigned tag = (unsigned)(v >> TRACESTACK_TAG_SHIFT);
 	uintptr_t retpc = tag <= TRACESTACK_TAG_FUNC ? v & TRACESTACK_PC_MASK : v;
@@ -219,9 +241,13 @@ bool traceStackFrame(uintptr_t v, weft_frame *frame)
 			.inlined = inl_isinlined(&u, uf),
 			.funcid = sf.funcid,
 		};
+		if (tracepc)
+			*tracepc = uf.child >= 0 ? (uintptr_t)&u.tree[uf.child] : retpc;
 		return true;
 	}
 	*frame = (weft_frame){.pc = v - 1, .function = "?", .file = "?", .funcid = FUNCID_NORMAL};
+	if (tracepc)
+		*tracepc = v; /* no function info: kept as it came */
 	return false;
 }
 
@@ -381,41 +407,6 @@ uint64_t traceStartPC(uintptr_t fn, uint64_t gen)
 	return traceMapPut(&trace.stackTab[gen % 2], pcBuf, sizeof pcBuf, NULL);
 }
 
-/*
- * framepcs writes the PC the trace gives each of the n logical frames in
- * lf: the return address less the frame's inline depth (0 for the
- * innermost frame at that address, 1 for the call around it, ...,
- * the physical function last). Each is a real address, inside the call
- * instruction that precedes the return address, and no two logical
- * frames share one, which matters: Go's reader keeps one frame per PC
- * (internal/trace's stack table maps a PC to its frame), so frames with
- * a PC in common would all show as the first of them. Go writes distinct
- * PCs too, from the inline marks its compiler places for each inlined
- * call; a C compiler leaves none (see above). An address inside a call
- * instruction is no other frame's return address, nor inside another's
- * call, as long as the depth is below the instruction's length: 5 bytes
- * for amd64's direct calls, 4 on arm64; a nest deeper than that at an
- * amd64 indirect call (2-3 bytes) reaches into the instruction before it,
- * where a call just before could hold the same address.
- */
-static void framepcs(uintptr_t *pcs, const uintptr_t *lf, int n)
-{
-	uintptr_t depth = 0;
-	for (int i = 0; i < n; i++) {
-		uintptr_t pc = lf[i] & TRACESTACK_PC_MASK;
-		unsigned tag = (unsigned)(lf[i] >> TRACESTACK_TAG_SHIFT);
-		if (tag > TRACESTACK_TAG_FUNC) {
-			pcs[i] = lf[i]; /* no function info: kept as it came */
-			continue;
-		}
-		if (tag == TRACESTACK_TAG_FUNC)
-			depth = i > 0 && (lf[i - 1] & TRACESTACK_PC_MASK) == pc ? depth + 1 : 1;
-		else
-			depth = tag;
-		pcs[i] = pc - depth;
-	}
-}
-
 typedef struct StackDump {
 	TraceWriter w;
 	uint64_t gen;
@@ -437,10 +428,9 @@ static void dumpstack(void *arg, uint64_t id, const void *data, size_t size)
 	uintptr_t lf[2 * TRACE_MAX_FRAMES];
 	weft_frame fr[2 * TRACE_MAX_FRAMES];
 	int n = fpunwindExpand(lf, (int)nelem(lf), data, (int)(size / sizeof(uintptr_t)));
-	for (int i = 0; i < n; i++)
-		traceStackFrame(lf[i], &fr[i]);
 	uintptr_t pcs[2 * TRACE_MAX_FRAMES];
-	framepcs(pcs, lf, n);
+	for (int i = 0; i < n; i++)
+		traceStackFrame(lf[i], &fr[i], &pcs[i]);
 	int top = 0;
 	while (top < n && symtab_inruntime(fr[top].file))
 		top++;

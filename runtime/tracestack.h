@@ -59,8 +59,11 @@ int fpunwindExpand(uintptr_t *dst, int ndst, const uintptr_t *pcBuf, int npc);
  * function, file and line, whether it is inlined, its FuncID. It returns
  * false, with function and file "?", when v has no function info. Like
  * fpunwindExpand, it only reads the symbol table. frame->pc is the same
- * for every logical frame at one return address.
+ * for every logical frame at one return address. When tracepc is not
+ * NULL, *tracepc gets the PC the trace writes for the frame: an address
+ * of the program, always the same for one v, and never the same for two
+ * frames that differ in function, file or line (tracestack.c says how).
  */
-bool traceStackFrame(uintptr_t v, weft_frame *frame);
+bool traceStackFrame(uintptr_t v, weft_frame *frame, uintptr_t *tracepc);
 
 #endif

@@ -53,6 +53,7 @@ static void check_fpunwind(const char *prog, bool arm64)
 		"chain distinct",
 		"chain skip",
 		"chain truncate",
+		"trace pcs",
 	};
 	struct run r;
 	const char *argv[4];

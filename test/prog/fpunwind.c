@@ -21,6 +21,8 @@
  *  - iwrapP:    host2 -> iwrapP -> ipanic (both inlined) -> capture
  *  - deep:      deephost -> deep129 -> ... -> deep0 (all inlined) -> capture,
  *               deeper than tracestack.c can name
+ *  - after:     afterhost -> after (inlined) -> capture, with code of
+ *               after's after the call
  *
  * all called from weft_main. Every case compares the expansion, frame by
  * frame and symbolized by traceStackFrame, with the frames it expects;
@@ -28,7 +30,10 @@
  * for the same return addresses. Generic checks run on every shape: the
  * same input gives the same output, skip k gives the skip-0 expansion
  * without its first k frames, a dst of k frames gets exactly the first k,
- * and no two frames share a value.
+ * and no two frames share a value. And the PCs the trace writes: across
+ * every shape and CPU samples at every return address and function entry
+ * in them, one PC never names two frames (Go's Reader keeps one frame per
+ * PC).
  *
  * It prints "ok <case>" or "FAIL <case>: ..." with the stack, then
  * "fpunwind: N passed, M failed", and exits 0 only if every case passed.
@@ -52,7 +57,8 @@ static int nstk;
 
 static int line_wrappedN, line_wrapN, line_panicky, line_wrapP, line_sigpanicky, line_wrapS, line_target,
 	line_wrapInner, line_panicky2, line_wrapOuter, line_panicky3, line_wrapY, line_wrapX, line_wrapTop,
-	line_target2, line_host, line_ipanic, line_iwrapP, line_host2, line_deep0, line_deephost;
+	line_target2, line_host, line_ipanic, line_iwrapP, line_host2, line_deep0, line_deephost, line_after,
+	line_afterhost;
 
 /* capture stores its caller's stack in stk: physical return addresses,
  * its caller's first. */
@@ -247,6 +253,24 @@ static NOINLINE void deephost(void)
 	NOTAIL();
 }
 
+/* after: code follows the call to capture inside the inlined function,
+ * so the instruction at capture's return address is after's too. */
+static volatile int sink;
+
+ALWAYS void after(void)
+{
+	line_after = __LINE__ + 1;
+	capture();
+	sink = __LINE__;
+}
+
+static NOINLINE void afterhost(void)
+{
+	line_afterhost = __LINE__ + 1;
+	after();
+	sink = __LINE__;
+}
+
 /* A Shape is one captured stack. */
 typedef struct Shape {
 	const char *name;
@@ -256,7 +280,7 @@ typedef struct Shape {
 } Shape;
 
 static Shape sh_chain, sh_wrap, sh_panicwrap, sh_sigwrap, sh_around, sh_wrapwrap, sh_wraptop,
-	sh_iwrap, sh_iwrapP, sh_deep;
+	sh_iwrap, sh_iwrapP, sh_deep, sh_after;
 
 static void save(Shape *s, const char *name, int line)
 {
@@ -342,7 +366,7 @@ static void dump(const uintptr_t *dst, int n)
 {
 	for (int i = 0; i < n; i++) {
 		weft_frame f;
-		bool known = traceStackFrame(dst[i], &f);
+		bool known = traceStackFrame(dst[i], &f, NULL);
 		weft_printf("\t%d: 0x%lx %s %s:%d%s funcid=%d%s\n", i, (unsigned long)dst[i], f.function,
 			    f.file, f.line, f.inlined ? " (inlined)" : "", f.funcid, known ? "" : " (no info)");
 	}
@@ -385,7 +409,7 @@ static bool matches(const uintptr_t *dst, int n, const uintptr_t *pcs, int npc, 
 			fmt(why, nwhy, "%d frames, want at least %d", n, nwant);
 			return false;
 		}
-		bool known = traceStackFrame(dst[i], &f);
+		bool known = traceStackFrame(dst[i], &f, NULL);
 		if (w->raw) {
 			if (dst[i] != w->value || known || !streq(f.function, "?"))
 				fmt(why, nwhy, "frame %d: want 0x%lx kept, with no function info", i,
@@ -424,7 +448,7 @@ static bool matches(const uintptr_t *dst, int n, const uintptr_t *pcs, int npc, 
 	weft_frames_init(&it, pcs + 1, npc - 1);
 	while (nref < (int)nelem(ref) && weft_frames_next(&it, &ref[nref]))
 		nref++;
-	traceStackFrame(dst[nwant - 1], &f);
+	traceStackFrame(dst[nwant - 1], &f, NULL);
 	int r = 0;
 	while (r < nref && !sameframe(&ref[r], &f))
 		r++;
@@ -437,7 +461,7 @@ static bool matches(const uintptr_t *dst, int n, const uintptr_t *pcs, int npc, 
 		return false;
 	}
 	for (int i = nwant; i < n; i++) {
-		traceStackFrame(dst[i], &f);
+		traceStackFrame(dst[i], &f, NULL);
 		if (!sameframe(&f, &ref[r + 1 + i - nwant])) {
 			fmt(why, nwhy, "frame %d differs from weft_frames' %s:%d", i,
 			    ref[r + 1 + i - nwant].function, ref[r + 1 + i - nwant].line);
@@ -789,7 +813,7 @@ static void unknown(void)
 	/* traceStackFrame names nothing for a tag no frame has. */
 	weft_frame f;
 	uintptr_t notag = sh_wrap.pcs[1] | (uintptr_t)5 << TRACESTACK_TAG_SHIFT; /* wrappedN: no inlining */
-	if (!traceStackFrame(notag, &f) && !traceStackFrame(0x10, &f) && streq(f.function, "?"))
+	if (!traceStackFrame(notag, &f, NULL) && !traceStackFrame(0x10, &f, NULL) && streq(f.function, "?"))
 		pass("unknown tags");
 	else
 		fail("unknown tags", "a value fpunwindExpand cannot write named a frame", &notag, 1);
@@ -818,6 +842,116 @@ static void deep(void)
 		fail("deep tags", "want the return address, tagged 0 .. 126 and 127", d, n);
 }
 
+/*
+ * tracepcs: the PCs the trace writes (traceStackFrame's tracepc) for the
+ * frames of every shape, and of a CPU sample at every byte of every
+ * function above weft_main in them (a sample's PC starts an instruction;
+ * every byte is a superset, and the rule must hold there too). A PC names
+ * one frame, function, file and line, wherever it appears. What broke
+ * before: a sample's frames at P + 1 - depth, its inlined ones reaching
+ * back to P, which another stack gave the innermost frame at the call
+ * ending there, or another sample its own innermost frame at P - 1.
+ */
+enum { NPCTAB = 1 << 16 };
+typedef struct PcFrame {
+	uintptr_t pc;
+	const char *function, *file;
+	int line;
+} PcFrame;
+static PcFrame pctab[NPCTAB];
+static int npctab;
+
+/* pcframe records what pc names, and reports whether it names nothing
+ * else; on a conflict it writes both into why. */
+static bool pcframe(uintptr_t pc, const weft_frame *f, char *why, size_t nwhy)
+{
+	uint64_t h = (uint64_t)pc * 0x9E3779B97F4A7C15ull;
+	for (uint32_t i = (uint32_t)(h >> 48);; i = (i + 1) & (NPCTAB - 1)) {
+		PcFrame *e = &pctab[i];
+		if (!e->function) {
+			if (npctab >= NPCTAB / 2) {
+				fmt(why, nwhy, "more than %d PCs", NPCTAB / 2);
+				return false;
+			}
+			*e = (PcFrame){pc, f->function, f->file, f->line};
+			npctab++;
+			return true;
+		}
+		if (e->pc != pc)
+			continue;
+		if (streq(e->function, f->function) && streq(e->file, f->file) && e->line == f->line)
+			return true;
+		fmt(why, nwhy, "PC 0x%lx names %s %s:%d and %s %s:%d", (unsigned long)pc, e->function, e->file,
+		    e->line, f->function, f->file, f->line);
+		return false;
+	}
+}
+
+/* stackpcs expands pcBuf and records its frames' trace PCs, and returns
+ * how many frames share the first's return address (or exact PC); -1,
+ * and why, on a conflict. */
+static int stackpcs(const uintptr_t *pcBuf, int npc, char *why, size_t nwhy)
+{
+	static uintptr_t d[MAXF];
+	int n = fpunwindExpand(d, MAXF, pcBuf, npc), nest = 0;
+	for (int i = 0; i < n; i++) {
+		weft_frame f;
+		uintptr_t pc = 0;
+		traceStackFrame(d[i], &f, &pc);
+		if (pc == 0 || pc >= (uintptr_t)1 << 56) {
+			fmt(why, nwhy, "frame %d (%s) has trace PC 0x%lx, no address", i, f.function, (unsigned long)pc);
+			return -1;
+		}
+		if (!pcframe(pc, &f, why, nwhy))
+			return -1;
+		if ((d[i] & TRACESTACK_PC_MASK) == (d[0] & TRACESTACK_PC_MASK))
+			nest++;
+	}
+	return nest;
+}
+
+static void tracepcs(const Shape *const *all, int nall)
+{
+	const SymtabFunc *done[MAXF];
+	int ndone = 0, nsample = 0, nested = 0;
+	char why[200];
+	for (int k = 0; k < nall; k++) {
+		const Shape *s = all[k];
+		if (stackpcs(s->pcs, s->npc, why, sizeof why) < 0)
+			goto bad;
+		for (int i = 1; i < s->npc; i++) {
+			const SymtabFunc *fn = findfunc(s->pcs[i] - 1);
+			if (fn && streq(funcname(fn), "weft_main"))
+				break; /* and the runtime's below */
+			bool seen = false;
+			for (int j = 0; j < ndone; j++)
+				seen |= done[j] == fn;
+			if (!fn || seen || ndone == MAXF)
+				continue;
+			done[ndone++] = fn;
+			for (uintptr_t pc = funcentry(fn); findfunc(pc) == fn; pc++) {
+				uintptr_t in[2] = {CPU_SAMPLE_STACK, pc};
+				int nest = stackpcs(in, 2, why, sizeof why);
+				if (nest < 0)
+					goto bad;
+				nsample++;
+				nested += nest > 1;
+			}
+		}
+	}
+	weft_printf("trace pcs: %d stacks, %d samples (%d with inlined frames at their PC), %d PCs\n", nall,
+		    nsample, nested, npctab);
+	/* The inlined shapes have code of inlined calls: samples there
+	 * have frames the old rule placed before their PC. */
+	if (nested == 0)
+		fail("trace pcs", "no sample had inlined frames at its PC", NULL, 0);
+	else
+		pass("trace pcs");
+	return;
+bad:
+	fail("trace pcs", why, NULL, 0);
+}
+
 /* CAPTURE calls fn, which captures a stack, and saves it as shape sh, with
  * the line of the call (on the same line as the macro's use). */
 #define CAPTURE(sh, name, fn)                    \
@@ -841,9 +975,10 @@ int weft_main(int argc, char **argv)
 	CAPTURE(sh_iwrap, "iwrap", host);
 	CAPTURE(sh_iwrapP, "iwrapP", host2);
 	CAPTURE(sh_deep, "deep", deephost);
+	CAPTURE(sh_after, "after", afterhost);
 
-	const Shape *all[] = {&sh_chain, &sh_wrap,     &sh_panicwrap, &sh_sigwrap, &sh_around,
-			      &sh_wrapwrap, &sh_wraptop, &sh_iwrap,     &sh_iwrapP,  &sh_deep};
+	const Shape *all[] = {&sh_chain,    &sh_wrap,    &sh_panicwrap, &sh_sigwrap, &sh_around, &sh_wrapwrap,
+			      &sh_wraptop, &sh_iwrap, &sh_iwrapP,    &sh_deep,    &sh_after};
 	if (argc > 1 && streq(argv[1], "-v")) {
 		static uintptr_t d[MAXF];
 		for (int i = 0; i < (int)nelem(all); i++) {
@@ -870,6 +1005,7 @@ int weft_main(int argc, char **argv)
 
 	for (int i = 0; i < (int)nelem(all); i++)
 		generic(all[i]);
+	tracepcs(all, (int)nelem(all));
 
 	weft_printf("fpunwind: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

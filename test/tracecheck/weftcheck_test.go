@@ -20,7 +20,11 @@
 //     thread, no event of a generation may come after the next
 //     generation's first;
 //   - stacks: every frame's PC is an address a program can have (below
-//     2^48), not an internal tag.
+//     2^48), not an internal tag; and one PC names one frame (function,
+//     file and line) all through the trace, as the stack tables are
+//     written: Go's Reader keeps the first frame written with a PC in
+//     each generation, and go tool trace keys frames by PC, so a PC
+//     written for two frames shows one of them in the other's place.
 //
 // Run: WEFTCHECK=FILE build/test/tracecheck -test.run '^TestWeftTrace$'.
 // It prints one summary line, or the errors, and fails.
@@ -76,6 +80,8 @@ type rawGen struct {
 	freq    uint64                      // units per second
 	base    map[trace.ThreadID][]uint64 // each batch's base, per thread
 	batches map[trace.ThreadID][][]rawEv
+	strs    map[uint64]string // the string table
+	frames  [][4]uint64       // the stack table's frames: PC, function, file, line
 }
 
 // rawTime is one written event's time, as Go's Reader computes it, and
@@ -120,7 +126,8 @@ func readRaw(data []byte) ([]*rawGen, error) {
 				m = trace.NoThread
 			}
 			if cur == nil || gen != curGen {
-				cur = &rawGen{gen: gen, base: map[trace.ThreadID][]uint64{}, batches: map[trace.ThreadID][][]rawEv{}}
+				cur = &rawGen{gen: gen, base: map[trace.ThreadID][]uint64{}, batches: map[trace.ThreadID][][]rawEv{},
+					strs: map[uint64]string{}}
 				gens = append(gens, cur)
 				curGen = gen
 			}
@@ -129,6 +136,12 @@ func readRaw(data []byte) ([]*rawGen, error) {
 			deltas = &cur.batches[m][len(cur.batches[m])-1]
 		case go122.EvFrequency:
 			cur.freq = ev.Args[0]
+		case go122.EvString:
+			cur.strs[ev.Args[0]] = string(ev.Data)
+		case go122.EvStack:
+			for f := ev.Args[2:]; len(f) >= 4; f = f[4:] {
+				cur.frames = append(cur.frames, [4]uint64{f[0], f[1], f[2], f[3]})
+			}
 		default:
 			switch ev.Ev {
 			case go122.EvProcsChange:
@@ -347,6 +360,18 @@ func check(data []byte) (string, error) {
 	for _, g := range gens {
 		if g.starts > 0 && g.procs == 0 {
 			c.errorf("generations without ProcsChange", "generation %d has goroutines running and no ProcsChange", g.gen)
+		}
+	}
+	// One PC, one frame, across the generations.
+	named := map[uint64]string{}
+	for _, g := range gens {
+		for _, f := range g.frames {
+			name := fmt.Sprintf("%s %s:%d", g.strs[f[1]], g.strs[f[2]], f[3])
+			if prev, ok := named[f[0]]; !ok {
+				named[f[0]] = name
+			} else if prev != name {
+				c.errorf("PCs that name two frames", "generation %d: PC %#x names %s, and %s before", g.gen, f[0], name, prev)
+			}
 		}
 	}
 	var n, frames int

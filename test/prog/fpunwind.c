@@ -31,9 +31,8 @@
  * same input gives the same output, skip k gives the skip-0 expansion
  * without its first k frames, a dst of k frames gets exactly the first k,
  * and no two frames share a value. And the PCs the trace writes: across
- * every shape and CPU samples at every return address and function entry
- * in them, one PC never names two frames (Go's Reader keeps one frame per
- * PC).
+ * every shape and CPU samples at every byte of their functions, one PC
+ * never names two frames (Go's Reader keeps one frame per PC).
  *
  * It prints "ok <case>" or "FAIL <case>: ..." with the stack, then
  * "fpunwind: N passed, M failed", and exits 0 only if every case passed.
@@ -253,8 +252,9 @@ static NOINLINE void deephost(void)
 	NOTAIL();
 }
 
-/* after: code follows the call to capture inside the inlined function,
- * so the instruction at capture's return address is after's too. */
+/* after: the inlined function has code after its call to capture, so
+ * that samples in afterhost land in an inline nest after a call (the
+ * compiler may still schedule afterhost's own code first). */
 static volatile int sink;
 
 ALWAYS void after(void)

@@ -898,7 +898,7 @@ static int stackpcs(const uintptr_t *pcBuf, int npc, char *why, size_t nwhy)
 		weft_frame f;
 		uintptr_t pc = 0;
 		traceStackFrame(d[i], &f, &pc);
-		if (pc == 0 || pc >= (uintptr_t)1 << 56) {
+		if (pc == 0 || pc >> TRACESTACK_TAG_SHIFT != 0) { /* a tag leaked */
 			fmt(why, nwhy, "frame %d (%s) has trace PC 0x%lx, no address", i, f.function, (unsigned long)pc);
 			return -1;
 		}
